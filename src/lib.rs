@@ -1,0 +1,30 @@
+//! # tars
+//!
+//! TARS RPC for Rust, wire-compatible with the C++, Go, Java and Node implementations.
+//!
+//! This is the facade crate users depend on. It re-exports the runtime ([`tars_rt`]) and the
+//! procedural macros ([`tars_macros`]):
+//!
+//! ```
+//! use tars::TarsStruct;
+//!
+//! #[derive(TarsStruct, Debug, PartialEq)]
+//! #[tars(default)] // implement Default with the IDL defaults below
+//! struct Hello {
+//!     #[tars(tag = 0, require)]
+//!     id: i32,
+//!     #[tars(tag = 1, default = "world")]
+//!     name: String,
+//! }
+//!
+//! let bytes = tars::codec::to_bytes(&Hello { id: 7, name: "tars".into() });
+//! let back: Hello = tars::codec::from_bytes(&bytes).unwrap();
+//! assert_eq!(back, Hello { id: 7, name: "tars".into() });
+//! assert_eq!(Hello::default().name, "world");
+//! ```
+
+pub use tars_macros::{TarsEnum, TarsStruct};
+pub use tars_rt::*;
+
+#[doc(hidden)]
+pub use tars_rt::__private;

@@ -1,0 +1,189 @@
+//! IR → Rust. Generated code is meant to be read (`cargo expand`): each impl is a few lines
+//! that call helpers in `tars::__private`, never inlined loops.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::ir::{DefaultValue, Enum, Field, Struct};
+
+/// The codec impls (and `Default`, when asked) for a struct.
+pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let ident = &s.ident;
+    let (impl_g, ty_g, where_c) = s.generics.split_for_impl();
+    let wire_name = &s.wire_name;
+
+    let mut fields: Vec<&Field> = s.fields.iter().collect();
+    fields.sort_by_key(|f| f.tag);
+
+    let encodes = fields.iter().map(|f| encode_field(f, &p));
+    let locals: Vec<_> = (0..fields.len())
+        .map(|i| format_ident!("__f{}", i))
+        .collect();
+    let reads = fields.iter().map(|f| decode_field(f, &p));
+    let names = fields.iter().map(|f| &f.ident);
+
+    let default_impl = s.impl_default.then(|| {
+        let inits = s.fields.iter().map(|f| {
+            let name = &f.ident;
+            let init = default_init(f);
+            quote!(#name: #init)
+        });
+        quote! {
+            impl #impl_g ::core::default::Default for #ident #ty_g #where_c {
+                fn default() -> Self {
+                    Self { #(#inits,)* }
+                }
+            }
+        }
+    });
+
+    quote! {
+        impl #impl_g #p::TarsStruct for #ident #ty_g #where_c {
+            const NAME: &'static str = #wire_name;
+
+            fn encode_fields(&self, __buf: &mut #p::BytesMut) {
+                #(#encodes)*
+            }
+
+            fn decode_fields(__r: &mut #p::Reader<'_>) -> ::core::result::Result<Self, #p::DecodeError> {
+                #(let #locals = #reads;)*
+                ::core::result::Result::Ok(Self { #(#names: #locals),* })
+            }
+        }
+
+        impl #impl_g #p::TarsEncode for #ident #ty_g #where_c {
+            fn encode(&self, tag: u8, buf: &mut #p::BytesMut) {
+                #p::encode_struct(self, tag, buf)
+            }
+        }
+
+        impl #impl_g #p::TarsDecode for #ident #ty_g #where_c {
+            fn decode_value(r: &mut #p::Reader<'_>, ty: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> {
+                #p::decode_struct(r, ty)
+            }
+        }
+
+        #default_impl
+    }
+}
+
+fn encode_field(f: &Field, p: &TokenStream) -> TokenStream {
+    let name = &f.ident;
+    let tag = f.tag;
+    match (&f.default, f.required) {
+        (_, true) => quote!(#p::TarsEncode::encode(&self.#name, #tag, __buf);),
+        (None, false) => quote!(#p::write_optional(&self.#name, #tag, __buf);),
+        (Some(DefaultValue::Str(lit)), false) => {
+            quote!(#p::write_optional_default(&self.#name, #lit, #tag, __buf);)
+        }
+        (Some(DefaultValue::Expr(expr)), false) => {
+            quote!(#p::write_optional_default(&self.#name, #expr, #tag, __buf);)
+        }
+    }
+}
+
+fn decode_field(f: &Field, p: &TokenStream) -> TokenStream {
+    let ty = &f.ty;
+    let tag = f.tag;
+    let wire = &f.wire_name;
+    let name = quote!(<Self as #p::TarsStruct>::NAME);
+    if f.required {
+        return quote!(#p::read_require::<#ty>(__r, #tag, #name, #wire)?);
+    }
+    let read = quote!(#p::read_optional::<#ty>(__r, #tag, #name, #wire)?);
+    match &f.default {
+        None => quote!(#read.unwrap_or_default()),
+        Some(_) => {
+            let init = default_init(f);
+            quote!(#read.unwrap_or_else(|| #init))
+        }
+    }
+}
+
+fn default_init(f: &Field) -> TokenStream {
+    match &f.default {
+        None => quote!(::core::default::Default::default()),
+        Some(DefaultValue::Str(lit)) => quote!(::core::convert::From::from(#lit)),
+        Some(DefaultValue::Expr(expr)) => expr.clone(),
+    }
+}
+
+/// After an error: impls whose bodies never run (the crate does not compile), so that the
+/// error is not followed by a cascade of "TarsStruct is not implemented" errors.
+pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let ident = &s.ident;
+    let (impl_g, ty_g, where_c) = s.generics.split_for_impl();
+    quote! {
+        impl #impl_g #p::TarsStruct for #ident #ty_g #where_c {
+            const NAME: &'static str = "";
+            fn encode_fields(&self, _: &mut #p::BytesMut) { ::core::unreachable!() }
+            fn decode_fields(_: &mut #p::Reader<'_>) -> ::core::result::Result<Self, #p::DecodeError> { ::core::unreachable!() }
+        }
+        impl #impl_g #p::TarsEncode for #ident #ty_g #where_c {
+            fn encode(&self, _: u8, _: &mut #p::BytesMut) { ::core::unreachable!() }
+        }
+        impl #impl_g #p::TarsDecode for #ident #ty_g #where_c {
+            fn decode_value(_: &mut #p::Reader<'_>, _: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> { ::core::unreachable!() }
+        }
+    }
+}
+
+/// The codec impls for a C-like enum.
+pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let ident = &e.ident;
+    let wire_name = &e.wire_name;
+    let variants = &e.variants;
+    quote! {
+        impl #p::TarsEnum for #ident {
+            const NAME: &'static str = #wire_name;
+
+            fn to_i32(&self) -> i32 {
+                match self {
+                    #(Self::#variants => Self::#variants as i32,)*
+                }
+            }
+
+            fn from_i32(value: i32) -> ::core::option::Option<Self> {
+                #(if value == Self::#variants as i32 {
+                    return ::core::option::Option::Some(Self::#variants);
+                })*
+                ::core::option::Option::None
+            }
+        }
+
+        impl #p::TarsEncode for #ident {
+            fn encode(&self, tag: u8, buf: &mut #p::BytesMut) {
+                #p::encode_enum(self, tag, buf)
+            }
+        }
+
+        impl #p::TarsDecode for #ident {
+            fn decode_value(r: &mut #p::Reader<'_>, ty: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> {
+                #p::decode_enum(r, ty)
+            }
+        }
+
+        impl #p::DefaultEq<#ident> for #ident {
+            fn eq_default(&self, d: #ident) -> bool {
+                #p::TarsEnum::to_i32(self) == #p::TarsEnum::to_i32(&d)
+            }
+        }
+    }
+}
+
+/// Fallback impls for an enum that failed its checks (see [`struct_fallback`]).
+pub fn enum_fallback(e: &Enum, krate: &syn::Path) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let ident = &e.ident;
+    quote! {
+        impl #p::TarsEncode for #ident {
+            fn encode(&self, _: u8, _: &mut #p::BytesMut) { ::core::unreachable!() }
+        }
+        impl #p::TarsDecode for #ident {
+            fn decode_value(_: &mut #p::Reader<'_>, _: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> { ::core::unreachable!() }
+        }
+    }
+}

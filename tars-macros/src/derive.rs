@@ -1,0 +1,316 @@
+//! Front-end for `#[derive(TarsStruct)]` and `#[derive(TarsEnum)]`: reads `#[tars(..)]`
+//! attributes into the IR and checks them, reporting every problem with its span.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Type};
+
+use crate::codegen;
+use crate::ctxt::Ctxt;
+use crate::ir::{DefaultValue, Enum, Field, Struct};
+
+/// Expands `#[derive(TarsStruct)]`.
+pub fn expand_struct(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let container = parse_container(&mut cx, input, true);
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => parse_fields(&mut cx, named.named.iter()),
+            Fields::Unit => Vec::new(),
+            Fields::Unnamed(_) => {
+                cx.error_spanned_by(
+                    &data.fields,
+                    "TarsStruct needs named fields: each field carries #[tars(tag = N)]",
+                );
+                Vec::new()
+            }
+        },
+        Data::Enum(data) => {
+            cx.error_spanned_by(
+                data.enum_token,
+                "TarsStruct is for structs; derive TarsEnum for a C-like enum",
+            );
+            Vec::new()
+        }
+        Data::Union(data) => {
+            cx.error_spanned_by(data.union_token, "TarsStruct is for structs, not unions");
+            Vec::new()
+        }
+    };
+    let ir = Struct {
+        ident: input.ident.clone(),
+        generics: input.generics.clone(),
+        wire_name: container.name.unwrap_or_else(|| input.ident.to_string()),
+        fields,
+        impl_default: container.impl_default,
+    };
+    if cx.is_ok() {
+        codegen::struct_impls(&ir, &container.krate)
+    } else {
+        let mut out = cx.to_compile_errors();
+        out.extend(codegen::struct_fallback(&ir, &container.krate));
+        out
+    }
+}
+
+/// Expands `#[derive(TarsEnum)]`.
+pub fn expand_enum(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let container = parse_container(&mut cx, input, false);
+    let mut variants = Vec::new();
+    match &input.data {
+        Data::Enum(data) => {
+            for v in &data.variants {
+                if !matches!(v.fields, Fields::Unit) {
+                    cx.error_spanned_by(
+                        &v.fields,
+                        format_args!(
+                            "TarsEnum variant `{}` carries data: TARS enums are int32 values, so every variant must be a unit variant",
+                            v.ident
+                        ),
+                    );
+                }
+                for attr in v.attrs.iter().filter(|a| a.path().is_ident("tars")) {
+                    cx.error_spanned_by(attr, "TarsEnum variants take no #[tars] attributes; set the value with `Variant = N`");
+                }
+                variants.push(v.ident.clone());
+            }
+            if !input.generics.params.is_empty() {
+                cx.error_spanned_by(&input.generics, "TarsEnum cannot be generic");
+            }
+        }
+        _ => cx.error_spanned_by(&input.ident, "TarsEnum is for C-like enums"),
+    }
+    let ir = Enum {
+        ident: input.ident.clone(),
+        wire_name: container.name.unwrap_or_else(|| input.ident.to_string()),
+        variants,
+    };
+    if cx.is_ok() {
+        codegen::enum_impls(&ir, &container.krate)
+    } else {
+        let mut out = cx.to_compile_errors();
+        out.extend(codegen::enum_fallback(&ir, &container.krate));
+        out
+    }
+}
+
+struct Container {
+    name: Option<String>,
+    krate: syn::Path,
+    impl_default: bool,
+}
+
+fn parse_container(cx: &mut Ctxt, input: &DeriveInput, is_struct: bool) -> Container {
+    let mut c = Container {
+        name: None,
+        krate: syn::parse_quote!(::tars),
+        impl_default: false,
+    };
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("tars")) {
+        let res = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("name") {
+                c.name = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.path.is_ident("crate") {
+                c.krate = meta.value()?.parse::<syn::LitStr>()?.parse()?;
+            } else if is_struct && meta.path.is_ident("default") {
+                c.impl_default = true;
+            } else {
+                let allowed = if is_struct {
+                    "`name`, `crate`, `default`"
+                } else {
+                    "`name`, `crate`"
+                };
+                cx.error_spanned_by(
+                    &meta.path,
+                    format_args!(
+                        "unknown tars attribute `{}`; expected one of {allowed}",
+                        path_str(&meta.path)
+                    ),
+                );
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = res {
+            cx.syn_error(e);
+        }
+    }
+    c
+}
+
+fn parse_fields<'a>(cx: &mut Ctxt, fields: impl Iterator<Item = &'a syn::Field>) -> Vec<Field> {
+    let mut out = Vec::new();
+    let mut seen_tags: HashMap<u8, String> = HashMap::new();
+    for field in fields {
+        let Some(ident) = field.ident.clone() else {
+            continue;
+        };
+        let mut tag: Option<(u8, Span)> = None;
+        let mut required = false;
+        let mut optional_span: Option<Span> = None;
+        let mut require_span: Option<Span> = None;
+        let mut wire_name = None;
+        let mut default = None;
+        let mut saw_attr = false;
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("tars")) {
+            saw_attr = true;
+            let res = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("tag") {
+                    let lit: syn::LitInt = meta.value()?.parse()?;
+                    match lit.base10_parse::<u64>() {
+                        Ok(n) if n <= 255 => tag = Some((n as u8, lit.span())),
+                        Ok(n) => {
+                            cx.error_spanned_by(&lit, format_args!("tag {n} is out of range: TARS tags are 0..=255"));
+                            tag = Some((0, lit.span()));
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e),
+                    }
+                } else if meta.path.is_ident("require") {
+                    required = true;
+                    require_span = Some(meta.path.span());
+                } else if meta.path.is_ident("optional") {
+                    optional_span = Some(meta.path.span());
+                } else if meta.path.is_ident("name") {
+                    wire_name = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+                } else if meta.path.is_ident("default") {
+                    let expr: syn::Expr = meta.value()?.parse()?;
+                    default = Some(match expr {
+                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => DefaultValue::Str(s),
+                        other => DefaultValue::Expr(other.into_token_stream()),
+                    });
+                } else {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format_args!(
+                            "unknown tars attribute `{}`; expected one of `tag`, `require`, `optional`, `default`, `name`",
+                            path_str(&meta.path)
+                        ),
+                    );
+                    skip_value(&meta)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = res {
+                cx.syn_error(e);
+                // The tag may be what failed to parse; don't also report it as missing.
+                tag.get_or_insert((0, Span::call_site()));
+            }
+        }
+        if let (Some(_), Some(span)) = (require_span, optional_span) {
+            cx.error_at(span, "a field is either `require` or `optional`, not both");
+        }
+        check_field_type(cx, &field.ty);
+        let Some((tag, tag_span)) = tag else {
+            let hint = if saw_attr {
+                ""
+            } else {
+                ": add #[tars(tag = N)]"
+            };
+            cx.error_spanned_by(
+                &ident,
+                format_args!("field `{ident}` has no TARS tag{hint}"),
+            );
+            continue;
+        };
+        if let Some(prev) = seen_tags.get(&tag) {
+            cx.error_at(
+                tag_span,
+                format_args!("duplicate tag {tag}: field `{prev}` already uses it"),
+            );
+        } else {
+            seen_tags.insert(tag, ident.to_string());
+        }
+        out.push(Field {
+            wire_name: wire_name.unwrap_or_else(|| ident.to_string()),
+            ident,
+            tag,
+            required,
+            ty: field.ty.clone(),
+            default,
+        });
+    }
+    out
+}
+
+/// Rejects Rust types that have no TARS counterpart, with the closest TARS type as a hint.
+/// Other types are checked by the compiler through the `TarsEncode`/`TarsDecode` bounds.
+fn check_field_type(cx: &mut Ctxt, ty: &Type) {
+    let hint = match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return;
+            };
+            match last.ident.to_string().as_str() {
+                "u64" => "TARS has no unsigned long; use i64 (`long`)",
+                "u128" | "i128" => "TARS integers are at most 64 bits; use i64 (`long`)",
+                "usize" | "isize" => "TARS integers have fixed widths; use i32 or i64",
+                "char" => "TARS has no char; use String or i8 (`byte`)",
+                "Option" => "TARS has no null; use an `optional` field, which decodes to its default when absent",
+                _ => {
+                    // Recurse into generic arguments: Vec<u64> is as unsupported as u64.
+                    for arg in &last.arguments_types() {
+                        check_field_type(cx, arg);
+                    }
+                    return;
+                }
+            }
+        }
+        Type::Reference(_) => "TARS fields must own their data; use String, Vec<T> or bytes::Bytes",
+        Type::Tuple(_) => "TARS has no tuples; use a struct",
+        Type::Array(_) => "TARS has no fixed-size arrays; use Vec<T>",
+        Type::Slice(_)
+        | Type::Ptr(_)
+        | Type::BareFn(_)
+        | Type::TraitObject(_)
+        | Type::ImplTrait(_) => "this type cannot be encoded as TARS",
+        Type::Paren(p) => return check_field_type(cx, &p.elem),
+        Type::Group(g) => return check_field_type(cx, &g.elem),
+        _ => return,
+    };
+    cx.error_spanned_by(
+        ty,
+        format_args!(
+            "unsupported field type `{}`: {hint}",
+            ty.to_token_stream().to_string().replace(' ', "")
+        ),
+    );
+}
+
+trait PathSegmentExt {
+    fn arguments_types(&self) -> Vec<&Type>;
+}
+
+impl PathSegmentExt for syn::PathSegment {
+    fn arguments_types(&self) -> Vec<&Type> {
+        match &self.arguments {
+            syn::PathArguments::AngleBracketed(a) => a
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Consumes `= value` after an unknown attribute so parsing can continue past it.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _: proc_macro2::Group = meta.input.parse()?;
+    }
+    Ok(())
+}
+
+fn path_str(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}

@@ -1,0 +1,52 @@
+//! The typed, validated description of TARS items that codegen consumes. Front-ends
+//! (`derive`, and the IDL compiler) build it; codegen never sees syn attributes or IDL text.
+
+use proc_macro2::{Ident, TokenStream};
+
+/// A struct with tagged fields.
+pub struct Struct {
+    /// Rust name.
+    pub ident: Ident,
+    /// Generics of a derive input, passed through unchanged.
+    pub generics: syn::Generics,
+    /// TARS name (`Module.Struct` for IDL structs).
+    pub wire_name: String,
+    /// Fields in declaration order (codegen sorts by tag).
+    pub fields: Vec<Field>,
+    /// Whether to implement `Default` with the IDL defaults.
+    pub impl_default: bool,
+}
+
+/// One struct field.
+pub struct Field {
+    /// Rust name.
+    pub ident: Ident,
+    /// TARS (IDL) name.
+    pub wire_name: String,
+    /// Wire tag.
+    pub tag: u8,
+    /// `require` (absent is an error) or `optional`.
+    pub required: bool,
+    /// Rust type.
+    pub ty: syn::Type,
+    /// Explicit IDL default.
+    pub default: Option<DefaultValue>,
+}
+
+/// An explicit default value.
+pub enum DefaultValue {
+    /// A string literal: converted with `From<&str>`, compared as `&str`.
+    Str(syn::LitStr),
+    /// A numeric or bool literal, or an enum path, used as is.
+    Expr(TokenStream),
+}
+
+/// A C-like enum.
+pub struct Enum {
+    /// Rust name.
+    pub ident: Ident,
+    /// TARS name.
+    pub wire_name: String,
+    /// Variants; their values come from the Rust discriminants.
+    pub variants: Vec<Ident>,
+}

@@ -1,0 +1,111 @@
+//! Support for macro-generated code. Not public API: generated code reaches the runtime only
+//! through this module, so everything else can change without breaking it.
+
+pub use bytes::{Bytes, BytesMut};
+
+pub use crate::codec::{
+    write_struct_begin, write_struct_end, DecodeError, DefaultEq, Reader, TarsDecode, TarsEncode,
+    TarsEnum, TarsStruct, TypeCode,
+};
+
+/// Writes `value` as a nested struct at `tag`.
+#[inline]
+pub fn encode_struct<T: TarsStruct>(value: &T, tag: u8, buf: &mut BytesMut) {
+    write_struct_begin(buf, tag);
+    value.encode_fields(buf);
+    write_struct_end(buf);
+}
+
+/// Reads a nested struct whose StructBegin head has been consumed, through its StructEnd.
+#[inline]
+pub fn decode_struct<T: TarsStruct>(r: &mut Reader<'_>, ty: TypeCode) -> Result<T, DecodeError> {
+    if ty != TypeCode::StructBegin {
+        return Err(r.mismatch(T::NAME, ty));
+    }
+    r.enter()?;
+    let value = T::decode_fields(r)?;
+    r.skip_to_struct_end()?;
+    r.leave();
+    Ok(value)
+}
+
+/// Writes an enum as its int32 value.
+#[inline]
+pub fn encode_enum<T: TarsEnum>(value: &T, tag: u8, buf: &mut BytesMut) {
+    crate::codec::write_int(buf, tag, value.to_i32() as i64);
+}
+
+/// Reads an enum; a value the enum does not declare is an error, never another variant.
+#[inline]
+pub fn decode_enum<T: TarsEnum>(r: &mut Reader<'_>, ty: TypeCode) -> Result<T, DecodeError> {
+    let value = <i32 as TarsDecode>::decode_value(r, ty)?;
+    T::from_i32(value).ok_or(DecodeError::UnknownEnumValue {
+        name: T::NAME,
+        value,
+    })
+}
+
+/// Reads a `require` field.
+#[inline]
+pub fn read_require<T: TarsDecode>(
+    r: &mut Reader<'_>,
+    tag: u8,
+    struct_name: &'static str,
+    field: &'static str,
+) -> Result<T, DecodeError> {
+    match r.read_field(tag) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(DecodeError::MissingRequired {
+            struct_name,
+            field,
+            tag,
+        }),
+        Err(e) => Err(in_field(e, struct_name, field, tag)),
+    }
+}
+
+/// Reads an `optional` field; `None` when absent.
+#[inline]
+pub fn read_optional<T: TarsDecode>(
+    r: &mut Reader<'_>,
+    tag: u8,
+    struct_name: &'static str,
+    field: &'static str,
+) -> Result<Option<T>, DecodeError> {
+    r.read_field(tag)
+        .map_err(|e| in_field(e, struct_name, field, tag))
+}
+
+/// Writes an optional field unless it is its type's zero value.
+#[inline]
+pub fn write_optional<T: TarsEncode + ?Sized>(value: &T, tag: u8, buf: &mut BytesMut) {
+    if !value.is_zero_value() {
+        value.encode(tag, buf);
+    }
+}
+
+/// Writes an optional field unless it equals its explicit default.
+#[inline]
+pub fn write_optional_default<T, D>(value: &T, default: D, tag: u8, buf: &mut BytesMut)
+where
+    T: TarsEncode + DefaultEq<D>,
+{
+    if !value.eq_default(default) {
+        value.encode(tag, buf);
+    }
+}
+
+#[cold]
+fn in_field(
+    e: DecodeError,
+    struct_name: &'static str,
+    field: &'static str,
+    tag: u8,
+) -> DecodeError {
+    DecodeError::Field {
+        struct_name,
+        field,
+        tag,
+        source: Box::new(e),
+    }
+}

@@ -1,0 +1,94 @@
+//! The TARS binary encoding (also called JCE), byte-compatible with TarsCpp, TarsGo, TarsJava
+//! and `@tars/stream`.
+//!
+//! This module owns values on the wire and nothing else: it knows no sockets, packets or tokio.
+//! A value is a *field*: a head (`tag << 4 | type`, with a second byte for tags ≥ 15) followed
+//! by a payload. Everything is big-endian. Writers pick the narrowest integer encoding (zero is
+//! the payload-less [`TypeCode::Zero`]); readers accept any narrower encoding than the target
+//! and skip fields and types they do not know, which is how TARS structs evolve.
+//!
+//! # Rust ↔ TARS types
+//!
+//! | TARS | Rust | wire |
+//! |---|---|---|
+//! | `bool` | `bool` | int (0/1) |
+//! | `byte` | `i8` | int1 |
+//! | `short`, `int`, `long` | `i16`, `i32`, `i64` | narrowest int |
+//! | `unsigned byte/short/int` | `u8`, `u16`, `u32` | as `short`, `int`, `long` (like TarsCpp and TarsGo) |
+//! | `float`, `double` | `f32`, `f64` | always full width |
+//! | `string` | `String` (UTF-8 checked) or [`BinaryString`] (any bytes) | String1 / String4 |
+//! | `vector<byte>` | `Vec<u8>`, `Vec<i8>` or [`bytes::Bytes`] (zero-copy) | SimpleList; List accepted |
+//! | `vector<T>` | `Vec<T>` | List |
+//! | `map<K, V>` | `HashMap<K, V>`, `BTreeMap<K, V>` | Map |
+//! | struct | `#[derive(TarsStruct)]` | StructBegin … StructEnd |
+//! | enum | `#[derive(TarsEnum)]` | int32 |
+//!
+//! C++ peers put arbitrary bytes in `string` fields. Decoding such a field into `String` fails
+//! with [`DecodeError::InvalidUtf8`]; declare the field as [`BinaryString`] to receive it as is.
+//!
+//! # Optional fields
+//!
+//! TarsCpp and TarsGo disagree on when an optional field equal to its default is left out
+//! (C++ always writes `bool` and only compares against explicit defaults; Go also compares
+//! against zero values). tars-rs writes by one rule: **an optional field is left out when it
+//! equals its default** — the IDL default if one is given, otherwise the zero value (`0`,
+//! `+0.0`, `false`, empty string, empty vector or map). Floats compare bit for bit, so `-0.0`
+//! is written. Optional struct fields, and enum fields without an explicit default, are always
+//! written. `require` fields are always written. On decode, an absent optional field keeps its
+//! default, so bytes from either peer (or from a writer that writes everything, like
+//! `@tars/stream`) decode to the same value.
+//!
+//! # Hostile input
+//!
+//! Decoding never panics. Lengths are checked against the bytes that remain before anything
+//! is allocated, so a 2^31 length prefix in a 10-byte buffer fails at once, and nesting of
+//! structs, lists and maps is capped at [`Reader::DEFAULT_MAX_DEPTH`].
+
+mod binary_string;
+mod error;
+mod head;
+mod impls;
+mod reader;
+mod traits;
+mod writer;
+
+pub use binary_string::BinaryString;
+pub use error::DecodeError;
+pub use head::{Head, TypeCode};
+pub use reader::{ByteVec, Reader};
+pub use traits::{DefaultEq, TarsDecode, TarsEncode, TarsEnum, TarsStruct};
+pub use writer::*;
+
+use bytes::{Bytes, BytesMut};
+
+/// Encodes the fields of `value` (no struct begin/end marks), the layout of a top-level TARS
+/// message such as a `RequestPacket`.
+/// To encode into an existing buffer, call [`TarsStruct::encode_fields`].
+pub fn to_bytes<T: TarsStruct>(value: &T) -> Bytes {
+    let mut buf = BytesMut::with_capacity(64);
+    value.encode_fields(&mut buf);
+    buf.freeze()
+}
+
+/// Decodes a top-level message written by [`to_bytes`] (or by any TARS peer). `bytes` fields
+/// of the result share `bytes`' memory.
+pub fn from_bytes<T: TarsStruct>(bytes: &Bytes) -> Result<T, DecodeError> {
+    T::decode_fields(&mut Reader::from_bytes(bytes))
+}
+
+/// Decodes a top-level message from a borrowed slice (byte fields are copied).
+pub fn from_slice<T: TarsStruct>(bytes: &[u8]) -> Result<T, DecodeError> {
+    T::decode_fields(&mut Reader::new(bytes))
+}
+
+/// Encodes one value as the field `tag`.
+pub fn encode_field<T: TarsEncode + ?Sized>(value: &T, tag: u8) -> Bytes {
+    let mut buf = BytesMut::new();
+    value.encode(tag, &mut buf);
+    buf.freeze()
+}
+
+/// Decodes the field `tag` from a sequence of fields; `Ok(None)` if it is absent.
+pub fn decode_field<T: TarsDecode>(bytes: &Bytes, tag: u8) -> Result<Option<T>, DecodeError> {
+    Reader::from_bytes(bytes).read_field(tag)
+}

@@ -1,0 +1,1 @@
+//! trybuild compile-fail cases for the tars macros; see `tests/ui.rs`.
