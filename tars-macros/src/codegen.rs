@@ -2,7 +2,8 @@
 //! that call helpers in `tars::__private`, never inlined loops.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::ir::{DefaultValue, Enum, Field, Struct};
 
@@ -10,7 +11,8 @@ use crate::ir::{DefaultValue, Enum, Field, Struct};
 pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &s.ident;
-    let (impl_g, ty_g, where_c) = s.generics.split_for_impl();
+    let generics = with_codec_bounds(&s.generics, &p);
+    let (impl_g, ty_g, where_c) = generics.split_for_impl();
     let wire_name = &s.wire_name;
 
     let mut fields: Vec<&Field> = s.fields.iter().collect();
@@ -26,7 +28,7 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     let default_impl = s.impl_default.then(|| {
         let inits = s.fields.iter().map(|f| {
             let name = &f.ident;
-            let init = default_init(f);
+            let init = default_init(f, &p);
             quote!(#name: #init)
         });
         quote! {
@@ -68,17 +70,20 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     }
 }
 
+// Field code carries the span of the field's type, so "trait not implemented" errors point
+// at the field rather than at the derive.
 fn encode_field(f: &Field, p: &TokenStream) -> TokenStream {
     let name = &f.ident;
     let tag = f.tag;
+    let span = f.ty.span();
     match (&f.default, f.required) {
-        (_, true) => quote!(#p::TarsEncode::encode(&self.#name, #tag, __buf);),
-        (None, false) => quote!(#p::write_optional(&self.#name, #tag, __buf);),
+        (_, true) => quote_spanned!(span=> #p::TarsEncode::encode(&self.#name, #tag, __buf);),
+        (None, false) => quote_spanned!(span=> #p::write_optional(&self.#name, #tag, __buf);),
         (Some(DefaultValue::Str(lit)), false) => {
-            quote!(#p::write_optional_default(&self.#name, #lit, #tag, __buf);)
+            quote_spanned!(span=> #p::write_optional_default(&self.#name, #lit, #tag, __buf);)
         }
         (Some(DefaultValue::Expr(expr)), false) => {
-            quote!(#p::write_optional_default(&self.#name, #expr, #tag, __buf);)
+            quote_spanned!(span=> #p::write_optional_default(&self.#name, #expr, #tag, __buf);)
         }
     }
 }
@@ -87,23 +92,21 @@ fn decode_field(f: &Field, p: &TokenStream) -> TokenStream {
     let ty = &f.ty;
     let tag = f.tag;
     let wire = &f.wire_name;
+    let span = ty.span();
     let name = quote!(<Self as #p::TarsStruct>::NAME);
     if f.required {
-        return quote!(#p::read_require::<#ty>(__r, #tag, #name, #wire)?);
+        return quote_spanned!(span=> #p::read_require::<#ty>(__r, #tag, #name, #wire)?);
     }
-    let read = quote!(#p::read_optional::<#ty>(__r, #tag, #name, #wire)?);
-    match &f.default {
-        None => quote!(#read.unwrap_or_default()),
-        Some(_) => {
-            let init = default_init(f);
-            quote!(#read.unwrap_or_else(|| #init))
-        }
-    }
+    let read = quote_spanned!(span=> #p::read_optional::<#ty>(__r, #tag, #name, #wire)?);
+    let init = default_init(f, p);
+    quote_spanned!(span=> #read.unwrap_or_else(|| #init))
 }
 
-fn default_init(f: &Field) -> TokenStream {
+fn default_init(f: &Field, p: &TokenStream) -> TokenStream {
+    let span = f.ty.span();
+    let ty = &f.ty;
     match &f.default {
-        None => quote!(::core::default::Default::default()),
+        None => quote_spanned!(span=> <#ty as #p::FieldDefault>::field_default()),
         Some(DefaultValue::Str(lit)) => quote!(::core::convert::From::from(#lit)),
         Some(DefaultValue::Expr(expr)) => expr.clone(),
     }
@@ -115,7 +118,15 @@ pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &s.ident;
     let (impl_g, ty_g, where_c) = s.generics.split_for_impl();
+    let default_impl = s.impl_default.then(|| {
+        quote! {
+            impl #impl_g ::core::default::Default for #ident #ty_g #where_c {
+                fn default() -> Self { ::core::unreachable!() }
+            }
+        }
+    });
     quote! {
+        #default_impl
         impl #impl_g #p::TarsStruct for #ident #ty_g #where_c {
             const NAME: &'static str = "";
             fn encode_fields(&self, _: &mut #p::BytesMut) { ::core::unreachable!() }
@@ -136,7 +147,17 @@ pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
     let ident = &e.ident;
     let wire_name = &e.wire_name;
     let variants = &e.variants;
+    let overflow = variants
+        .iter()
+        .map(|v| format!("{ident}::{v} does not fit in a TARS enum (int32)"));
     quote! {
+        const _: () = {
+            #(::core::assert!(
+                #ident::#variants as i128 >= i32::MIN as i128 && #ident::#variants as i128 <= i32::MAX as i128,
+                #overflow
+            );)*
+        };
+
         impl #p::TarsEnum for #ident {
             const NAME: &'static str = #wire_name;
 
@@ -179,6 +200,14 @@ pub fn enum_fallback(e: &Enum, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &e.ident;
     quote! {
+        impl #p::TarsEnum for #ident {
+            const NAME: &'static str = "";
+            fn to_i32(&self) -> i32 { ::core::unreachable!() }
+            fn from_i32(_: i32) -> ::core::option::Option<Self> { ::core::unreachable!() }
+        }
+        impl #p::DefaultEq<#ident> for #ident {
+            fn eq_default(&self, _: #ident) -> bool { ::core::unreachable!() }
+        }
         impl #p::TarsEncode for #ident {
             fn encode(&self, _: u8, _: &mut #p::BytesMut) { ::core::unreachable!() }
         }
@@ -186,4 +215,17 @@ pub fn enum_fallback(e: &Enum, krate: &syn::Path) -> TokenStream {
             fn decode_value(_: &mut #p::Reader<'_>, _: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> { ::core::unreachable!() }
         }
     }
+}
+
+/// Adds `T: TarsEncode + TarsDecode` for each type parameter, as serde does for its traits.
+fn with_codec_bounds(generics: &syn::Generics, p: &TokenStream) -> syn::Generics {
+    let mut generics = generics.clone();
+    let params: Vec<_> = generics.type_params().map(|t| t.ident.clone()).collect();
+    let where_clause = generics.make_where_clause();
+    for param in params {
+        where_clause
+            .predicates
+            .push(syn::parse_quote!(#param: #p::TarsEncode + #p::TarsDecode));
+    }
+    generics
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Type};
 
@@ -43,7 +44,9 @@ pub fn expand_struct(input: &DeriveInput) -> TokenStream {
     let ir = Struct {
         ident: input.ident.clone(),
         generics: input.generics.clone(),
-        wire_name: container.name.unwrap_or_else(|| input.ident.to_string()),
+        wire_name: container
+            .name
+            .unwrap_or_else(|| input.ident.unraw().to_string()),
         fields,
         impl_default: container.impl_default,
     };
@@ -86,15 +89,44 @@ pub fn expand_enum(input: &DeriveInput) -> TokenStream {
     }
     let ir = Enum {
         ident: input.ident.clone(),
-        wire_name: container.name.unwrap_or_else(|| input.ident.to_string()),
+        wire_name: container
+            .name
+            .unwrap_or_else(|| input.ident.unraw().to_string()),
         variants,
     };
     if cx.is_ok() {
         codegen::enum_impls(&ir, &container.krate)
     } else {
         let mut out = cx.to_compile_errors();
-        out.extend(codegen::enum_fallback(&ir, &container.krate));
+        if input.generics.params.is_empty() && matches!(input.data, Data::Enum(_)) {
+            out.extend(codegen::enum_fallback(&ir, &container.krate));
+        }
         out
+    }
+}
+
+enum TagState {
+    Missing,
+    /// Given, but not a valid tag (already reported).
+    Invalid,
+    Valid(u8, Span),
+}
+
+/// The value of a tag expression: an integer literal, possibly negated (to report it as out
+/// of range rather than as a parse error).
+fn tag_value(expr: &syn::Expr) -> Option<i128> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => tag_value(expr).map(|v| -v),
+        syn::Expr::Paren(p) => tag_value(&p.expr),
+        _ => None,
     }
 }
 
@@ -113,9 +145,18 @@ fn parse_container(cx: &mut Ctxt, input: &DeriveInput, is_struct: bool) -> Conta
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("tars")) {
         let res = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("name") {
+                if c.name.is_some() {
+                    cx.error_spanned_by(&meta.path, "`name` is given twice");
+                }
                 c.name = Some(meta.value()?.parse::<syn::LitStr>()?.value());
             } else if meta.path.is_ident("crate") {
-                c.krate = meta.value()?.parse::<syn::LitStr>()?.parse()?;
+                let lit = meta.value()?.parse::<syn::LitStr>()?;
+                c.krate = lit.parse().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "`crate` is the path of the tars runtime, e.g. `crate = \"::tars\"`",
+                    )
+                })?;
             } else if is_struct && meta.path.is_ident("default") {
                 c.impl_default = true;
             } else {
@@ -149,7 +190,7 @@ fn parse_fields<'a>(cx: &mut Ctxt, fields: impl Iterator<Item = &'a syn::Field>)
         let Some(ident) = field.ident.clone() else {
             continue;
         };
-        let mut tag: Option<(u8, Span)> = None;
+        let mut tag = TagState::Missing;
         let mut required = false;
         let mut optional_span: Option<Span> = None;
         let mut require_span: Option<Span> = None;
@@ -160,15 +201,17 @@ fn parse_fields<'a>(cx: &mut Ctxt, fields: impl Iterator<Item = &'a syn::Field>)
             saw_attr = true;
             let res = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("tag") {
-                    let lit: syn::LitInt = meta.value()?.parse()?;
-                    match lit.base10_parse::<u64>() {
-                        Ok(n) if n <= 255 => tag = Some((n as u8, lit.span())),
-                        Ok(n) => {
-                            cx.error_spanned_by(&lit, format_args!("tag {n} is out of range: TARS tags are 0..=255"));
-                            tag = Some((0, lit.span()));
-                            return Ok(());
-                        }
-                        Err(e) => return Err(e),
+                    if !matches!(tag, TagState::Missing) {
+                        cx.error_spanned_by(&meta.path, "`tag` is given twice");
+                    }
+                    // Invalid until proven otherwise, so a parse error does not also read as
+                    // "missing tag" or collide with a real tag.
+                    tag = TagState::Invalid;
+                    let expr: syn::Expr = meta.value()?.parse()?;
+                    match tag_value(&expr) {
+                        Some(n) if (0..=255).contains(&n) => tag = TagState::Valid(n as u8, expr.span()),
+                        Some(n) => cx.error_spanned_by(&expr, format_args!("tag {n} is out of range: TARS tags are 0..=255")),
+                        None => cx.error_spanned_by(&expr, "a tag is an integer literal in 0..=255"),
                     }
                 } else if meta.path.is_ident("require") {
                     required = true;
@@ -176,8 +219,17 @@ fn parse_fields<'a>(cx: &mut Ctxt, fields: impl Iterator<Item = &'a syn::Field>)
                 } else if meta.path.is_ident("optional") {
                     optional_span = Some(meta.path.span());
                 } else if meta.path.is_ident("name") {
+                    if wire_name.is_some() {
+                        cx.error_spanned_by(&meta.path, "`name` is given twice");
+                    }
                     wire_name = Some(meta.value()?.parse::<syn::LitStr>()?.value());
                 } else if meta.path.is_ident("default") {
+                    if default.is_some() {
+                        cx.error_spanned_by(&meta.path, "`default` is given twice");
+                    }
+                    if !meta.input.peek(syn::Token![=]) {
+                        return Err(meta.error("a field default is `default = <value>`; `#[tars(default)]` belongs on the struct"));
+                    }
                     let expr: syn::Expr = meta.value()?.parse()?;
                     default = Some(match expr {
                         syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => DefaultValue::Str(s),
@@ -197,25 +249,30 @@ fn parse_fields<'a>(cx: &mut Ctxt, fields: impl Iterator<Item = &'a syn::Field>)
             });
             if let Err(e) = res {
                 cx.syn_error(e);
-                // The tag may be what failed to parse; don't also report it as missing.
-                tag.get_or_insert((0, Span::call_site()));
+                if matches!(tag, TagState::Missing) {
+                    tag = TagState::Invalid;
+                }
             }
         }
         if let (Some(_), Some(span)) = (require_span, optional_span) {
             cx.error_at(span, "a field is either `require` or `optional`, not both");
         }
         check_field_type(cx, &field.ty);
-        let Some((tag, tag_span)) = tag else {
-            let hint = if saw_attr {
-                ""
-            } else {
-                ": add #[tars(tag = N)]"
-            };
-            cx.error_spanned_by(
-                &ident,
-                format_args!("field `{ident}` has no TARS tag{hint}"),
-            );
-            continue;
+        let (tag, tag_span) = match tag {
+            TagState::Valid(tag, span) => (tag, span),
+            TagState::Invalid => continue,
+            TagState::Missing => {
+                let hint = if saw_attr {
+                    "add `tag = N` to its #[tars(..)]"
+                } else {
+                    "add #[tars(tag = N)]"
+                };
+                cx.error_spanned_by(
+                    &ident,
+                    format_args!("field `{}` has no TARS tag: {hint}", ident.unraw()),
+                );
+                continue;
+            }
         };
         if let Some(prev) = seen_tags.get(&tag) {
             cx.error_at(
@@ -223,10 +280,10 @@ fn parse_fields<'a>(cx: &mut Ctxt, fields: impl Iterator<Item = &'a syn::Field>)
                 format_args!("duplicate tag {tag}: field `{prev}` already uses it"),
             );
         } else {
-            seen_tags.insert(tag, ident.to_string());
+            seen_tags.insert(tag, ident.unraw().to_string());
         }
         out.push(Field {
-            wire_name: wire_name.unwrap_or_else(|| ident.to_string()),
+            wire_name: wire_name.unwrap_or_else(|| ident.unraw().to_string()),
             ident,
             tag,
             required,
@@ -274,10 +331,7 @@ fn check_field_type(cx: &mut Ctxt, ty: &Type) {
     };
     cx.error_spanned_by(
         ty,
-        format_args!(
-            "unsupported field type `{}`: {hint}",
-            ty.to_token_stream().to_string().replace(' ', "")
-        ),
+        format_args!("unsupported field type `{}`: {hint}", type_str(ty)),
     );
 }
 
@@ -309,6 +363,23 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
         let _: proc_macro2::Group = meta.input.parse()?;
     }
     Ok(())
+}
+
+/// A type as the user wrote it, without the spaces token printing adds (`& 'static str`).
+fn type_str(ty: &Type) -> String {
+    let raw = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let drop_space = c == ' '
+            && (out.ends_with(['<', '(', '[', '&', ':'])
+                || matches!(next, Some('>' | ')' | ']' | ',' | ':' | '<')));
+        if !drop_space {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn path_str(path: &syn::Path) -> String {

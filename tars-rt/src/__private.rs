@@ -95,6 +95,29 @@ where
     }
 }
 
+/// The value of an absent optional field that has no explicit default.
+#[inline]
+pub fn field_default<T: FieldDefault>() -> T {
+    T::field_default()
+}
+
+/// `Default`, named so that a missing impl explains itself at the field.
+#[diagnostic::on_unimplemented(
+    message = "optional field of type `{Self}` needs a value for when it is absent",
+    label = "give the field `#[tars(default = ...)]`, or implement `Default` for `{Self}`"
+)]
+pub trait FieldDefault {
+    /// The default.
+    fn field_default() -> Self;
+}
+
+impl<T: Default> FieldDefault for T {
+    #[inline]
+    fn field_default() -> Self {
+        T::default()
+    }
+}
+
 #[cold]
 fn in_field(
     e: DecodeError,

@@ -15,3 +15,7 @@ pub mod codec;
 
 #[doc(hidden)]
 pub mod __private;
+
+// The derives, for this crate's own tests (users get them from the `tars` facade).
+#[cfg(test)]
+pub(crate) use tars_macros::{TarsEnum as TarsEnumForTests, TarsStruct as TarsStructForTests};

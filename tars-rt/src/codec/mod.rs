@@ -92,3 +92,6 @@ pub fn encode_field<T: TarsEncode + ?Sized>(value: &T, tag: u8) -> Bytes {
 pub fn decode_field<T: TarsDecode>(bytes: &Bytes, tag: u8) -> Result<Option<T>, DecodeError> {
     Reader::from_bytes(bytes).read_field(tag)
 }
+
+#[cfg(test)]
+mod tests;

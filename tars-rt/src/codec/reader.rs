@@ -394,6 +394,16 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Initial capacity for a collection of `len` elements of `T` read from the wire: the length
+/// is already bounded by the bytes remaining, but one wire byte can become a large Rust value,
+/// so preallocation is also capped at 1 MiB; past that the collection grows as elements
+/// actually decode.
+#[inline]
+pub(crate) fn cautious_capacity<T>(len: usize) -> usize {
+    const MAX_PREALLOC_BYTES: usize = 1 << 20;
+    len.min(MAX_PREALLOC_BYTES / std::mem::size_of::<T>().max(1))
+}
+
 /// A byte vector as read from the wire: borrowed when it was a SimpleList, owned when it was
 /// a List of bytes.
 #[derive(Debug)]

@@ -3,6 +3,11 @@ use bytes::BytesMut;
 use super::{DecodeError, Reader, TypeCode};
 
 /// A value that can be written as a TARS field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a TARS type",
+    label = "not encodable as TARS",
+    note = "derive `TarsStruct` or `TarsEnum` for your own types; see the type table in `tars::codec`"
+)]
 pub trait TarsEncode {
     /// Appends `self` as the field `tag` (head and payload).
     fn encode(&self, tag: u8, buf: &mut BytesMut);
@@ -38,6 +43,11 @@ pub trait DefaultEq<D> {
 }
 
 /// A value that can be read from a TARS field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a TARS type",
+    label = "not decodable from TARS",
+    note = "derive `TarsStruct` or `TarsEnum` for your own types; see the type table in `tars::codec`"
+)]
 pub trait TarsDecode: Sized {
     /// Reads the payload of a field whose head (of type `ty`) the reader has consumed.
     fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError>;
@@ -50,7 +60,7 @@ pub trait TarsDecode: Sized {
         }
         r.enter()?;
         let n = r.read_len(1)?;
-        let mut out = Vec::with_capacity(n);
+        let mut out = Vec::with_capacity(super::reader::cautious_capacity::<Self>(n));
         for _ in 0..n {
             let ty = r.read_element_head()?;
             out.push(Self::decode_value(r, ty)?);

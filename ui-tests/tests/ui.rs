@@ -1,0 +1,11 @@
+//! Compile-fail and pass cases for `#[derive(TarsStruct)]` / `#[derive(TarsEnum)]`.
+//!
+//! Regenerate the expected `.stderr` files with
+//! `TRYBUILD=overwrite cargo test -p ui-tests`, then read every diff.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/**/*.rs");
+    t.pass("tests/pass/*.rs");
+}

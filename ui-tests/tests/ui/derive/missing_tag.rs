@@ -1,0 +1,10 @@
+use tars::TarsStruct;
+
+#[derive(TarsStruct)]
+struct Request {
+    #[tars(tag = 0)]
+    id: i32,
+    name: String,
+}
+
+fn main() {}
