@@ -41,6 +41,7 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     });
 
     quote! {
+        #[automatically_derived]
         impl #impl_g #p::TarsStruct for #ident #ty_g #where_c {
             const NAME: &'static str = #wire_name;
 
@@ -99,7 +100,10 @@ fn decode_field(f: &Field, p: &TokenStream) -> TokenStream {
     }
     let read = quote_spanned!(span=> #p::read_optional::<#ty>(__r, #tag, #name, #wire)?);
     let init = default_init(f, p);
-    quote_spanned!(span=> #read.unwrap_or_else(|| #init))
+    quote_spanned!(span=> match #read {
+        ::core::option::Option::Some(v) => v,
+        ::core::option::Option::None => #init,
+    })
 }
 
 fn default_init(f: &Field, p: &TokenStream) -> TokenStream {

@@ -432,10 +432,12 @@ fn struct_end_without_begin_and_bad_type_codes_are_errors() {
         dec::<Tagged>(&[0x0a, 0x0c], 0),
         Err(DecodeError::MissingRequired { .. })
     ));
-    assert!(matches!(
-        dec::<Tagged>(&hex_bytes("0a0007e601610000000000"), 0),
-        Err(_)
-    ));
+    // A complete struct whose StructEnd is missing.
+    let err = dec::<Tagged>(&hex_bytes("0a0007e608666f75727465656ef00f0ff0c801"), 0).unwrap_err();
+    assert!(
+        matches!(err, DecodeError::UnterminatedStruct { offset: 19 }),
+        "{err}"
+    );
 }
 
 fn hex_bytes(s: &str) -> Vec<u8> {
