@@ -76,10 +76,10 @@ pub fn read_optional<T: TarsDecode>(
         .map_err(|e| in_field(e, struct_name, field, tag))
 }
 
-/// Writes an optional field unless it is its type's zero value.
+/// Writes an optional field that has no explicit default, unless it is an empty vector or map.
 #[inline]
 pub fn write_optional<T: TarsEncode + ?Sized>(value: &T, tag: u8, buf: &mut BytesMut) {
-    if !value.is_zero_value() {
+    if !value.is_empty_container() {
         value.encode(tag, buf);
     }
 }

@@ -78,9 +78,6 @@ impl TarsEncode for BinaryString {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         write_string_bytes(buf, tag, &self.0);
     }
-    fn is_zero_value(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl TarsDecode for BinaryString {

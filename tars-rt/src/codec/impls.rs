@@ -52,9 +52,6 @@ macro_rules! int_impl {
             fn encode(&self, tag: u8, buf: &mut BytesMut) {
                 write_int(buf, tag, *self as i64);
             }
-            fn is_zero_value(&self) -> bool {
-                *self == 0
-            }
         }
 
         impl TarsDecode for $t {
@@ -86,9 +83,6 @@ macro_rules! byte_impl {
             }
             fn encode_slice(items: &[Self], tag: u8, buf: &mut BytesMut) {
                 write_simple_list(buf, tag, as_u8_slice(items));
-            }
-            fn is_zero_value(&self) -> bool {
-                *self == 0
             }
         }
 
@@ -128,9 +122,6 @@ impl TarsEncode for bool {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         write_int(buf, tag, *self as i64);
     }
-    fn is_zero_value(&self) -> bool {
-        !*self
-    }
 }
 
 impl TarsDecode for bool {
@@ -144,9 +135,6 @@ impl TarsEncode for f32 {
     #[inline]
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         write_f32(buf, tag, *self);
-    }
-    fn is_zero_value(&self) -> bool {
-        self.to_bits() == 0
     }
 }
 
@@ -162,9 +150,6 @@ impl TarsEncode for f64 {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         write_f64(buf, tag, *self);
     }
-    fn is_zero_value(&self) -> bool {
-        self.to_bits() == 0
-    }
 }
 
 impl TarsDecode for f64 {
@@ -179,18 +164,12 @@ impl TarsEncode for str {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         write_string_bytes(buf, tag, self.as_bytes());
     }
-    fn is_zero_value(&self) -> bool {
-        self.is_empty()
-    }
 }
 
 impl TarsEncode for String {
     #[inline]
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         write_string_bytes(buf, tag, self.as_bytes());
-    }
-    fn is_zero_value(&self) -> bool {
-        self.is_empty()
     }
 }
 
@@ -206,7 +185,7 @@ impl TarsEncode for Bytes {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         write_simple_list(buf, tag, self);
     }
-    fn is_zero_value(&self) -> bool {
+    fn is_empty_container(&self) -> bool {
         self.is_empty()
     }
 }
@@ -226,7 +205,7 @@ impl<T: TarsEncode> TarsEncode for [T] {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         T::encode_slice(self, tag, buf);
     }
-    fn is_zero_value(&self) -> bool {
+    fn is_empty_container(&self) -> bool {
         self.is_empty()
     }
 }
@@ -236,7 +215,7 @@ impl<T: TarsEncode> TarsEncode for Vec<T> {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         T::encode_slice(self, tag, buf);
     }
-    fn is_zero_value(&self) -> bool {
+    fn is_empty_container(&self) -> bool {
         self.is_empty()
     }
 }
@@ -292,7 +271,7 @@ impl<K: TarsEncode, V: TarsEncode, S> TarsEncode for HashMap<K, V, S> {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         encode_map(buf, tag, self.len(), self.iter());
     }
-    fn is_zero_value(&self) -> bool {
+    fn is_empty_container(&self) -> bool {
         self.is_empty()
     }
 }
@@ -316,7 +295,7 @@ impl<K: TarsEncode, V: TarsEncode> TarsEncode for BTreeMap<K, V> {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         encode_map(buf, tag, self.len(), self.iter());
     }
-    fn is_zero_value(&self) -> bool {
+    fn is_empty_container(&self) -> bool {
         self.is_empty()
     }
 }
@@ -336,8 +315,8 @@ impl<T: TarsEncode + ?Sized> TarsEncode for &T {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         (**self).encode(tag, buf);
     }
-    fn is_zero_value(&self) -> bool {
-        (**self).is_zero_value()
+    fn is_empty_container(&self) -> bool {
+        (**self).is_empty_container()
     }
 }
 
@@ -346,8 +325,8 @@ impl<T: TarsEncode> TarsEncode for Box<T> {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
         (**self).encode(tag, buf);
     }
-    fn is_zero_value(&self) -> bool {
-        (**self).is_zero_value()
+    fn is_empty_container(&self) -> bool {
+        (**self).is_empty_container()
     }
 }
 

@@ -28,15 +28,15 @@
 //!
 //! # Optional fields
 //!
-//! TarsCpp and TarsGo disagree on when an optional field equal to its default is left out
-//! (C++ always writes `bool` and only compares against explicit defaults; Go also compares
-//! against zero values). tars-rs writes by one rule: **an optional field is left out when it
-//! equals its default** — the IDL default if one is given, otherwise the zero value (`0`,
-//! `+0.0`, `false`, empty string, empty vector or map). Floats compare bit for bit, so `-0.0`
-//! is written. Optional struct fields, and enum fields without an explicit default, are always
-//! written. `require` fields are always written. On decode, an absent optional field keeps its
-//! default, so bytes from either peer (or from a writer that writes everything, like
-//! `@tars/stream`) decode to the same value.
+//! Writers may leave out an optional field whose value the reader will assume anyway, and
+//! the implementations disagree on when (TarsGo also skips zero values; tars2cpp-generated
+//! code initializes a `bool` without a default to `true`, so a skipped `false` would read as
+//! `true` there). tars-rs follows TarsCpp's rule, which every peer reads correctly: **an
+//! optional field is left out when it equals its explicit IDL default** (floats compare bit
+//! for bit), **or when it is an empty vector or map without a default**. Every other field,
+//! including every `require` field and every optional scalar, string, enum or struct without an
+//! explicit default, is written. On decode, an absent optional field keeps its default, so
+//! bytes from TarsCpp, TarsGo or `@tars/stream` (which writes every field) decode alike.
 //!
 //! # Hostile input
 //!

@@ -446,3 +446,35 @@ fn hex_bytes(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
 }
+
+#[derive(crate::TarsStructForTests, Debug, PartialEq, Default)]
+struct NoDefaults {
+    #[tars(tag = 0)]
+    flag: bool,
+    #[tars(tag = 1)]
+    n: i32,
+    #[tars(tag = 2)]
+    s: String,
+    #[tars(tag = 3)]
+    v: Vec<i32>,
+    #[tars(tag = 4)]
+    m: BTreeMap<i32, i32>,
+    #[tars(tag = 5)]
+    b: Bytes,
+}
+
+#[test]
+fn optional_fields_without_explicit_default_are_written_unless_empty_containers() {
+    // tars2cpp initializes a bool without a default to `true`, so `false` must be on the wire;
+    // scalars and strings are always written; empty vector/map/vector<byte> are left out.
+    assert_eq!(hex(&to_bytes(&NoDefaults::default())), "0c1c2600");
+    let full = NoDefaults {
+        flag: true,
+        n: 1,
+        s: "x".into(),
+        v: vec![1],
+        m: [(1, 2)].into(),
+        b: Bytes::from_static(b"z"),
+    };
+    assert_eq!(from_bytes::<NoDefaults>(&to_bytes(&full)).unwrap(), full);
+}

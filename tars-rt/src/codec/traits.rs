@@ -25,11 +25,10 @@ pub trait TarsEncode {
         }
     }
 
-    /// Whether `self` is the zero value an absent optional field decodes to (see the module
-    /// docs for the skip rule). Types without a zero value (structs, enums) return `false`,
-    /// so optional fields of those types are always written.
+    /// Whether `self` is an empty vector or map, which an optional field without an explicit
+    /// default leaves out (see the module docs). `false` for every other type.
     #[doc(hidden)]
-    fn is_zero_value(&self) -> bool {
+    fn is_empty_container(&self) -> bool {
         false
     }
 }
