@@ -2,7 +2,7 @@
 //! that call helpers in `tars::__private`, never inlined loops.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ir::{DefaultValue, Enum, Field, Struct};
@@ -19,11 +19,11 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     fields.sort_by_key(|f| f.tag);
 
     let encodes = fields.iter().map(|f| encode_field(f, &p));
-    let locals: Vec<_> = (0..fields.len())
-        .map(|i| format_ident!("__f{}", i))
-        .collect();
-    let reads = fields.iter().map(|f| decode_field(f, &p));
-    let names = fields.iter().map(|f| &f.ident);
+    let reads = fields.iter().map(|f| {
+        let name = &f.ident;
+        let read = decode_field(f, &p);
+        quote!(#name: #read)
+    });
 
     let default_impl = s.impl_default.then(|| {
         let inits = s.fields.iter().map(|f| {
@@ -50,8 +50,10 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
             }
 
             fn decode_fields(__r: &mut #p::Reader<'_>) -> ::core::result::Result<Self, #p::DecodeError> {
-                #(let #locals = #reads;)*
-                ::core::result::Result::Ok(Self { #(#names: #locals),* })
+                let __s = <Self as #p::TarsStruct>::NAME;
+                ::core::result::Result::Ok(Self {
+                    #(#reads,)*
+                })
             }
         }
 
@@ -90,20 +92,19 @@ fn encode_field(f: &Field, p: &TokenStream) -> TokenStream {
 }
 
 fn decode_field(f: &Field, p: &TokenStream) -> TokenStream {
-    let ty = &f.ty;
     let tag = f.tag;
     let wire = &f.wire_name;
-    let span = ty.span();
-    let name = quote!(<Self as #p::TarsStruct>::NAME);
-    if f.required {
-        return quote_spanned!(span=> #p::read_require::<#ty>(__r, #tag, #name, #wire)?);
+    let span = f.ty.span();
+    match (&f.default, f.required) {
+        (_, true) => quote_spanned!(span=> #p::read_require(__r, #tag, __s, #wire)?),
+        (None, false) => {
+            quote_spanned!(span=> #p::read_optional_or_default(__r, #tag, __s, #wire)?)
+        }
+        (Some(_), false) => {
+            let init = default_init(f, p);
+            quote_spanned!(span=> #p::read_optional_or(__r, #tag, __s, #wire, || #init)?)
+        }
     }
-    let read = quote_spanned!(span=> #p::read_optional::<#ty>(__r, #tag, #name, #wire)?);
-    let init = default_init(f, p);
-    quote_spanned!(span=> match #read {
-        ::core::option::Option::Some(v) => v,
-        ::core::option::Option::None => #init,
-    })
 }
 
 fn default_init(f: &Field, p: &TokenStream) -> TokenStream {

@@ -7,6 +7,7 @@
 mod codegen;
 mod ctxt;
 mod derive;
+mod idl;
 mod ir;
 
 use proc_macro::TokenStream;
@@ -34,4 +35,23 @@ pub fn derive_tars_struct(input: TokenStream) -> TokenStream {
 pub fn derive_tars_enum(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     derive::expand_enum(&input).into()
+}
+
+/// Compiles a `.tars` file at build time into Rust: a `pub mod` per TARS module with its
+/// structs (codec, `Default` with the IDL defaults), enums, consts and interface descriptors.
+///
+/// ```ignore
+/// mod hello {
+///     tars::include_tars!("idl/hello.tars");
+/// }
+/// ```
+///
+/// The path is relative to the crate root (`CARGO_MANIFEST_DIR`); `#include`s are relative
+/// to the including file. Errors point into the `.tars` file. The option `with_tars` accepts
+/// names starting with `tars`, which are otherwise reserved for the framework (tars2cpp's
+/// `--with-tars`).
+#[proc_macro]
+pub fn include_tars(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as idl::Input);
+    idl::expand(input).into()
 }

@@ -3,6 +3,8 @@
 
 pub use bytes::{Bytes, BytesMut};
 
+pub use crate::idl::{InterfaceDesc, MethodDesc, ParamDesc};
+
 pub use crate::codec::{
     write_struct_begin, write_struct_end, DecodeError, DefaultEq, Reader, TarsDecode, TarsEncode,
     TarsEnum, TarsStruct, TypeCode,
@@ -64,16 +66,32 @@ pub fn read_require<T: TarsDecode>(
     }
 }
 
-/// Reads an `optional` field; `None` when absent.
+/// Reads an `optional` field with an explicit default, which `default` computes when the
+/// field is absent.
 #[inline]
-pub fn read_optional<T: TarsDecode>(
+pub fn read_optional_or<T: TarsDecode>(
     r: &mut Reader<'_>,
     tag: u8,
     struct_name: &'static str,
     field: &'static str,
-) -> Result<Option<T>, DecodeError> {
-    r.read_field(tag)
-        .map_err(|e| in_field(e, struct_name, field, tag))
+    default: impl FnOnce() -> T,
+) -> Result<T, DecodeError> {
+    match r.read_field(tag) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Ok(default()),
+        Err(e) => Err(in_field(e, struct_name, field, tag)),
+    }
+}
+
+/// Reads an `optional` field without an explicit default.
+#[inline]
+pub fn read_optional_or_default<T: TarsDecode + FieldDefault>(
+    r: &mut Reader<'_>,
+    tag: u8,
+    struct_name: &'static str,
+    field: &'static str,
+) -> Result<T, DecodeError> {
+    read_optional_or(r, tag, struct_name, field, T::field_default)
 }
 
 /// Writes an optional field that has no explicit default, unless it is an empty vector or map.

@@ -92,3 +92,35 @@ impl DefaultEq<&str> for BinaryString {
         self.0 == d.as_bytes()
     }
 }
+
+/// An `unsigned byte` as an element of `vector<unsigned byte>`.
+///
+/// A `Vec<u8>` is `vector<byte>` on the wire (a SimpleList of raw bytes); TARS encodes
+/// `vector<unsigned byte>` differently, as a List of `short`s, and this element type keeps
+/// that layout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UByte(pub u8);
+
+impl From<u8> for UByte {
+    fn from(v: u8) -> Self {
+        UByte(v)
+    }
+}
+
+impl From<UByte> for u8 {
+    fn from(v: UByte) -> Self {
+        v.0
+    }
+}
+
+impl TarsEncode for UByte {
+    fn encode(&self, tag: u8, buf: &mut BytesMut) {
+        super::write_int(buf, tag, self.0 as i64);
+    }
+}
+
+impl TarsDecode for UByte {
+    fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError> {
+        u8::decode_value(r, ty).map(UByte)
+    }
+}

@@ -18,8 +18,9 @@
 //! | `float`, `double` | `f32`, `f64` | always full width |
 //! | `string` | `String` (UTF-8 checked) or [`BinaryString`] (any bytes) | String1 / String4 |
 //! | `vector<byte>` | `Vec<u8>`, `Vec<i8>` or [`bytes::Bytes`] (zero-copy) | SimpleList; List accepted |
+//! | `vector<unsigned byte>` | `Vec<UByte>` | List of `short` |
 //! | `vector<T>` | `Vec<T>` | List |
-//! | `map<K, V>` | `HashMap<K, V>`, `BTreeMap<K, V>` | Map |
+//! | `map<K, V>` | `BTreeMap<K, V>` (IDL; ordered like TarsCpp's `std::map`), `HashMap<K, V>` | Map |
 //! | struct | `#[derive(TarsStruct)]` | StructBegin … StructEnd |
 //! | enum | `#[derive(TarsEnum)]` | int32 |
 //!
@@ -52,7 +53,7 @@ mod reader;
 mod traits;
 mod writer;
 
-pub use binary_string::BinaryString;
+pub use binary_string::{BinaryString, UByte};
 pub use error::DecodeError;
 pub use head::{Head, TypeCode};
 pub use reader::{ByteVec, Reader};

@@ -1,0 +1,473 @@
+//! Model → Rust: one `pub mod` per TARS module with its structs, enums, consts and interface
+//! descriptors. Struct codecs come from the same [`crate::codegen`] as `#[derive(TarsStruct)]`.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::model::{self, Spec, Type, Value};
+use super::names;
+use crate::codegen;
+use crate::ir;
+
+pub fn generate(spec: &Spec) -> TokenStream {
+    let mut out = TokenStream::new();
+    // Cargo rebuilds the crate when any file read changes.
+    for (path, _) in &spec.files {
+        let path = path.to_string_lossy();
+        out.extend(quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        ));
+    }
+    for m in &spec.modules {
+        out.extend(module(m));
+    }
+    out
+}
+
+fn module(m: &model::Module) -> TokenStream {
+    let name = names::ident(&names::snake_case(&m.name));
+    let doc = docs(&m.doc);
+    let module_doc = format!(" TARS module `{}`.", m.name);
+    let structs = m.structs.iter().map(|s| struct_(m, s));
+    let enums = m.enums.iter().map(|e| enum_(m, e));
+    let consts = m.consts.iter().map(|c| const_(m, c));
+    let interfaces = m.interfaces.iter().map(|i| interface(m, i));
+    quote! {
+        #[doc = #module_doc]
+        #doc
+        #[allow(missing_docs, clippy::all)]
+        pub mod #name {
+            #(#structs)*
+            #(#enums)*
+            #(#consts)*
+            #(#interfaces)*
+        }
+    }
+}
+
+fn docs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|l| format!(" {l}"));
+    quote!(#(#[doc = #lines])*)
+}
+
+/// The IDL doc, then a line naming the item in the IDL.
+fn with_wire_name(doc: &[String], kind: &str, module: &str, name: &str) -> Vec<String> {
+    let mut lines = doc.to_vec();
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!("TARS {kind} `{module}::{name}`."));
+    lines
+}
+
+/// The Rust type for an IDL type, as seen from inside module `from`.
+pub fn rust_type(ty: &Type, from: &str) -> TokenStream {
+    match ty {
+        Type::Bool => quote!(bool),
+        Type::Byte => quote!(i8),
+        Type::Short => quote!(i16),
+        Type::Int => quote!(i32),
+        Type::Long => quote!(i64),
+        Type::Float => quote!(f32),
+        Type::Double => quote!(f64),
+        Type::String => quote!(::std::string::String),
+        Type::UByte => quote!(u8),
+        Type::UShort => quote!(u16),
+        Type::UInt => quote!(u32),
+        Type::Vector(inner) => match **inner {
+            Type::Byte => quote!(::tars::bytes::Bytes),
+            Type::UByte => quote!(::std::vec::Vec<::tars::codec::UByte>),
+            ref t => {
+                let t = rust_type(t, from);
+                quote!(::std::vec::Vec<#t>)
+            }
+        },
+        Type::Map(k, v) => {
+            let (k, v) = (rust_type(k, from), rust_type(v, from));
+            quote!(::std::collections::BTreeMap<#k, #v>)
+        }
+        Type::Struct(q) | Type::Enum(q) => item_path(&q.module, &q.name, from),
+    }
+}
+
+fn item_path(module: &str, name: &str, from: &str) -> TokenStream {
+    let name = names::ident(&names::upper_camel(name));
+    if module == from {
+        quote!(#name)
+    } else {
+        let m = names::ident(&names::snake_case(module));
+        quote!(super::#m::#name)
+    }
+}
+
+fn struct_(m: &model::Module, s: &model::Struct) -> TokenStream {
+    let ident = names::ident(&names::upper_camel(&s.name));
+    let doc = docs(&with_wire_name(&s.doc, "struct", &m.name, &s.name));
+    let fields: Vec<ir::Field> = s
+        .fields
+        .iter()
+        .map(|f| ir::Field {
+            ident: names::ident(&names::snake_case(&f.name)),
+            wire_name: f.name.clone(),
+            tag: f.tag,
+            required: f.required,
+            ty: syn::parse2(rust_type(&f.ty, &m.name)).expect("generated types parse"),
+            default: f.default.as_ref().map(|v| default_value(v, &f.ty, &m.name)),
+        })
+        .collect();
+    let decls = s
+        .fields
+        .iter()
+        .zip(&fields)
+        .map(|(f, irf)| {
+            let doc = docs(&f.doc);
+            let wire = format!(
+                " `{} {} {} {}`",
+                f.tag,
+                if f.required { "require" } else { "optional" },
+                f.ty.idl(),
+                f.name
+            );
+            let (name, ty) = (&irf.ident, &irf.ty);
+            let separator = (!f.doc.is_empty()).then(|| quote!(#[doc = ""]));
+            quote! {
+                #doc
+                #separator
+                #[doc = #wire]
+                pub #name: #ty,
+            }
+        })
+        .collect::<Vec<_>>();
+    let ir = ir::Struct {
+        ident: ident.clone(),
+        generics: syn::Generics::default(),
+        wire_name: format!("{}.{}", m.name, s.name),
+        fields,
+        impl_default: true,
+    };
+    let codec = codegen::struct_impls(&ir, &syn::parse_quote!(::tars));
+    let (derives, key_impls) = match &s.key {
+        None => (
+            quote!(#[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]),
+            quote!(),
+        ),
+        Some(key) => {
+            let key: Vec<_> = key
+                .iter()
+                .map(|k| names::ident(&names::snake_case(k)))
+                .collect();
+            let note = format!(
+                " Compared, ordered and hashed by its `key[]` fields only: {}.",
+                key.iter()
+                    .map(|k| format!("`{}`", k.to_string().trim_start_matches("r#")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            (
+                quote!(#[doc = ""] #[doc = #note] #[derive(::core::fmt::Debug, ::core::clone::Clone)]),
+                key_impls(&ident, &key),
+            )
+        }
+    };
+    quote! {
+        #doc
+        #derives
+        pub struct #ident {
+            #(#decls)*
+        }
+        #codec
+        #key_impls
+    }
+}
+
+fn key_impls(ident: &syn::Ident, key: &[syn::Ident]) -> TokenStream {
+    let first = &key[0];
+    let rest = &key[1..];
+    quote! {
+        impl ::core::cmp::PartialEq for #ident {
+            fn eq(&self, other: &Self) -> bool {
+                #(self.#key == other.#key)&&*
+            }
+        }
+        impl ::core::cmp::Eq for #ident {}
+        impl ::core::cmp::PartialOrd for #ident {
+            fn partial_cmp(&self, other: &Self) -> ::core::option::Option<::core::cmp::Ordering> {
+                ::core::option::Option::Some(::core::cmp::Ord::cmp(self, other))
+            }
+        }
+        impl ::core::cmp::Ord for #ident {
+            fn cmp(&self, other: &Self) -> ::core::cmp::Ordering {
+                ::core::cmp::Ord::cmp(&self.#first, &other.#first)
+                    #(.then_with(|| ::core::cmp::Ord::cmp(&self.#rest, &other.#rest)))*
+            }
+        }
+        impl ::core::hash::Hash for #ident {
+            fn hash<H: ::core::hash::Hasher>(&self, state: &mut H) {
+                #(::core::hash::Hash::hash(&self.#key, state);)*
+            }
+        }
+    }
+}
+
+fn default_value(v: &Value, ty: &Type, from: &str) -> ir::DefaultValue {
+    match v {
+        Value::Str(s) => ir::DefaultValue::Str(syn::LitStr::new(s, proc_macro2::Span::call_site())),
+        other => ir::DefaultValue::Expr(value_expr(other, ty, from)),
+    }
+}
+
+/// A typed Rust expression for an IDL value (`5i32`, `i64::MIN`, `1.5f32`, `Color::Red`).
+fn value_expr(v: &Value, ty: &Type, from: &str) -> TokenStream {
+    match v {
+        Value::Bool(b) => quote!(#b),
+        Value::Int(i) => {
+            let rt = rust_type(ty, from);
+            let min = match ty {
+                Type::Byte => i8::MIN as i128,
+                Type::Short => i16::MIN as i128,
+                Type::Int => i32::MIN as i128,
+                Type::Long => i64::MIN as i128,
+                _ => i128::MIN,
+            };
+            if *i == min {
+                return quote!(#rt::MIN);
+            }
+            let lit = match ty {
+                Type::Byte => Literal::i8_suffixed(*i as i8),
+                Type::Short => Literal::i16_suffixed(*i as i16),
+                Type::Int => Literal::i32_suffixed(*i as i32),
+                Type::Long => Literal::i64_suffixed(*i as i64),
+                Type::UByte => Literal::u8_suffixed(*i as u8),
+                Type::UShort => Literal::u16_suffixed(*i as u16),
+                Type::UInt => Literal::u32_suffixed(*i as u32),
+                Type::Float => Literal::f32_suffixed(*i as f32),
+                Type::Double => Literal::f64_suffixed(*i as f64),
+                _ => Literal::i128_unsuffixed(*i),
+            };
+            quote!(#lit)
+        }
+        Value::Float(f) => {
+            let lit = match ty {
+                Type::Float => Literal::f32_suffixed(*f as f32),
+                _ => Literal::f64_suffixed(*f),
+            };
+            quote!(#lit)
+        }
+        Value::Str(s) => quote!(#s),
+        Value::EnumMember { enum_name, member } => {
+            let path = item_path(&enum_name.module, &enum_name.name, from);
+            let variant = names::ident(&names::upper_camel(member));
+            quote!(#path::#variant)
+        }
+    }
+}
+
+/// The catch-all variant's name, which must not clash with a member's.
+fn undeclared_variant(e: &model::Enum) -> syn::Ident {
+    let taken: Vec<String> = e
+        .members
+        .iter()
+        .map(|m| names::upper_camel(&m.name))
+        .collect();
+    let mut name = "Undeclared".to_string();
+    while taken.contains(&name) {
+        name.push('_');
+    }
+    format_ident!("{}", name)
+}
+
+fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
+    let ident = names::ident(&names::upper_camel(&e.name));
+    let doc = docs(&with_wire_name(&e.doc, "enum", &m.name, &e.name));
+    let wire_name = format!("{}.{}", m.name, e.name);
+    let undeclared = undeclared_variant(e);
+    let variants: Vec<_> = e
+        .members
+        .iter()
+        .map(|x| names::ident(&names::upper_camel(&x.name)))
+        .collect();
+    let values: Vec<_> = e.members.iter().map(|x| x.value).collect();
+    let idl_names: Vec<_> = e.members.iter().map(|x| x.name.as_str()).collect();
+    let member_docs = e.members.iter().map(|x| {
+        let d = docs(&x.doc);
+        let v = format!(" `{} = {}`", x.name, x.value);
+        quote!(#d #[doc = #v])
+    });
+    // Members sharing a value (`B = A`): the first one is what a wire value decodes to.
+    let mut seen = std::collections::HashSet::new();
+    let (from_values, from_variants): (Vec<_>, Vec<_>) = values
+        .iter()
+        .zip(&variants)
+        .filter(|(v, _)| seen.insert(**v))
+        .map(|(v, id)| (*v, id.clone()))
+        .unzip();
+    let first = &variants[0];
+    let p = quote!(::tars::__private);
+    quote! {
+        #doc
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
+        pub enum #ident {
+            #(#member_docs #variants,)*
+            /// A value this IDL does not declare, e.g. sent by a peer built from a newer IDL.
+            #undeclared(i32),
+        }
+
+        impl #ident {
+            /// The value on the wire.
+            pub const fn value(self) -> i32 {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::#undeclared(v) => v,
+                }
+            }
+
+            /// The member for a wire value; values the IDL does not declare are kept as they are.
+            pub const fn from_value(value: i32) -> Self {
+                match value {
+                    #(#from_values => Self::#from_variants,)*
+                    v => Self::#undeclared(v),
+                }
+            }
+
+            /// The member's name in the IDL, `None` for an undeclared value.
+            pub const fn idl_name(self) -> ::core::option::Option<&'static str> {
+                match self {
+                    #(Self::#variants => ::core::option::Option::Some(#idl_names),)*
+                    Self::#undeclared(_) => ::core::option::Option::None,
+                }
+            }
+        }
+
+        /// The first member, as TarsCpp initializes enum fields.
+        impl ::core::default::Default for #ident {
+            fn default() -> Self {
+                Self::#first
+            }
+        }
+
+        impl ::core::cmp::PartialEq for #ident {
+            fn eq(&self, other: &Self) -> bool {
+                self.value() == other.value()
+            }
+        }
+        impl ::core::cmp::Eq for #ident {}
+        impl ::core::cmp::PartialOrd for #ident {
+            fn partial_cmp(&self, other: &Self) -> ::core::option::Option<::core::cmp::Ordering> {
+                ::core::option::Option::Some(::core::cmp::Ord::cmp(self, other))
+            }
+        }
+        impl ::core::cmp::Ord for #ident {
+            fn cmp(&self, other: &Self) -> ::core::cmp::Ordering {
+                ::core::cmp::Ord::cmp(&self.value(), &other.value())
+            }
+        }
+        impl ::core::hash::Hash for #ident {
+            fn hash<H: ::core::hash::Hasher>(&self, state: &mut H) {
+                ::core::hash::Hash::hash(&self.value(), state)
+            }
+        }
+
+        impl #p::TarsEnum for #ident {
+            const NAME: &'static str = #wire_name;
+            fn to_i32(&self) -> i32 {
+                self.value()
+            }
+            fn from_i32(value: i32) -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(Self::from_value(value))
+            }
+        }
+        impl #p::TarsEncode for #ident {
+            fn encode(&self, tag: u8, buf: &mut #p::BytesMut) {
+                #p::encode_enum(self, tag, buf)
+            }
+        }
+        impl #p::TarsDecode for #ident {
+            fn decode_value(r: &mut #p::Reader<'_>, ty: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> {
+                #p::decode_enum(r, ty)
+            }
+        }
+        impl #p::DefaultEq<#ident> for #ident {
+            fn eq_default(&self, d: #ident) -> bool {
+                self.value() == d.value()
+            }
+        }
+    }
+}
+
+fn const_(m: &model::Module, c: &model::Const) -> TokenStream {
+    let ident = names::ident(&names::screaming_snake(&c.name));
+    let doc = docs(&c.doc);
+    let ty = match c.ty {
+        Type::String => quote!(&str),
+        ref t => rust_type(t, &m.name),
+    };
+    let value = value_expr(&c.value, &c.ty, &m.name);
+    let wire = format!(" `const {} {}`", c.ty.idl(), c.name);
+    quote! {
+        #doc
+        #[doc = #wire]
+        pub const #ident: #ty = #value;
+    }
+}
+
+fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
+    let ident = format_ident!("{}_INTERFACE", names::screaming_snake(&i.name));
+    let summary = format!(
+        " Description of interface `{}`: methods, parameters, tags and types.",
+        i.name
+    );
+    let mut lines = i.doc.clone();
+    lines.push(String::new());
+    for meth in &i.methods {
+        let params: Vec<String> = meth
+            .params
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}{}{} {}",
+                    if p.out { "out " } else { "" },
+                    if p.routekey { "routekey " } else { "" },
+                    p.ty.idl(),
+                    p.name
+                )
+            })
+            .collect();
+        let ret = meth.ret.as_ref().map_or("void".to_string(), Type::idl);
+        let what = if meth.doc.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", meth.doc.join(" "))
+        };
+        lines.push(format!(
+            "- `{ret} {}({})`{what}",
+            meth.name,
+            params.join(", ")
+        ));
+    }
+    let doc = docs(&lines);
+    let (module, name) = (&m.name, &i.name);
+    let methods = i.methods.iter().map(|meth| {
+        let mname = &meth.name;
+        let ret = match &meth.ret {
+            Some(t) => {
+                let t = t.idl();
+                quote!(::core::option::Option::Some(#t))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let params = meth.params.iter().map(|p| {
+            let (pname, tag, out, routekey, ty) = (&p.name, p.tag, p.out, p.routekey, p.ty.idl());
+            quote!(::tars::__private::ParamDesc { name: #pname, tag: #tag, out: #out, routekey: #routekey, ty: #ty })
+        });
+        quote!(::tars::__private::MethodDesc { name: #mname, ret: #ret, params: &[#(#params),*] })
+    });
+    quote! {
+        #[doc = #summary]
+        #doc
+        pub static #ident: ::tars::__private::InterfaceDesc = ::tars::__private::InterfaceDesc {
+            module: #module,
+            name: #name,
+            methods: &[#(#methods),*],
+        };
+    }
+}
