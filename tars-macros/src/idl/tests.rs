@@ -283,3 +283,18 @@ fn expansion_time_of_framework_idls() {
         start.elapsed() / runs
     );
 }
+
+#[test]
+#[ignore]
+fn expansion_time_by_stage() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("tars-rt/idl/Framework.tars");
+    let t = std::time::Instant::now();
+    let (spec, _) = resolve::load(&resolve::FileSystem, &root, "Framework.tars", Options { with_tars: true });
+    let load = t.elapsed();
+    let t = std::time::Instant::now();
+    let tokens = super::gen::generate(&spec);
+    let gen = t.elapsed();
+    let t = std::time::Instant::now();
+    let text = tokens.to_string();
+    println!("load {load:?}, generate {gen:?}, to_string {:?} ({} bytes)", t.elapsed(), text.len());
+}
