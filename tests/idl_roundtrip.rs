@@ -59,7 +59,10 @@ proptest! {
 
 #[test]
 fn undeclared_enum_values_survive_a_round_trip() {
-    let e = Everything { color2: Color::from_value(7), ..Everything::default() };
+    let e = Everything {
+        color2: Color::from_value(7),
+        ..Everything::default()
+    };
     let back: Everything = tars::codec::from_bytes(&tars::codec::to_bytes(&e)).unwrap();
     assert_eq!(back.color2, Color::Undeclared(7));
     assert_eq!(back.color2.idl_name(), None);
@@ -87,10 +90,16 @@ fn framework_packets_come_from_the_idl() {
         ..RequestPacket::default()
     };
     let bytes = tars::codec::to_bytes(&req);
-    assert_eq!(tars::codec::from_bytes::<RequestPacket>(&bytes).unwrap(), req);
+    assert_eq!(
+        tars::codec::from_bytes::<RequestPacket>(&bytes).unwrap(),
+        req
+    );
     assert_eq!(framework::TARSINVOKETIMEOUT, -7);
     assert_eq!(framework::TARSMESSAGETYPETRACE, 0x100);
     let q = &framework::QUERY_F_INTERFACE;
     let m = q.method("findObjectById4Any").unwrap();
-    assert_eq!(m.outputs().map(|p| (p.name, p.tag)).collect::<Vec<_>>(), [("activeEp", 2), ("inactiveEp", 3)]);
+    assert_eq!(
+        m.outputs().map(|p| (p.name, p.tag)).collect::<Vec<_>>(),
+        [("activeEp", 2), ("inactiveEp", 3)]
+    );
 }

@@ -19,11 +19,14 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     fields.sort_by_key(|f| f.tag);
 
     let encodes = fields.iter().map(|f| encode_field(f, &p));
-    let reads = fields.iter().map(|f| {
-        let name = &f.ident;
+    let locals: Vec<_> = (0..fields.len())
+        .map(|i| quote::format_ident!("__f{}", i))
+        .collect();
+    let reads = fields.iter().zip(&locals).map(|(f, local)| {
         let read = decode_field(f, &p);
-        quote!(#name: #read)
+        quote!(let #local = #read;)
     });
+    let names = fields.iter().map(|f| &f.ident);
 
     let default_impl = s.impl_default.then(|| {
         let inits = s.fields.iter().map(|f| {
@@ -49,11 +52,12 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
                 #(#encodes)*
             }
 
+            // The closure keeps "no Default" errors on the field's type.
+            #[allow(clippy::redundant_closure)]
             fn decode_fields(__r: &mut #p::Reader<'_>) -> ::core::result::Result<Self, #p::DecodeError> {
                 let __s = <Self as #p::TarsStruct>::NAME;
-                ::core::result::Result::Ok(Self {
-                    #(#reads,)*
-                })
+                #(#reads)*
+                ::core::result::Result::Ok(Self { #(#names: #locals),* })
             }
         }
 
@@ -92,17 +96,18 @@ fn encode_field(f: &Field, p: &TokenStream) -> TokenStream {
 }
 
 fn decode_field(f: &Field, p: &TokenStream) -> TokenStream {
+    let ty = &f.ty;
     let tag = f.tag;
     let wire = &f.wire_name;
-    let span = f.ty.span();
+    let span = ty.span();
     match (&f.default, f.required) {
-        (_, true) => quote_spanned!(span=> #p::read_require(__r, #tag, __s, #wire)?),
-        (None, false) => {
-            quote_spanned!(span=> #p::read_optional_or_default(__r, #tag, __s, #wire)?)
-        }
+        (_, true) => quote_spanned!(span=> #p::read_require::<#ty>(__r, #tag, __s, #wire)?),
+        (None, false) => quote_spanned!(span=>
+            #p::read_optional_or::<#ty>(__r, #tag, __s, #wire, || <#ty as #p::FieldDefault>::field_default())?
+        ),
         (Some(_), false) => {
             let init = default_init(f, p);
-            quote_spanned!(span=> #p::read_optional_or(__r, #tag, __s, #wire, || #init)?)
+            quote_spanned!(span=> #p::read_optional_or::<#ty>(__r, #tag, __s, #wire, || #init)?)
         }
     }
 }

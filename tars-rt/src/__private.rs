@@ -83,17 +83,6 @@ pub fn read_optional_or<T: TarsDecode>(
     }
 }
 
-/// Reads an `optional` field without an explicit default.
-#[inline]
-pub fn read_optional_or_default<T: TarsDecode + FieldDefault>(
-    r: &mut Reader<'_>,
-    tag: u8,
-    struct_name: &'static str,
-    field: &'static str,
-) -> Result<T, DecodeError> {
-    read_optional_or(r, tag, struct_name, field, T::field_default)
-}
-
 /// Writes an optional field that has no explicit default, unless it is an empty vector or map.
 #[inline]
 pub fn write_optional<T: TarsEncode + ?Sized>(value: &T, tag: u8, buf: &mut BytesMut) {

@@ -1,3 +1,6 @@
+// IDL cases name their .tars files relative to trybuild's generated crate
+// (target/tests/trybuild/ui-tests), whose CARGO_MANIFEST_DIR include_tars! resolves against;
+// they assume the default target directory.
 //! Compile-fail and pass cases for `#[derive(TarsStruct)]` / `#[derive(TarsEnum)]`.
 //!
 //! Regenerate the expected `.stderr` files with

@@ -35,15 +35,14 @@ pub struct Rendered<'a> {
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = self
-            .file_names
-            .get(self.error.pos.file)
-            .map(String::as_str)
-            .unwrap_or("<tars>");
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            name, self.error.pos.line, self.error.pos.col, self.error.message
-        )
+        match self.file_names.get(self.error.pos.file) {
+            Some(name) => write!(
+                f,
+                "{}:{}:{}: {}",
+                name, self.error.pos.line, self.error.pos.col, self.error.message
+            ),
+            // Not inside any file: the root file could not be read.
+            None => f.write_str(&self.error.message),
+        }
     }
 }

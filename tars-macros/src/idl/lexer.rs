@@ -38,6 +38,8 @@ impl Tok {
 pub struct Token {
     pub tok: Tok,
     pub pos: Pos,
+    /// Just past the token's last character.
+    pub end: Pos,
     /// Comments right before this token.
     pub doc: Vec<String>,
     /// Comments after this token on the same line (filled in when they are read).
@@ -120,6 +122,7 @@ pub fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
             out.push(Token {
                 tok: Tok::Eof,
                 pos,
+                end: pos,
                 doc: std::mem::take(&mut pending_doc),
                 trailing_doc: Vec::new(),
             });
@@ -172,6 +175,7 @@ pub fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
         out.push(Token {
             tok,
             pos,
+            end: lx.pos(),
             doc: std::mem::take(&mut pending_doc),
             trailing_doc: Vec::new(),
         });

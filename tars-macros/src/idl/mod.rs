@@ -40,12 +40,14 @@ impl Parse for Input {
             let flag: syn::Ident = input.parse()?;
             match flag.to_string().as_str() {
                 "with_tars" => options.with_tars = true,
-                other => return Err(syn::Error::new(
-                    flag.span(),
-                    format!(
+                other => {
+                    return Err(syn::Error::new(
+                        flag.span(),
+                        format!(
                         "unknown include_tars! option `{other}`; the only option is `with_tars`"
                     ),
-                )),
+                    ))
+                }
             }
         }
         Ok(Input { path, options })

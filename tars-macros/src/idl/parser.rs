@@ -62,8 +62,18 @@ impl Parser<'_> {
         Err(Bail)
     }
 
+    /// "expected X, found Y". When Y starts a later line, the X is missing at the end of the
+    /// previous line, so that is where the error points (as rustc does for a missing `;`).
     fn unexpected<T>(&mut self, expected: &str) -> PResult<T> {
         let t = self.peek().clone();
+        if let Some(prev) = self.i.checked_sub(1).map(|i| self.toks[i].clone()) {
+            if prev.end.line < t.pos.line && prev.tok != Tok::Eof {
+                return self.error(
+                    prev.end,
+                    format!("expected {expected} after {}", prev.tok.describe()),
+                );
+            }
+        }
         self.error(
             t.pos,
             format!("expected {expected}, found {}", t.tok.describe()),
@@ -170,17 +180,42 @@ impl Parser<'_> {
         }
     }
 
+    /// `};` closing a block. A missing `;` is reported but parsing goes on after the `}`.
     fn close_block(&mut self, what: &str) -> PResult<()> {
         self.expect_punct('}')?;
         if self.is_punct(';') {
             self.next();
-            Ok(())
         } else {
-            let pos = self.peek().pos;
-            self.error(
+            let pos = self.toks[self.i - 1].end;
+            self.errors.push(IdlError::new(
                 pos,
                 format!("expected ';' after the closing '}}' of {what}"),
-            )
+            ));
+        }
+        Ok(())
+    }
+
+    /// After an error inside a `{ ... }` item body: skips to the body's closing `}` (and
+    /// the `;` after it), so the enclosing module goes on with the next item.
+    fn skip_block_rest(&mut self) {
+        let mut depth = 1i32;
+        loop {
+            match self.peek().tok {
+                Tok::Eof => return,
+                Tok::Punct('{') => depth += 1,
+                Tok::Punct('}') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.next();
+                        if self.is_punct(';') {
+                            self.next();
+                        }
+                        return;
+                    }
+                }
+                _ => {}
+            }
+            self.next();
         }
     }
 
@@ -194,9 +229,20 @@ impl Parser<'_> {
             if self.is_punct('}') || self.peek().tok == Tok::Eof {
                 break;
             }
+            let start = self.i;
             match self.item() {
                 Ok(item) => items.push(item),
-                Err(Bail) => self.recover(),
+                Err(Bail) => {
+                    // Inside the item's `{ ... }`? Then skip to its end, not just to a `;`.
+                    let opened = self.toks[start..self.i.min(self.toks.len())]
+                        .iter()
+                        .any(|t| t.tok == Tok::Punct('{'));
+                    if opened {
+                        self.skip_block_rest();
+                    } else {
+                        self.recover();
+                    }
+                }
             }
         }
         self.close_block(&format!("module {}", name.name))?;

@@ -1,7 +1,7 @@
 //! Loading (`#include`), name resolution and semantic checks: AST → [`model::Spec`].
 //! Every problem is recorded and checking goes on, so one run reports all of them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::ast;
@@ -95,9 +95,20 @@ impl Loader<'_> {
         let text = match self.source.read(&key) {
             Ok(t) => t,
             Err(e) => {
-                let msg = format!("cannot read '{display}': {}", io_reason(&e));
-                self.errors
-                    .push(IdlError::new(from.unwrap_or_default(), msg));
+                let msg = match from {
+                    Some(_) => format!("cannot read '{display}': {}", io_reason(&e)),
+                    None => format!(
+                        "cannot read '{display}': {} (looked for {}; the path is relative to the crate's CARGO_MANIFEST_DIR)",
+                        io_reason(&e),
+                        key.display()
+                    ),
+                };
+                let at = from.unwrap_or(Pos {
+                    file: usize::MAX,
+                    line: 0,
+                    col: 0,
+                });
+                self.errors.push(IdlError::new(at, msg));
                 return;
             }
         };
@@ -833,52 +844,72 @@ impl<'a> Resolver<'a> {
     }
 
     /// A struct that contains itself by value (not through a vector or map) has no finite
-    /// size; TarsCpp rejects it too.
+    /// size; TarsCpp rejects it too. Each cycle is reported once, with its path.
     fn check_recursion(&mut self, modules: &[model::Module]) {
-        let mut edges: BTreeMap<QualName, (Vec<QualName>, Pos)> = BTreeMap::new();
+        let mut edges: HashMap<QualName, Vec<(String, QualName)>> = HashMap::new();
+        let mut order: Vec<(QualName, Pos)> = Vec::new();
         for m in modules {
             for s in &m.structs {
+                let q = QualName {
+                    module: m.name.clone(),
+                    name: s.name.clone(),
+                };
                 let deps = s
                     .fields
                     .iter()
                     .filter_map(|f| match &f.ty {
-                        Type::Struct(q) => Some(q.clone()),
+                        Type::Struct(t) => Some((f.name.clone(), t.clone())),
                         _ => None,
                     })
                     .collect();
-                edges.insert(
-                    QualName {
-                        module: m.name.clone(),
-                        name: s.name.clone(),
-                    },
-                    (deps, s.pos),
-                );
+                edges.insert(q.clone(), deps);
+                order.push((q, s.pos));
             }
         }
-        for (start, (_, pos)) in &edges {
-            let mut stack = vec![start.clone()];
-            let mut seen = HashSet::new();
-            while let Some(cur) = stack.pop() {
-                for next in edges
-                    .get(&cur)
-                    .map(|(d, _)| d.as_slice())
-                    .unwrap_or_default()
-                {
-                    if next == start {
-                        self.errors.push(IdlError::new(
-                            *pos,
-                            format!("struct {} contains itself (through struct fields); use a vector to nest it", start.name),
-                        ));
-                        stack.clear();
-                        break;
-                    }
-                    if seen.insert(next.clone()) {
-                        stack.push(next.clone());
-                    }
+        order.sort_by_key(|(_, pos)| *pos);
+        let mut reported: HashSet<QualName> = HashSet::new();
+        for (start, pos) in &order {
+            if reported.contains(start) {
+                continue;
+            }
+            // Depth-first search for a path back to `start`: (struct, field taken).
+            let mut path: Vec<(QualName, String)> = Vec::new();
+            let mut visited = HashSet::new();
+            if find_cycle(&edges, start, start, &mut path, &mut visited) {
+                let mut text = start.name.clone();
+                for (q, field) in &path {
+                    text = format!("{text}.{field} -> {}", q.name);
                 }
+                reported.extend(path.iter().map(|(q, _)| q.clone()));
+                self.errors.push(IdlError::new(
+                    *pos,
+                    format!(
+                        "struct {} contains itself: {text}; use a vector to nest it",
+                        start.name
+                    ),
+                ));
             }
         }
     }
+}
+
+fn find_cycle(
+    edges: &HashMap<QualName, Vec<(String, QualName)>>,
+    start: &QualName,
+    cur: &QualName,
+    path: &mut Vec<(QualName, String)>,
+    visited: &mut HashSet<QualName>,
+) -> bool {
+    for (field, next) in edges.get(cur).map(Vec::as_slice).unwrap_or_default() {
+        path.push((next.clone(), field.clone()));
+        if next == start
+            || (visited.insert(next.clone()) && find_cycle(edges, start, next, path, visited))
+        {
+            return true;
+        }
+        path.pop();
+    }
+    false
 }
 
 fn describe(lit: &ast::Literal) -> String {

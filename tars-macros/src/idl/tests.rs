@@ -197,7 +197,16 @@ fn map_keys_must_be_ordered() {
 fn self_containing_structs_and_unsigned_long_are_rejected() {
     let e =
         errors("module M { struct S { 0 optional S s; }; struct T { 0 optional vector<T> t; }; };");
-    assert_eq!(e, ["t.tars:1:19: struct S contains itself (through struct fields); use a vector to nest it"]);
+    assert_eq!(
+        e,
+        ["t.tars:1:19: struct S contains itself: S.s -> S; use a vector to nest it"]
+    );
+    let e =
+        errors("module M {\n struct A { 0 optional B b; };\n struct B { 0 optional A a; };\n};");
+    assert_eq!(
+        e,
+        ["t.tars:2:9: struct A contains itself: A.b -> B.a -> A; use a vector to nest it"]
+    );
     let e = errors("module M { struct S { 0 optional unsigned long x; }; };");
     assert_eq!(e, ["t.tars:1:34: 'unsigned long' is not a TARS type (no wider integer holds it); use 'long'"]);
 }
@@ -208,6 +217,41 @@ fn syntax_errors_recover_at_the_next_item() {
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!(e[0], "t.tars:2:30: expected ';', found '}'");
     assert_eq!(e[1], "t.tars:4:24: unknown type 'Bad'");
+}
+
+#[test]
+fn a_missing_semicolon_is_reported_at_the_end_of_its_line() {
+    let e = errors("module M {\n  struct S {\n    0 require int a\n    1 require int b;\n  };\n};");
+    assert_eq!(e, ["t.tars:3:20: expected ';' after 'a'"]);
+}
+
+#[test]
+fn errors_inside_an_enum_do_not_hide_later_items() {
+    let e =
+        errors("module M {\n  enum Color { RED GREEN };\n  struct S { 0 require strin s; };\n};");
+    assert_eq!(
+        e,
+        [
+            "t.tars:2:20: expected ',' or '}', found 'GREEN'",
+            "t.tars:3:24: unknown type 'strin' (did you mean 'string'?)",
+        ]
+    );
+}
+
+#[test]
+fn a_missing_root_file_says_where_it_looked() {
+    let mem = Mem(HashMap::new());
+    let e = super::compile(
+        &mem,
+        Path::new("/crate/x.tars"),
+        "x.tars",
+        Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        ["cannot read 'x.tars': no such file (looked for /crate/x.tars; the path is relative to the crate's CARGO_MANIFEST_DIR)"]
+    );
 }
 
 /// Golden tests: the code generated for a few `.tars` files, compared with committed
@@ -287,14 +331,26 @@ fn expansion_time_of_framework_idls() {
 #[test]
 #[ignore]
 fn expansion_time_by_stage() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("tars-rt/idl/Framework.tars");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("tars-rt/idl/Framework.tars");
     let t = std::time::Instant::now();
-    let (spec, _) = resolve::load(&resolve::FileSystem, &root, "Framework.tars", Options { with_tars: true });
+    let (spec, _) = resolve::load(
+        &resolve::FileSystem,
+        &root,
+        "Framework.tars",
+        Options { with_tars: true },
+    );
     let load = t.elapsed();
     let t = std::time::Instant::now();
     let tokens = super::gen::generate(&spec);
     let gen = t.elapsed();
     let t = std::time::Instant::now();
     let text = tokens.to_string();
-    println!("load {load:?}, generate {gen:?}, to_string {:?} ({} bytes)", t.elapsed(), text.len());
+    println!(
+        "load {load:?}, generate {gen:?}, to_string {:?} ({} bytes)",
+        t.elapsed(),
+        text.len()
+    );
 }

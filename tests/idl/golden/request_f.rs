@@ -51,46 +51,58 @@ pub mod tars {
             ::tars::__private::TarsEncode::encode(&self.context, 9u8, __buf);
             ::tars::__private::TarsEncode::encode(&self.status, 10u8, __buf);
         }
+        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
+            let __f0 = ::tars::__private::read_require::<
+                i16,
+            >(__r, 1u8, __s, "iVersion")?;
+            let __f1 = ::tars::__private::read_require::<
+                i8,
+            >(__r, 2u8, __s, "cPacketType")?;
+            let __f2 = ::tars::__private::read_require::<
+                i32,
+            >(__r, 3u8, __s, "iMessageType")?;
+            let __f3 = ::tars::__private::read_require::<
+                i32,
+            >(__r, 4u8, __s, "iRequestId")?;
+            let __f4 = ::tars::__private::read_require::<
+                ::std::string::String,
+            >(__r, 5u8, __s, "sServantName")?;
+            let __f5 = ::tars::__private::read_require::<
+                ::std::string::String,
+            >(__r, 6u8, __s, "sFuncName")?;
+            let __f6 = ::tars::__private::read_require::<
+                ::tars::bytes::Bytes,
+            >(__r, 7u8, __s, "sBuffer")?;
+            let __f7 = ::tars::__private::read_require::<
+                i32,
+            >(__r, 8u8, __s, "iTimeout")?;
+            let __f8 = ::tars::__private::read_require::<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >(__r, 9u8, __s, "context")?;
+            let __f9 = ::tars::__private::read_require::<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >(__r, 10u8, __s, "status")?;
             ::core::result::Result::Ok(Self {
-                i_version: ::tars::__private::read_require(__r, 1u8, __s, "iVersion")?,
-                c_packet_type: ::tars::__private::read_require(
-                    __r,
-                    2u8,
-                    __s,
-                    "cPacketType",
-                )?,
-                i_message_type: ::tars::__private::read_require(
-                    __r,
-                    3u8,
-                    __s,
-                    "iMessageType",
-                )?,
-                i_request_id: ::tars::__private::read_require(
-                    __r,
-                    4u8,
-                    __s,
-                    "iRequestId",
-                )?,
-                s_servant_name: ::tars::__private::read_require(
-                    __r,
-                    5u8,
-                    __s,
-                    "sServantName",
-                )?,
-                s_func_name: ::tars::__private::read_require(
-                    __r,
-                    6u8,
-                    __s,
-                    "sFuncName",
-                )?,
-                s_buffer: ::tars::__private::read_require(__r, 7u8, __s, "sBuffer")?,
-                i_timeout: ::tars::__private::read_require(__r, 8u8, __s, "iTimeout")?,
-                context: ::tars::__private::read_require(__r, 9u8, __s, "context")?,
-                status: ::tars::__private::read_require(__r, 10u8, __s, "status")?,
+                i_version: __f0,
+                c_packet_type: __f1,
+                i_message_type: __f2,
+                i_request_id: __f3,
+                s_servant_name: __f4,
+                s_func_name: __f5,
+                s_buffer: __f6,
+                i_timeout: __f7,
+                context: __f8,
+                status: __f9,
             })
         }
     }
@@ -173,45 +185,67 @@ pub mod tars {
             ::tars::__private::write_optional(&self.s_result_desc, 8u8, __buf);
             ::tars::__private::write_optional(&self.context, 9u8, __buf);
         }
+        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
+            let __f0 = ::tars::__private::read_require::<
+                i16,
+            >(__r, 1u8, __s, "iVersion")?;
+            let __f1 = ::tars::__private::read_require::<
+                i8,
+            >(__r, 2u8, __s, "cPacketType")?;
+            let __f2 = ::tars::__private::read_require::<
+                i32,
+            >(__r, 3u8, __s, "iRequestId")?;
+            let __f3 = ::tars::__private::read_require::<
+                i32,
+            >(__r, 4u8, __s, "iMessageType")?;
+            let __f4 = ::tars::__private::read_require::<i32>(__r, 5u8, __s, "iRet")?;
+            let __f5 = ::tars::__private::read_require::<
+                ::tars::bytes::Bytes,
+            >(__r, 6u8, __s, "sBuffer")?;
+            let __f6 = ::tars::__private::read_require::<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >(__r, 7u8, __s, "status")?;
+            let __f7 = ::tars::__private::read_optional_or::<
+                ::std::string::String,
+            >(
+                __r,
+                8u8,
+                __s,
+                "sResultDesc",
+                || <::std::string::String as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f8 = ::tars::__private::read_optional_or::<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+            >(
+                __r,
+                9u8,
+                __s,
+                "context",
+                || <::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
             ::core::result::Result::Ok(Self {
-                i_version: ::tars::__private::read_require(__r, 1u8, __s, "iVersion")?,
-                c_packet_type: ::tars::__private::read_require(
-                    __r,
-                    2u8,
-                    __s,
-                    "cPacketType",
-                )?,
-                i_request_id: ::tars::__private::read_require(
-                    __r,
-                    3u8,
-                    __s,
-                    "iRequestId",
-                )?,
-                i_message_type: ::tars::__private::read_require(
-                    __r,
-                    4u8,
-                    __s,
-                    "iMessageType",
-                )?,
-                i_ret: ::tars::__private::read_require(__r, 5u8, __s, "iRet")?,
-                s_buffer: ::tars::__private::read_require(__r, 6u8, __s, "sBuffer")?,
-                status: ::tars::__private::read_require(__r, 7u8, __s, "status")?,
-                s_result_desc: ::tars::__private::read_optional_or_default(
-                    __r,
-                    8u8,
-                    __s,
-                    "sResultDesc",
-                )?,
-                context: ::tars::__private::read_optional_or_default(
-                    __r,
-                    9u8,
-                    __s,
-                    "context",
-                )?,
+                i_version: __f0,
+                c_packet_type: __f1,
+                i_request_id: __f2,
+                i_message_type: __f3,
+                i_ret: __f4,
+                s_buffer: __f5,
+                status: __f6,
+                s_result_desc: __f7,
+                context: __f8,
             })
         }
     }

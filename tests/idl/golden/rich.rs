@@ -97,119 +97,187 @@ pub mod rich {
             ::tars::__private::write_optional(&self.labels, 200u8, __buf);
             ::tars::__private::write_optional(&self.deep, 255u8, __buf);
         }
+        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
+            let __f0 = ::tars::__private::read_require::<bool>(__r, 0u8, __s, "b")?;
+            let __f1 = ::tars::__private::read_optional_or::<
+                i8,
+            >(__r, 1u8, __s, "i8v", || -3i8)?;
+            let __f2 = ::tars::__private::read_optional_or::<
+                i16,
+            >(__r, 2u8, __s, "i16v", || 300i16)?;
+            let __f3 = ::tars::__private::read_require::<i32>(__r, 3u8, __s, "i32v")?;
+            let __f4 = ::tars::__private::read_optional_or::<
+                i64,
+            >(__r, 4u8, __s, "i64v", || -1i64)?;
+            let __f5 = ::tars::__private::read_optional_or::<
+                u8,
+            >(__r, 5u8, __s, "u8v", || 200u8)?;
+            let __f6 = ::tars::__private::read_optional_or::<
+                u16,
+            >(
+                __r,
+                6u8,
+                __s,
+                "u16v",
+                || <u16 as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f7 = ::tars::__private::read_optional_or::<
+                u32,
+            >(__r, 7u8, __s, "u32v", || 4000000000u32)?;
+            let __f8 = ::tars::__private::read_optional_or::<
+                f32,
+            >(__r, 8u8, __s, "f", || 0.5f32)?;
+            let __f9 = ::tars::__private::read_optional_or::<
+                f64,
+            >(
+                __r,
+                9u8,
+                __s,
+                "d",
+                || <f64 as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f10 = ::tars::__private::read_optional_or::<
+                ::std::string::String,
+            >(__r, 14u8, __s, "s", || ::core::convert::From::from("dflt"))?;
+            let __f11 = ::tars::__private::read_optional_or::<
+                ::tars::bytes::Bytes,
+            >(
+                __r,
+                15u8,
+                __s,
+                "blob",
+                || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f12 = ::tars::__private::read_optional_or::<
+                ::std::vec::Vec<::tars::codec::UByte>,
+            >(
+                __r,
+                16u8,
+                __s,
+                "ublob",
+                || <::std::vec::Vec<
+                    ::tars::codec::UByte,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f13 = ::tars::__private::read_optional_or::<
+                ::std::vec::Vec<i32>,
+            >(
+                __r,
+                17u8,
+                __s,
+                "ints",
+                || <::std::vec::Vec<
+                    i32,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f14 = ::tars::__private::read_optional_or::<
+                ::std::vec::Vec<::std::string::String>,
+            >(
+                __r,
+                18u8,
+                __s,
+                "strs",
+                || <::std::vec::Vec<
+                    ::std::string::String,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f15 = ::tars::__private::read_optional_or::<
+                ::std::collections::BTreeMap<::std::string::String, i32>,
+            >(
+                __r,
+                19u8,
+                __s,
+                "counts",
+                || <::std::collections::BTreeMap<
+                    ::std::string::String,
+                    i32,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f16 = ::tars::__private::read_optional_or::<
+                ::std::collections::BTreeMap<i32, ::std::vec::Vec<super::common::Point>>,
+            >(
+                __r,
+                20u8,
+                __s,
+                "nested",
+                || <::std::collections::BTreeMap<
+                    i32,
+                    ::std::vec::Vec<super::common::Point>,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f17 = ::tars::__private::read_optional_or::<
+                Color,
+            >(__r, 21u8, __s, "color", || Color::Blue)?;
+            let __f18 = ::tars::__private::read_optional_or::<
+                Color,
+            >(
+                __r,
+                22u8,
+                __s,
+                "color2",
+                || <Color as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f19 = ::tars::__private::read_require::<
+                super::common::Point,
+            >(__r, 100u8, __s, "origin")?;
+            let __f20 = ::tars::__private::read_optional_or::<
+                ::std::collections::BTreeMap<super::common::Point, ::std::string::String>,
+            >(
+                __r,
+                200u8,
+                __s,
+                "labels",
+                || <::std::collections::BTreeMap<
+                    super::common::Point,
+                    ::std::string::String,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            let __f21 = ::tars::__private::read_optional_or::<
+                ::std::vec::Vec<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::vec::Vec<i32>,
+                    >,
+                >,
+            >(
+                __r,
+                255u8,
+                __s,
+                "deep",
+                || <::std::vec::Vec<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::vec::Vec<i32>,
+                    >,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
             ::core::result::Result::Ok(Self {
-                b: ::tars::__private::read_require(__r, 0u8, __s, "b")?,
-                i8v: ::tars::__private::read_optional_or(__r, 1u8, __s, "i8v", || -3i8)?,
-                i16v: ::tars::__private::read_optional_or(
-                    __r,
-                    2u8,
-                    __s,
-                    "i16v",
-                    || 300i16,
-                )?,
-                i32v: ::tars::__private::read_require(__r, 3u8, __s, "i32v")?,
-                i64v: ::tars::__private::read_optional_or(
-                    __r,
-                    4u8,
-                    __s,
-                    "i64v",
-                    || -1i64,
-                )?,
-                u8v: ::tars::__private::read_optional_or(
-                    __r,
-                    5u8,
-                    __s,
-                    "u8v",
-                    || 200u8,
-                )?,
-                u16v: ::tars::__private::read_optional_or_default(
-                    __r,
-                    6u8,
-                    __s,
-                    "u16v",
-                )?,
-                u32v: ::tars::__private::read_optional_or(
-                    __r,
-                    7u8,
-                    __s,
-                    "u32v",
-                    || 4000000000u32,
-                )?,
-                f: ::tars::__private::read_optional_or(__r, 8u8, __s, "f", || 0.5f32)?,
-                d: ::tars::__private::read_optional_or_default(__r, 9u8, __s, "d")?,
-                s: ::tars::__private::read_optional_or(
-                    __r,
-                    14u8,
-                    __s,
-                    "s",
-                    || ::core::convert::From::from("dflt"),
-                )?,
-                blob: ::tars::__private::read_optional_or_default(
-                    __r,
-                    15u8,
-                    __s,
-                    "blob",
-                )?,
-                ublob: ::tars::__private::read_optional_or_default(
-                    __r,
-                    16u8,
-                    __s,
-                    "ublob",
-                )?,
-                ints: ::tars::__private::read_optional_or_default(
-                    __r,
-                    17u8,
-                    __s,
-                    "ints",
-                )?,
-                strs: ::tars::__private::read_optional_or_default(
-                    __r,
-                    18u8,
-                    __s,
-                    "strs",
-                )?,
-                counts: ::tars::__private::read_optional_or_default(
-                    __r,
-                    19u8,
-                    __s,
-                    "counts",
-                )?,
-                nested: ::tars::__private::read_optional_or_default(
-                    __r,
-                    20u8,
-                    __s,
-                    "nested",
-                )?,
-                color: ::tars::__private::read_optional_or(
-                    __r,
-                    21u8,
-                    __s,
-                    "color",
-                    || Color::Blue,
-                )?,
-                color2: ::tars::__private::read_optional_or_default(
-                    __r,
-                    22u8,
-                    __s,
-                    "color2",
-                )?,
-                origin: ::tars::__private::read_require(__r, 100u8, __s, "origin")?,
-                labels: ::tars::__private::read_optional_or_default(
-                    __r,
-                    200u8,
-                    __s,
-                    "labels",
-                )?,
-                deep: ::tars::__private::read_optional_or_default(
-                    __r,
-                    255u8,
-                    __s,
-                    "deep",
-                )?,
+                b: __f0,
+                i8v: __f1,
+                i16v: __f2,
+                i32v: __f3,
+                i64v: __f4,
+                u8v: __f5,
+                u16v: __f6,
+                u32v: __f7,
+                f: __f8,
+                d: __f9,
+                s: __f10,
+                blob: __f11,
+                ublob: __f12,
+                ints: __f13,
+                strs: __f14,
+                counts: __f15,
+                nested: __f16,
+                color: __f17,
+                color2: __f18,
+                origin: __f19,
+                labels: __f20,
+                deep: __f21,
             })
         }
     }
@@ -404,19 +472,26 @@ pub mod other {
             ::tars::__private::TarsEncode::encode(&self.e, 0u8, __buf);
             ::tars::__private::write_optional(&self.colors, 1u8, __buf);
         }
+        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
-            ::core::result::Result::Ok(Self {
-                e: ::tars::__private::read_require(__r, 0u8, __s, "e")?,
-                colors: ::tars::__private::read_optional_or_default(
-                    __r,
-                    1u8,
-                    __s,
-                    "colors",
-                )?,
-            })
+            let __f0 = ::tars::__private::read_require::<
+                super::rich::Everything,
+            >(__r, 0u8, __s, "e")?;
+            let __f1 = ::tars::__private::read_optional_or::<
+                ::std::vec::Vec<super::rich::Color>,
+            >(
+                __r,
+                1u8,
+                __s,
+                "colors",
+                || <::std::vec::Vec<
+                    super::rich::Color,
+                > as ::tars::__private::FieldDefault>::field_default(),
+            )?;
+            ::core::result::Result::Ok(Self { e: __f0, colors: __f1 })
         }
     }
     impl ::tars::__private::TarsEncode for UsesRich {
@@ -465,14 +540,14 @@ pub mod common {
             ::tars::__private::TarsEncode::encode(&self.x, 0u8, __buf);
             ::tars::__private::TarsEncode::encode(&self.y, 1u8, __buf);
         }
+        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
-            ::core::result::Result::Ok(Self {
-                x: ::tars::__private::read_require(__r, 0u8, __s, "x")?,
-                y: ::tars::__private::read_require(__r, 1u8, __s, "y")?,
-            })
+            let __f0 = ::tars::__private::read_require::<i32>(__r, 0u8, __s, "x")?;
+            let __f1 = ::tars::__private::read_require::<i32>(__r, 1u8, __s, "y")?;
+            ::core::result::Result::Ok(Self { x: __f0, y: __f1 })
         }
     }
     impl ::tars::__private::TarsEncode for Point {
