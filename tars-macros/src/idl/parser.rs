@@ -314,8 +314,42 @@ impl Parser<'_> {
         } else {
             return self.unexpected("'require' or 'optional'");
         };
-        let ty = self.type_()?;
+        let mut ty = self.type_()?;
+        // TarsCpp's C++-only sizes, which do not change the wire: `string:N` and
+        // `vector<T>:N` cap a length, `byte *name` is a byte vector, `T name[N]` is a
+        // vector of N elements, `T name:N` is accepted and ignored.
+        if self.is_punct(':') {
+            self.next();
+            self.array_size()?;
+            if !matches!(ty.kind, TypeKind::String | TypeKind::Vector(_)) {
+                return self.error(
+                    ty.pos,
+                    "only string or vector can have a fixed size ('type:N')",
+                );
+            }
+        } else if self.is_punct('*') {
+            self.next();
+            if ty.kind != TypeKind::Byte {
+                return self.error(ty.pos, "only 'byte *' can be a pointer type");
+            }
+            ty = TypeExpr {
+                kind: TypeKind::Vector(Box::new(ty.clone())),
+                pos: ty.pos,
+            };
+        }
         let name = self.ident("a field name")?;
+        if self.is_punct('[') {
+            self.next();
+            self.array_size()?;
+            self.expect_punct(']')?;
+            ty = TypeExpr {
+                kind: TypeKind::Vector(Box::new(ty.clone())),
+                pos: ty.pos,
+            };
+        } else if self.is_punct(':') {
+            self.next();
+            self.array_size()?;
+        }
         let default = if self.is_punct('=') {
             self.next();
             Some(self.literal()?)
@@ -332,6 +366,21 @@ impl Parser<'_> {
             default,
             doc,
         })
+    }
+
+    /// The `N` of a C++ fixed size: 1 to 1M, as tars2cpp checks.
+    fn array_size(&mut self) -> PResult<i128> {
+        match self.peek().tok.clone() {
+            Tok::Int(n) if (1..1_000_000).contains(&n) => {
+                self.next();
+                Ok(n)
+            }
+            Tok::Int(n) => {
+                let pos = self.peek().pos;
+                self.error(pos, format!("fixed size {n} is out of range (1 to 999999)"))
+            }
+            _ => self.unexpected("a size (an integer)"),
+        }
     }
 
     fn type_(&mut self) -> PResult<TypeExpr> {

@@ -254,6 +254,37 @@ fn a_missing_root_file_says_where_it_looked() {
     );
 }
 
+#[test]
+fn cpp_fixed_sizes_map_to_wire_types() {
+    let s = spec("module M { struct S { 0 require string:8 a; 1 optional byte *b; 2 optional int c[4]; 3 optional int d:2; 4 optional vector<int>:3 e; }; };");
+    let tys: Vec<String> = s.modules[0].structs[0]
+        .fields
+        .iter()
+        .map(|f| f.ty.idl())
+        .collect();
+    assert_eq!(
+        tys,
+        [
+            "string",
+            "vector<byte>",
+            "vector<int>",
+            "int",
+            "vector<int>"
+        ]
+    );
+    let e = errors(
+        "module M { struct S { 0 require int:8 a; 1 optional short *b; 2 optional int c[0]; }; };",
+    );
+    assert_eq!(
+        e,
+        [
+            "t.tars:1:33: only string or vector can have a fixed size ('type:N')",
+            "t.tars:1:53: only 'byte *' can be a pointer type",
+            "t.tars:1:80: fixed size 0 is out of range (1 to 999999)",
+        ]
+    );
+}
+
 /// Golden tests: the code generated for a few `.tars` files, compared with committed
 /// expected output. `TARS_BLESS=1 cargo test -p tars-macros golden` rewrites it.
 #[test]
