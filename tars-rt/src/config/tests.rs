@@ -1,0 +1,124 @@
+use super::*;
+
+const SAMPLE: &str = r#"
+<tars>
+  <application>
+    enableset=Y
+    setdivision=gz.a.1
+    # the server part
+    <server>
+      app=TestApp
+      server=HelloServer
+      local=tcp -h 127.0.0.1 -p 19385 -t 10000
+      node=tars.tarsnode.ServerObj@tcp -h 127.0.0.1 -p 19386 -t 60000
+      logpath=/usr/local/app/tars/app_log
+      logsize=10M
+      lognum=10
+      logLevel=INFO
+      maxPackageLength=2097152
+      gracedowntimeout=5000
+      my-own-key=kept = for the app
+      <TestApp.HelloServer.HelloObjAdapter>
+        endpoint=tcp -h 127.0.0.1 -p 10015 -t 60000
+        servant=TestApp.HelloServer.HelloObj
+        allow=127.0.0.1;10.0.*
+        maxconns=200
+        protocol=tars
+        queuecap=10000
+        queuetimeout=60000
+        threads=5
+        shmkey=0
+      </TestApp.HelloServer.HelloObjAdapter>
+    </server>
+    <client>
+      locator=tars.tarsregistry.QueryObj@tcp -h 127.0.0.1 -p 17890
+      async-invoke-timeout=5000
+      refresh-endpoint-interval=60000
+      stat=tars.tarsstat.StatObj
+      modulename=TestApp.HelloServer
+      <TestApp.Other.Obj>
+        timeout=100
+      </TestApp.Other.Obj>
+    </client>
+  </application>
+</tars>
+"#;
+
+#[test]
+fn parses_a_tarsnode_config() {
+    let c: Config = SAMPLE.parse().unwrap();
+    assert!(c.enable_set);
+    assert_eq!(c.set_division.as_deref(), Some("gz.a.1"));
+    let s = c.server.unwrap();
+    assert_eq!(
+        (s.app.as_str(), s.server.as_str()),
+        ("TestApp", "HelloServer")
+    );
+    assert_eq!(s.local.unwrap().port, 19385);
+    assert_eq!(s.log_size, 10 << 20);
+    assert_eq!(s.log_level, "INFO");
+    assert_eq!(s.max_package_length, 2 << 20);
+    assert_eq!(s.grace_down_timeout, Duration::from_secs(5));
+    assert_eq!(
+        s.extra.get("my-own-key").map(String::as_str),
+        Some("kept = for the app")
+    );
+    let a = &s.adapters[0];
+    assert_eq!(a.name, "TestApp.HelloServer.HelloObjAdapter");
+    assert_eq!(a.servant, "TestApp.HelloServer.HelloObj");
+    assert_eq!((a.endpoint.port, a.endpoint.timeout_ms), (10015, 60000));
+    assert_eq!(a.allow, ["127.0.0.1", "10.0.*"]);
+    assert_eq!((a.max_conns, a.threads, a.queue_cap), (200, 5, 10000));
+    assert_eq!(a.extra.get("shmkey").map(String::as_str), Some("0"));
+    assert_eq!(c.client.async_invoke_timeout, Duration::from_secs(5));
+    assert_eq!(c.client.objects["TestApp.Other.Obj"]["timeout"], "100");
+    assert_eq!(c.client.module_name.as_deref(), Some("TestApp.HelloServer"));
+}
+
+#[test]
+fn errors_name_the_line() {
+    let bad = SAMPLE.replace("threads=5", "threads=five");
+    let e = bad.parse::<Config>().unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "line 27: invalid threads=five: not a non-negative integer"
+    );
+    let bad = SAMPLE.replace(
+        "endpoint=tcp -h 127.0.0.1 -p 10015 -t 60000",
+        "endpoint=tcp -h 127.0.0.1 -p 70000",
+    );
+    let e = bad.parse::<Config>().unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "line 20: invalid endpoint=tcp -h 127.0.0.1 -p 70000: port '70000' is not in 0..=65535"
+    );
+    let bad = SAMPLE.replace("</client>", "</clint>");
+    let e = bad.parse::<Config>().unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "config syntax error at line 40: '</clint>' does not close '<client>' (opened on line 31)"
+    );
+    let e = "<tars>\n<application>\n"
+        .parse::<Config>()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "config syntax error at line 2: '<application>' is never closed"
+    );
+}
+
+#[test]
+fn embedded_default_parses() {
+    let c: Config = EMBEDDED_DEFAULT.parse().unwrap();
+    assert_eq!(c.server.unwrap().server, "HelloServer");
+}
+
+#[test]
+fn round_trips_through_display() {
+    let tree = Domain::parse(SAMPLE).unwrap();
+    assert_eq!(
+        Domain::parse(&tree.to_string()).unwrap().to_string(),
+        tree.to_string()
+    );
+}
