@@ -23,7 +23,7 @@
 //! assert_eq!(Hello::default().name, "world");
 //! ```
 
-pub use tars_macros::{include_tars, TarsEnum, TarsStruct};
+pub use tars_macros::{include_tars, servant, TarsEnum, TarsStruct};
 pub use tars_rt::*;
 
 #[doc(hidden)]

@@ -28,6 +28,9 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     });
     let names = fields.iter().map(|f| &f.ident);
 
+    let json_impl = struct_json(s, &fields, &p, &generics);
+    let idl_impl = struct_idl(s, &fields, &p, &generics);
+
     let default_impl = s.impl_default.then(|| {
         let inits = s.fields.iter().map(|f| {
             let name = &f.ident;
@@ -73,7 +76,86 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
             }
         }
 
+        #json_impl
+
+        #idl_impl
+
         #default_impl
+    }
+}
+
+/// The IDL form: the struct's name and its definition (fields in tag order).
+fn struct_idl(
+    s: &Struct,
+    fields: &[&Field],
+    p: &TokenStream,
+    generics: &syn::Generics,
+) -> TokenStream {
+    let ident = &s.ident;
+    let (impl_g, ty_g, where_c) = generics.split_for_impl();
+    let header = format!("struct {}\n{{\n", crate::ir::last_segment(&s.wire_name));
+    let lines = fields.iter().map(|f| {
+        let (tag, req, wire, ty) = (f.tag, f.required, &f.wire_name, &f.ty);
+        let default = match &f.default {
+            None => quote!(::core::option::Option::None),
+            Some(d) => {
+                let text = d.idl_text();
+                quote!(::core::option::Option::Some(#text))
+            }
+        };
+        quote!(__text.push_str(&#p::idl_field(#tag, #req, <#ty as #p::IdlType>::idl_type(), #wire, #default));)
+    });
+    let tys = fields.iter().map(|f| &f.ty);
+    quote! {
+        impl #impl_g #p::IdlType for #ident #ty_g #where_c {
+            fn idl_type() -> ::std::string::String {
+                #p::idl_name(<Self as #p::TarsStruct>::NAME)
+            }
+            fn tup_type() -> ::std::string::String {
+                ::std::string::String::from(<Self as #p::TarsStruct>::NAME)
+            }
+            fn define(defs: &mut #p::IdlDefinitions) {
+                let (__m, __n) = #p::split_wire_name(<Self as #p::TarsStruct>::NAME);
+                if !defs.begin(__m, __n) {
+                    return;
+                }
+                #(<#tys as #p::IdlType>::define(defs);)*
+                let mut __text = ::std::string::String::from(#header);
+                #(#lines)*
+                __text.push_str("};");
+                defs.finish(__m, __n, __text);
+            }
+        }
+    }
+}
+
+/// The JSON form (for the JSON protocol): an object keyed by wire (IDL) names; absent
+/// fields take their defaults.
+fn struct_json(
+    s: &Struct,
+    fields: &[&Field],
+    p: &TokenStream,
+    generics: &syn::Generics,
+) -> TokenStream {
+    let ident = &s.ident;
+    let (impl_g, ty_g, where_c) = generics.split_for_impl();
+    let wires: Vec<_> = fields.iter().map(|f| &f.wire_name).collect();
+    let names: Vec<_> = fields.iter().map(|f| &f.ident).collect();
+    let inits = fields.iter().map(|f| default_init(f, p));
+    let tys = fields.iter().map(|f| &f.ty);
+    quote! {
+        impl #impl_g #p::TarsJson for #ident #ty_g #where_c {
+            fn to_json(&self) -> #p::JsonValue {
+                #p::json::object(::std::vec![#((#wires, #p::TarsJson::to_json(&self.#names))),*])
+            }
+            #[allow(clippy::redundant_closure)]
+            fn from_json(__v: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> {
+                let __o = #p::json::as_object(__v, <Self as #p::TarsStruct>::NAME)?;
+                ::core::result::Result::Ok(Self {
+                    #(#names: #p::json::field::<#tys>(__o, #wires, || #inits)?,)*
+                })
+            }
+        }
     }
 }
 
@@ -148,6 +230,10 @@ pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
         impl #impl_g #p::TarsDecode for #ident #ty_g #where_c {
             fn decode_value(_: &mut #p::Reader<'_>, _: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> { ::core::unreachable!() }
         }
+        impl #impl_g #p::TarsJson for #ident #ty_g #where_c {
+            fn to_json(&self) -> #p::JsonValue { ::core::unreachable!() }
+            fn from_json(_: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> { ::core::unreachable!() }
+        }
     }
 }
 
@@ -157,6 +243,7 @@ pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
     let ident = &e.ident;
     let wire_name = &e.wire_name;
     let variants = &e.variants;
+    let variant_names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
     let overflow = variants
         .iter()
         .map(|v| format!("{ident}::{v} does not fit in a TARS enum (int32)"));
@@ -202,6 +289,35 @@ pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
                 #p::TarsEnum::to_i32(self) == #p::TarsEnum::to_i32(&d)
             }
         }
+
+        impl #p::IdlType for #ident {
+            fn idl_type() -> ::std::string::String {
+                #p::idl_name(#wire_name)
+            }
+            fn tup_type() -> ::std::string::String {
+                ::std::string::String::from("int32")
+            }
+            fn define(defs: &mut #p::IdlDefinitions) {
+                let (__m, __n) = #p::split_wire_name(#wire_name);
+                if defs.begin(__m, __n) {
+                    let __members: ::std::vec::Vec<::std::string::String> = ::std::vec![
+                        #(::std::format!("    {} = {}", #variant_names, Self::#variants as i32)),*
+                    ];
+                    defs.finish(__m, __n, ::std::format!("enum {}\n{{\n{}\n}};", __n, __members.join(",\n")));
+                }
+            }
+        }
+
+        impl #p::TarsJson for #ident {
+            fn to_json(&self) -> #p::JsonValue {
+                #p::TarsJson::to_json(&#p::TarsEnum::to_i32(self))
+            }
+            fn from_json(v: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> {
+                let n = <i32 as #p::TarsJson>::from_json(v)?;
+                <Self as #p::TarsEnum>::from_i32(n)
+                    .ok_or_else(|| #p::JsonError::new(::std::format!("{} is not a value of enum {}", n, #wire_name)))
+            }
+        }
     }
 }
 
@@ -223,6 +339,10 @@ pub fn enum_fallback(e: &Enum, krate: &syn::Path) -> TokenStream {
         }
         impl #p::TarsDecode for #ident {
             fn decode_value(_: &mut #p::Reader<'_>, _: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> { ::core::unreachable!() }
+        }
+        impl #p::TarsJson for #ident {
+            fn to_json(&self) -> #p::JsonValue { ::core::unreachable!() }
+            fn from_json(_: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> { ::core::unreachable!() }
         }
     }
 }

@@ -50,3 +50,40 @@ pub struct Enum {
     /// Variants; their values come from the Rust discriminants.
     pub variants: Vec<Ident>,
 }
+
+impl DefaultValue {
+    /// How the default reads in a `.tars` file: a quoted string, a literal, or an enum
+    /// member's name.
+    pub fn idl_text(&self) -> String {
+        match self {
+            DefaultValue::Str(s) => format!("{:?}", s.value()),
+            DefaultValue::Expr(tokens) => {
+                let text = tokens.to_string().replace(' ', "");
+                let text = text.rsplit("::").next().unwrap_or(&text).to_string();
+                // Typed literals from include_tars! (`5i32`, `0.5f32`) drop their suffix.
+                if text.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+                    strip_suffix(&text)
+                } else {
+                    text
+                }
+            }
+        }
+    }
+}
+
+/// `5i32` → `5`, `0.5f32` → `0.5`, `-1i64` → `-1`.
+fn strip_suffix(lit: &str) -> String {
+    for suffix in [
+        "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "f32", "f64",
+    ] {
+        if let Some(s) = lit.strip_suffix(suffix) {
+            return s.to_string();
+        }
+    }
+    lit.to_string()
+}
+
+/// `Module.Name` → `Name`.
+pub fn last_segment(wire: &str) -> &str {
+    wire.rsplit('.').next().unwrap_or(wire)
+}

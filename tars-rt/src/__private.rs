@@ -3,7 +3,15 @@
 
 pub use bytes::{Bytes, BytesMut};
 
-pub use crate::idl::{InterfaceDesc, MethodDesc, ParamDesc};
+pub use crate::idl::{
+    idl_field, idl_file, idl_name, leak_slice, leak_str, split_wire_name, IdlDefinitions, IdlType,
+    InterfaceDesc, MethodDesc, ParamDesc,
+};
+pub use crate::protocol::json::{self, JsonError, TarsJson};
+pub use crate::server::{Call, Servant};
+pub use crate::{Context, Status};
+pub use async_trait::async_trait;
+pub use serde_json::Value as JsonValue;
 
 pub use crate::codec::{
     write_struct_begin, write_struct_end, DecodeError, DefaultEq, Reader, TarsDecode, TarsEncode,

@@ -25,6 +25,8 @@ pub struct MethodDesc {
     pub name: &'static str,
     /// The IDL return type, `None` for `void`. On the wire the return value is tag 0.
     pub ret: Option<&'static str>,
+    /// The return type's TUP v2 name (`int32`, `list<char>`, `Module.Struct`).
+    pub ret_tup_type: Option<&'static str>,
     /// Parameters in declaration order.
     pub params: &'static [ParamDesc],
 }
@@ -42,6 +44,8 @@ pub struct ParamDesc {
     pub routekey: bool,
     /// The IDL type, e.g. `vector<map<string, int>>`.
     pub ty: &'static str,
+    /// The TUP v2 type name, e.g. `list<map<string,int32>>`.
+    pub tup_type: &'static str,
 }
 
 impl InterfaceDesc {
@@ -94,5 +98,292 @@ impl fmt::Display for InterfaceDesc {
             )?;
         }
         write!(f, "    }};\n}};\n")
+    }
+}
+
+/// A Rust type's IDL form: how a `.tars` file spells it, its TUP v2 name, and the struct and
+/// enum definitions it needs. Code-first servants use it to describe themselves and to print
+/// an equivalent `.tars` file. Implemented for every codec type, and by the derives and
+/// `include_tars!`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a TARS type",
+    label = "no IDL form",
+    note = "derive `TarsStruct` or `TarsEnum` for your own types; see the type table in `tars::codec`"
+)]
+pub trait IdlType {
+    /// The IDL spelling: `int`, `vector<string>`, `Module::Struct`.
+    fn idl_type() -> String;
+
+    /// The TUP v2 type name: `int32`, `list<string>`, `Module.Struct`.
+    fn tup_type() -> String;
+
+    /// Adds the definitions of the structs and enums this type uses.
+    fn define(defs: &mut IdlDefinitions) {
+        let _ = defs;
+    }
+
+    /// How a `vector` of this type is spelled; bytes make `vector<byte>`.
+    #[doc(hidden)]
+    fn idl_vector() -> (String, String) {
+        (
+            format!("vector<{}>", Self::idl_type()),
+            format!("list<{}>", Self::tup_type()),
+        )
+    }
+}
+
+/// Struct and enum definitions collected for a `.tars` file, grouped by module.
+#[derive(Debug, Clone, Default)]
+pub struct IdlDefinitions {
+    /// (module, name, definition text), in the order first added (dependencies first).
+    items: Vec<(String, String, String)>,
+    /// Types whose dependencies are being defined (for recursive types).
+    started: Vec<(String, String)>,
+}
+
+impl IdlDefinitions {
+    /// Starts defining `module::name`; `false` if it is defined or being defined already.
+    /// Define the dependencies, then call [`IdlDefinitions::finish`].
+    pub fn begin(&mut self, module: &str, name: &str) -> bool {
+        if self.contains(module, name) || self.started.iter().any(|(m, n)| m == module && n == name)
+        {
+            return false;
+        }
+        self.started.push((module.to_string(), name.to_string()));
+        true
+    }
+
+    /// Adds the definition started with [`IdlDefinitions::begin`].
+    pub fn finish(&mut self, module: &str, name: &str, text: String) {
+        self.started.retain(|(m, n)| !(m == module && n == name));
+        self.items
+            .push((module.to_string(), name.to_string(), text));
+    }
+
+    /// Adds a definition unless one named `module::name` is there; returns whether it was new.
+    pub fn add(&mut self, module: &str, name: &str, text: impl FnOnce() -> String) -> bool {
+        if self.contains(module, name) {
+            return false;
+        }
+        self.items
+            .push((module.to_string(), name.to_string(), text()));
+        true
+    }
+
+    /// Whether `module::name` is defined.
+    pub fn contains(&self, module: &str, name: &str) -> bool {
+        self.items.iter().any(|(m, n, _)| m == module && n == name)
+    }
+
+    /// The modules, in first-use order.
+    pub fn modules(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (m, ..) in &self.items {
+            if !out.contains(&m.as_str()) {
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    /// The definitions of `module`, in order.
+    pub fn of_module<'a>(&'a self, module: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.items
+            .iter()
+            .filter(move |(m, ..)| m == module)
+            .map(|(.., t)| t.as_str())
+    }
+}
+
+/// A whole `.tars` file: the definitions (each module in turn) then `interface` in its module.
+pub fn idl_file(interface: &InterfaceDesc, defs: &IdlDefinitions) -> String {
+    let mut out = String::new();
+    let mut modules = defs.modules();
+    if !modules.contains(&interface.module) {
+        modules.push(interface.module);
+    }
+    for (i, module) in modules.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "module {module}\n{{");
+        for def in defs.of_module(module) {
+            for line in def.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+            out.push('\n');
+        }
+        if *module == interface.module {
+            let text = interface.to_string();
+            // The interface block alone, without the module wrapper Display adds.
+            for line in text.lines().skip(2).take_while(|l| *l != "};") {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        out.push_str("};\n");
+    }
+    out
+}
+
+macro_rules! idl_scalar {
+    ($($t:ty => $idl:literal, $tup:literal;)*) => {$(
+        impl IdlType for $t {
+            fn idl_type() -> String {
+                $idl.into()
+            }
+            fn tup_type() -> String {
+                $tup.into()
+            }
+        }
+    )*};
+}
+
+idl_scalar! {
+    bool => "bool", "bool";
+    i16 => "short", "short";
+    i32 => "int", "int32";
+    i64 => "long", "int64";
+    u16 => "unsigned short", "int32";
+    u32 => "unsigned int", "int64";
+    f32 => "float", "float";
+    f64 => "double", "double";
+    String => "string", "string";
+    crate::codec::BinaryString => "string", "string";
+    crate::codec::UByte => "unsigned byte", "short";
+    bytes::Bytes => "vector<byte>", "list<char>";
+}
+
+impl IdlType for i8 {
+    fn idl_type() -> String {
+        "byte".into()
+    }
+    fn tup_type() -> String {
+        "char".into()
+    }
+    fn idl_vector() -> (String, String) {
+        ("vector<byte>".into(), "list<char>".into())
+    }
+}
+
+/// `u8` is `unsigned byte` alone; `Vec<u8>` is `vector<byte>` (the codec writes it as one).
+impl IdlType for u8 {
+    fn idl_type() -> String {
+        "unsigned byte".into()
+    }
+    fn tup_type() -> String {
+        "short".into()
+    }
+    fn idl_vector() -> (String, String) {
+        ("vector<byte>".into(), "list<char>".into())
+    }
+}
+
+impl<T: IdlType> IdlType for Vec<T> {
+    fn idl_type() -> String {
+        T::idl_vector().0
+    }
+    fn tup_type() -> String {
+        T::idl_vector().1
+    }
+    fn define(defs: &mut IdlDefinitions) {
+        T::define(defs)
+    }
+}
+
+impl<K: IdlType, V: IdlType> IdlType for std::collections::BTreeMap<K, V> {
+    fn idl_type() -> String {
+        format!("map<{}, {}>", K::idl_type(), V::idl_type())
+    }
+    fn tup_type() -> String {
+        format!("map<{},{}>", K::tup_type(), V::tup_type())
+    }
+    fn define(defs: &mut IdlDefinitions) {
+        K::define(defs);
+        V::define(defs);
+    }
+}
+
+impl<K: IdlType, V: IdlType, S> IdlType for std::collections::HashMap<K, V, S> {
+    fn idl_type() -> String {
+        format!("map<{}, {}>", K::idl_type(), V::idl_type())
+    }
+    fn tup_type() -> String {
+        format!("map<{},{}>", K::tup_type(), V::tup_type())
+    }
+    fn define(defs: &mut IdlDefinitions) {
+        K::define(defs);
+        V::define(defs);
+    }
+}
+
+impl<T: IdlType> IdlType for Box<T> {
+    fn idl_type() -> String {
+        T::idl_type()
+    }
+    fn tup_type() -> String {
+        T::tup_type()
+    }
+    fn define(defs: &mut IdlDefinitions) {
+        T::define(defs)
+    }
+}
+
+/// Splits a wire name `Module.Name` into (module, name); no dot means no module.
+#[doc(hidden)]
+pub fn split_wire_name(wire: &str) -> (&str, &str) {
+    wire.rsplit_once('.').unwrap_or(("", wire))
+}
+
+/// `Module::Name` for a wire name `Module.Name` (just `Name` without a module).
+#[doc(hidden)]
+pub fn idl_name(wire: &str) -> String {
+    match split_wire_name(wire) {
+        ("", n) => n.to_string(),
+        (m, n) => format!("{m}::{n}"),
+    }
+}
+
+/// One field line of a struct definition.
+#[doc(hidden)]
+pub fn idl_field(tag: u8, required: bool, ty: String, name: &str, default: Option<&str>) -> String {
+    let kind = if required { "require" } else { "optional" };
+    match default {
+        Some(d) => format!("    {tag} {kind} {ty} {name} = {d};\n"),
+        None => format!("    {tag} {kind} {ty} {name};\n"),
+    }
+}
+
+/// Leaks a string built once per process for a code-first servant's descriptor.
+#[doc(hidden)]
+pub fn leak_str(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Leaks a slice built once per process for a code-first servant's descriptor.
+#[doc(hidden)]
+pub fn leak_slice<T>(v: Vec<T>) -> &'static [T] {
+    Box::leak(v.into_boxed_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn std_types_spell_like_the_idl() {
+        assert_eq!(<Vec<u8>>::idl_type(), "vector<byte>");
+        assert_eq!(
+            <Vec<crate::codec::UByte>>::idl_type(),
+            "vector<unsigned byte>"
+        );
+        assert_eq!(
+            <std::collections::BTreeMap<String, Vec<i32>>>::idl_type(),
+            "map<string, vector<int>>"
+        );
+        assert_eq!(
+            <std::collections::BTreeMap<String, Vec<i32>>>::tup_type(),
+            "map<string,list<int32>>"
+        );
+        assert_eq!(<Vec<u8>>::tup_type(), "list<char>");
     }
 }

@@ -262,6 +262,23 @@ fn value_expr(v: &Value, ty: &Type, from: &str) -> TokenStream {
     }
 }
 
+/// The TUP v2 type name (TarsCpp's `TarsClass`): enums are `int32`, structs `Module.Name`.
+fn tup_type(ty: &Type) -> String {
+    match ty {
+        Type::Bool => "bool".into(),
+        Type::Byte => "char".into(),
+        Type::Short | Type::UByte => "short".into(),
+        Type::Int | Type::UShort | Type::Enum(_) => "int32".into(),
+        Type::Long | Type::UInt => "int64".into(),
+        Type::Float => "float".into(),
+        Type::Double => "double".into(),
+        Type::String => "string".into(),
+        Type::Vector(t) => format!("list<{}>", tup_type(t)),
+        Type::Map(k, v) => format!("map<{},{}>", tup_type(k), tup_type(v)),
+        Type::Struct(q) => format!("{}.{}", q.module, q.name),
+    }
+}
+
 /// The catch-all variant's name, which must not clash with a member's.
 fn undeclared_variant(e: &model::Enum) -> syn::Ident {
     let taken: Vec<String> = e
@@ -303,6 +320,14 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
         .unzip();
     let first = &variants[0];
     let p = quote!(::tars::__private);
+    let (module_name, enum_name) = (&m.name, &e.name);
+    let idl_qualified = format!("{}::{}", m.name, e.name);
+    let members: Vec<String> = e
+        .members
+        .iter()
+        .map(|x| format!("    {} = {}", x.name, x.value))
+        .collect();
+    let definition = format!("enum {}\n{{\n{}\n}};", e.name, members.join(",\n"));
     quote! {
         #doc
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
@@ -391,6 +416,27 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
                 self.value() == d.value()
             }
         }
+        impl #p::IdlType for #ident {
+            fn idl_type() -> ::std::string::String {
+                ::std::string::String::from(#idl_qualified)
+            }
+            fn tup_type() -> ::std::string::String {
+                ::std::string::String::from("int32")
+            }
+            fn define(defs: &mut #p::IdlDefinitions) {
+                if defs.begin(#module_name, #enum_name) {
+                    defs.finish(#module_name, #enum_name, ::std::string::String::from(#definition));
+                }
+            }
+        }
+        impl #p::TarsJson for #ident {
+            fn to_json(&self) -> #p::JsonValue {
+                #p::TarsJson::to_json(&self.value())
+            }
+            fn from_json(v: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> {
+                <i32 as #p::TarsJson>::from_json(v).map(Self::from_value)
+            }
+        }
     }
 }
 
@@ -448,19 +494,20 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
     let (module, name) = (&m.name, &i.name);
     let methods = i.methods.iter().map(|meth| {
         let mname = &meth.name;
-        let ret = match &meth.ret {
+        let (ret, ret_tup) = match &meth.ret {
             Some(t) => {
-                let t = t.idl();
-                quote!(::core::option::Option::Some(#t))
+                let (idl, tup) = (t.idl(), tup_type(t));
+                (quote!(::core::option::Option::Some(#idl)), quote!(::core::option::Option::Some(#tup)))
             }
-            None => quote!(::core::option::Option::None),
+            None => (quote!(::core::option::Option::None), quote!(::core::option::Option::None)),
         };
         let params = meth.params.iter().map(|p| {
-            let (pname, tag, out, routekey, ty) = (&p.name, p.tag, p.out, p.routekey, p.ty.idl());
-            quote!(::tars::__private::ParamDesc { name: #pname, tag: #tag, out: #out, routekey: #routekey, ty: #ty })
+            let (pname, tag, out, routekey, ty, tup) = (&p.name, p.tag, p.out, p.routekey, p.ty.idl(), tup_type(&p.ty));
+            quote!(::tars::__private::ParamDesc { name: #pname, tag: #tag, out: #out, routekey: #routekey, ty: #ty, tup_type: #tup })
         });
-        quote!(::tars::__private::MethodDesc { name: #mname, ret: #ret, params: &[#(#params),*] })
+        quote!(::tars::__private::MethodDesc { name: #mname, ret: #ret, ret_tup_type: #ret_tup, params: &[#(#params),*] })
     });
+    let servant_trait = servant_trait(m, i, &ident);
     quote! {
         #[doc = #summary]
         #doc
@@ -469,5 +516,140 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
             name: #name,
             methods: &[#(#methods),*],
         };
+
+        #servant_trait
+    }
+}
+
+/// The Rust type a method returns: the return value (unless `void`) followed by the `out`
+/// parameters, as one value, a tuple, or `()`.
+fn method_output(meth: &model::Method, from: &str) -> TokenStream {
+    let mut parts: Vec<TokenStream> = meth.ret.iter().map(|t| rust_type(t, from)).collect();
+    parts.extend(
+        meth.params
+            .iter()
+            .filter(|p| p.out)
+            .map(|p| rust_type(&p.ty, from)),
+    );
+    match parts.len() {
+        1 => parts.remove(0),
+        _ => quote!((#(#parts),*)),
+    }
+}
+
+/// The servant trait users implement, with a hidden dispatcher `#[tars::servant]` calls.
+fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> TokenStream {
+    let p = quote!(::tars::__private);
+    let trait_ident = names::ident(&names::upper_camel(&i.name));
+    let mut trait_doc = i.doc.clone();
+    if !trait_doc.is_empty() {
+        trait_doc.push(String::new());
+    }
+    trait_doc.push(format!(
+        "Servant trait of TARS interface `{}::{}`. Implement it, put `#[tars::servant]` on the impl, and add the type to a `tars::server::Application`.",
+        m.name, i.name
+    ));
+    trait_doc.push(String::new());
+    trait_doc.push("Each method returns its IDL return value followed by its `out` parameters (a tuple when there are several); an `Err` becomes the reply's return code and description.".into());
+    let trait_doc = docs(&trait_doc);
+    let mut sigs = Vec::new();
+    let mut arms = Vec::new();
+    for meth in &i.methods {
+        let fn_ident = names::ident(&names::snake_case(&meth.name));
+        let wire = &meth.name;
+        let inputs: Vec<&model::Param> = meth.params.iter().filter(|p| !p.out).collect();
+        let arg_idents: Vec<syn::Ident> = inputs
+            .iter()
+            .map(|p| names::ident(&names::snake_case(&p.name)))
+            .collect();
+        let arg_types: Vec<TokenStream> =
+            inputs.iter().map(|p| rust_type(&p.ty, &m.name)).collect();
+        let output = method_output(meth, &m.name);
+        let mut doc_lines = meth.doc.clone();
+        if !doc_lines.is_empty() {
+            doc_lines.push(String::new());
+        }
+        let params: Vec<String> = meth
+            .params
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}{}{} {}",
+                    if p.out { "out " } else { "" },
+                    if p.routekey { "routekey " } else { "" },
+                    p.ty.idl(),
+                    p.name
+                )
+            })
+            .collect();
+        doc_lines.push(format!(
+            "`{} {}({})`",
+            meth.ret.as_ref().map_or("void".to_string(), Type::idl),
+            meth.name,
+            params.join(", ")
+        ));
+        let fn_doc = docs(&doc_lines);
+        sigs.push(quote! {
+            #fn_doc
+            async fn #fn_ident(&self, ctx: &#p::Context #(, #arg_idents: #arg_types)*) -> ::core::result::Result<#output, #p::Status>;
+        });
+        let tags: Vec<u8> = inputs.iter().map(|p| p.tag).collect();
+        let wires: Vec<&String> = inputs.iter().map(|p| &p.name).collect();
+        // Bind the output, then write it back.
+        let mut binds: Vec<syn::Ident> = Vec::new();
+        let mut writes: Vec<TokenStream> = Vec::new();
+        if meth.ret.is_some() {
+            binds.push(format_ident!("__ret"));
+            writes.push(quote!(call.set_return(&__ret);));
+        }
+        for (k, out) in meth.params.iter().filter(|p| p.out).enumerate() {
+            let b = format_ident!("__out{}", k);
+            let (tag, name) = (out.tag, &out.name);
+            writes.push(quote!(call.set_out(#tag, #name, &#b);));
+            binds.push(b);
+        }
+        let pattern = match binds.len() {
+            0 => quote!(()),
+            1 => {
+                let b = &binds[0];
+                quote!(#b)
+            }
+            _ => quote!((#(#binds),*)),
+        };
+        arms.push(quote! {
+            #wire => {
+                #(let #arg_idents: #arg_types = call.arg(#tags, #wires)?;)*
+                let #pattern = self.#fn_ident(ctx #(, #arg_idents)*).await?;
+                #(#writes)*
+                ::core::result::Result::Ok(())
+            }
+        });
+    }
+    quote! {
+        #trait_doc
+        #[#p::async_trait]
+        pub trait #trait_ident: ::core::marker::Send + ::core::marker::Sync + 'static {
+            #(#sigs)*
+
+            #[doc(hidden)]
+            fn __tars_interface() -> &'static #p::InterfaceDesc
+            where
+                Self: Sized,
+            {
+                &#desc
+            }
+
+            #[doc(hidden)]
+            #[allow(unused_variables, clippy::let_unit_value)]
+            async fn __tars_dispatch(&self, ctx: &#p::Context, call: &mut #p::Call) -> ::core::result::Result<(), #p::Status>
+            where
+                Self: Sized,
+            {
+                match call.function() {
+                    #(#arms)*
+                    other => ::core::result::Result::Err(#p::Status::no_such_function(ctx.servant(), other)),
+                }
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ mod error;
 mod gen;
 mod lexer;
 pub mod model;
-mod names;
+pub(crate) mod names;
 mod parser;
 mod resolve;
 

@@ -65,6 +65,17 @@ pub fn upper_camel(name: &str) -> String {
     }
 }
 
+/// `test_hello` → `testHello`, `s_req` → `sReq` (TARS' usual spelling of method and
+/// parameter names).
+pub fn lower_camel(name: &str) -> String {
+    let camel = upper_camel(name);
+    let mut cs = camel.chars();
+    match cs.next() {
+        Some(f) => f.to_lowercase().chain(cs).collect(),
+        None => camel,
+    }
+}
+
 pub fn screaming_snake(name: &str) -> String {
     snake_case(name).to_uppercase()
 }
@@ -153,6 +164,8 @@ mod tests {
         assert_eq!(upper_camel("EndpointF"), "EndpointF");
         assert_eq!(upper_camel("_1st"), "V1st");
         assert_eq!(screaming_snake("maxCount"), "MAX_COUNT");
+        assert_eq!(lower_camel("test_hello"), "testHello");
+        assert_eq!(lower_camel("s_req"), "sReq");
         assert_eq!(screaming_snake("TARSVERSION"), "TARSVERSION");
         assert_eq!(ident("type").to_string(), "r#type");
         assert_eq!(ident("self").to_string(), "self_");

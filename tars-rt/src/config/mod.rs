@@ -162,7 +162,9 @@ pub struct AdapterConfig {
     pub servant: String,
     /// `protocol`: `tars` (default), or another protocol registered with the application.
     pub protocol: String,
-    /// `threads`: requests executed at once (0: no limit).
+    /// `threads`: requests executed at once. 0 (the default here) means no limit: servants
+    /// are async, so a waiting request holds no thread. TarsCpp's default is 1 because its
+    /// servants block their thread.
     pub threads: usize,
     /// `queuecap`: requests admitted at once, waiting or running; over it the server answers
     /// -9 (overload) at once.
@@ -184,6 +186,35 @@ pub struct AdapterConfig {
     /// Keys not listed above.
     pub extra: BTreeMap<String, String>,
 }
+
+impl AdapterConfig {
+    /// An adapter with TarsCpp's default limits.
+    pub fn new(name: String, endpoint: Endpoint, servant: String) -> Self {
+        AdapterConfig {
+            name,
+            endpoint,
+            servant,
+            protocol: "tars".into(),
+            threads: 0,
+            queue_cap: DEFAULT_QUEUE_CAP,
+            queue_timeout: Duration::from_millis(DEFAULT_QUEUE_TIMEOUT_MS),
+            max_conns: DEFAULT_MAX_CONNS,
+            allow: Vec::new(),
+            deny: Vec::new(),
+            order: "allow,deny".into(),
+            handle_group: None,
+            tls: TlsConfig::default(),
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+/// Default `queuecap` (TarsCpp's adapter default).
+pub const DEFAULT_QUEUE_CAP: usize = 10_240;
+/// Default `queuetimeout` in ms (TarsCpp's adapter default).
+pub const DEFAULT_QUEUE_TIMEOUT_MS: u64 = 60_000;
+/// Default `maxconns` (TarsCpp's adapter default).
+pub const DEFAULT_MAX_CONNS: usize = 1024;
 
 /// `<client>`.
 #[derive(Debug, Clone)]
@@ -407,9 +438,9 @@ fn parse_adapter(d: &Domain) -> Result<AdapterConfig, ConfigError> {
         servant,
         protocol: k.string("protocol").unwrap_or_else(|| "tars".into()),
         threads: k.int("threads", 0)?,
-        queue_cap: k.int("queuecap", 10_000)?,
-        queue_timeout: k.ms("queuetimeout", 60_000)?,
-        max_conns: k.int("maxconns", 100_000)?,
+        queue_cap: k.int("queuecap", DEFAULT_QUEUE_CAP)?,
+        queue_timeout: k.ms("queuetimeout", DEFAULT_QUEUE_TIMEOUT_MS)?,
+        max_conns: k.int("maxconns", DEFAULT_MAX_CONNS)?,
         allow: list(k.string("allow")),
         deny: list(k.string("deny")),
         order: k.string("order").unwrap_or_else(|| "allow,deny".into()),

@@ -5,6 +5,9 @@
 //! Everything here is compiled by `include_tars!` from the `.tars` files in `tars-rt/idl/`,
 //! so the runtime speaks exactly what its IDL says. This module knows packets, not sockets.
 
+pub mod json;
+pub mod tup;
+
 mod generated {
     tars_macros::include_tars!("idl/Framework.tars", with_tars);
 }

@@ -14,11 +14,13 @@ pub mod test_app {
             ::tars::__private::MethodDesc {
                 name: "test",
                 ret: ::core::option::Option::Some("int"),
+                ret_tup_type: ::core::option::Option::Some("int32"),
                 params: &[],
             },
             ::tars::__private::MethodDesc {
                 name: "testHello",
                 ret: ::core::option::Option::Some("int"),
+                ret_tup_type: ::core::option::Option::Some("int32"),
                 params: &[
                     ::tars::__private::ParamDesc {
                         name: "sReq",
@@ -26,6 +28,7 @@ pub mod test_app {
                         out: false,
                         routekey: false,
                         ty: "string",
+                        tup_type: "string",
                     },
                     ::tars::__private::ParamDesc {
                         name: "sRsp",
@@ -33,9 +36,67 @@ pub mod test_app {
                         out: true,
                         routekey: false,
                         ty: "string",
+                        tup_type: "string",
                     },
                 ],
             },
         ],
     };
+    /// Servant trait of TARS interface `TestApp::Hello`. Implement it, put `#[tars::servant]` on the impl, and add the type to a `tars::server::Application`.
+    ///
+    /// Each method returns its IDL return value followed by its `out` parameters (a tuple when there are several); an `Err` becomes the reply's return code and description.
+    #[::tars::__private::async_trait]
+    pub trait Hello: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// `int test()`
+        async fn test(
+            &self,
+            ctx: &::tars::__private::Context,
+        ) -> ::core::result::Result<i32, ::tars::__private::Status>;
+        /// `int testHello(string sReq, out string sRsp)`
+        async fn test_hello(
+            &self,
+            ctx: &::tars::__private::Context,
+            s_req: ::std::string::String,
+        ) -> ::core::result::Result<
+            (i32, ::std::string::String),
+            ::tars::__private::Status,
+        >;
+        #[doc(hidden)]
+        fn __tars_interface() -> &'static ::tars::__private::InterfaceDesc
+        where
+            Self: Sized,
+        {
+            &HELLO_INTERFACE
+        }
+        #[doc(hidden)]
+        #[allow(unused_variables, clippy::let_unit_value)]
+        async fn __tars_dispatch(
+            &self,
+            ctx: &::tars::__private::Context,
+            call: &mut ::tars::__private::Call,
+        ) -> ::core::result::Result<(), ::tars::__private::Status>
+        where
+            Self: Sized,
+        {
+            match call.function() {
+                "test" => {
+                    let __ret = self.test(ctx).await?;
+                    call.set_return(&__ret);
+                    ::core::result::Result::Ok(())
+                }
+                "testHello" => {
+                    let s_req: ::std::string::String = call.arg(1u8, "sReq")?;
+                    let (__ret, __out0) = self.test_hello(ctx, s_req).await?;
+                    call.set_return(&__ret);
+                    call.set_out(2u8, "sRsp", &__out0);
+                    ::core::result::Result::Ok(())
+                }
+                other => {
+                    ::core::result::Result::Err(
+                        ::tars::__private::Status::no_such_function(ctx.servant(), other),
+                    )
+                }
+            }
+        }
+    }
 }

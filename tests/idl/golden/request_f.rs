@@ -119,6 +119,241 @@ pub mod tars {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsJson for RequestPacket {
+        fn to_json(&self) -> ::tars::__private::JsonValue {
+            ::tars::__private::json::object(
+                ::std::vec![
+                    ("iVersion", ::tars::__private::TarsJson::to_json(& self.i_version)),
+                    ("cPacketType", ::tars::__private::TarsJson::to_json(& self
+                    .c_packet_type)), ("iMessageType",
+                    ::tars::__private::TarsJson::to_json(& self.i_message_type)),
+                    ("iRequestId", ::tars::__private::TarsJson::to_json(& self
+                    .i_request_id)), ("sServantName",
+                    ::tars::__private::TarsJson::to_json(& self.s_servant_name)),
+                    ("sFuncName", ::tars::__private::TarsJson::to_json(& self
+                    .s_func_name)), ("sBuffer", ::tars::__private::TarsJson::to_json(&
+                    self.s_buffer)), ("iTimeout", ::tars::__private::TarsJson::to_json(&
+                    self.i_timeout)), ("context", ::tars::__private::TarsJson::to_json(&
+                    self.context)), ("status", ::tars::__private::TarsJson::to_json(&
+                    self.status))
+                ],
+            )
+        }
+        #[allow(clippy::redundant_closure)]
+        fn from_json(
+            __v: &::tars::__private::JsonValue,
+        ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
+            let __o = ::tars::__private::json::as_object(
+                __v,
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            )?;
+            ::core::result::Result::Ok(Self {
+                i_version: ::tars::__private::json::field::<
+                    i16,
+                >(
+                    __o,
+                    "iVersion",
+                    || <i16 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                c_packet_type: ::tars::__private::json::field::<
+                    i8,
+                >(__o, "cPacketType", || 0i8)?,
+                i_message_type: ::tars::__private::json::field::<
+                    i32,
+                >(__o, "iMessageType", || 0i32)?,
+                i_request_id: ::tars::__private::json::field::<
+                    i32,
+                >(
+                    __o,
+                    "iRequestId",
+                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                s_servant_name: ::tars::__private::json::field::<
+                    ::std::string::String,
+                >(__o, "sServantName", || ::core::convert::From::from(""))?,
+                s_func_name: ::tars::__private::json::field::<
+                    ::std::string::String,
+                >(__o, "sFuncName", || ::core::convert::From::from(""))?,
+                s_buffer: ::tars::__private::json::field::<
+                    ::tars::bytes::Bytes,
+                >(
+                    __o,
+                    "sBuffer",
+                    || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                i_timeout: ::tars::__private::json::field::<
+                    i32,
+                >(__o, "iTimeout", || 0i32)?,
+                context: ::tars::__private::json::field::<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >(
+                    __o,
+                    "context",
+                    || <::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                status: ::tars::__private::json::field::<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >(
+                    __o,
+                    "status",
+                    || <::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+            })
+        }
+    }
+    impl ::tars::__private::IdlType for RequestPacket {
+        fn idl_type() -> ::std::string::String {
+            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn tup_type() -> ::std::string::String {
+            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn define(defs: &mut ::tars::__private::IdlDefinitions) {
+            let (__m, __n) = ::tars::__private::split_wire_name(
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            );
+            if !defs.begin(__m, __n) {
+                return;
+            }
+            <i16 as ::tars::__private::IdlType>::define(defs);
+            <i8 as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <::std::string::String as ::tars::__private::IdlType>::define(defs);
+            <::std::string::String as ::tars::__private::IdlType>::define(defs);
+            <::tars::bytes::Bytes as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            > as ::tars::__private::IdlType>::define(defs);
+            <::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            > as ::tars::__private::IdlType>::define(defs);
+            let mut __text = ::std::string::String::from("struct RequestPacket\n{\n");
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        1u8,
+                        true,
+                        <i16 as ::tars::__private::IdlType>::idl_type(),
+                        "iVersion",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        2u8,
+                        true,
+                        <i8 as ::tars::__private::IdlType>::idl_type(),
+                        "cPacketType",
+                        ::core::option::Option::Some("0"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        3u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "iMessageType",
+                        ::core::option::Option::Some("0"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        4u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "iRequestId",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        5u8,
+                        true,
+                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
+                        "sServantName",
+                        ::core::option::Option::Some("\"\""),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        6u8,
+                        true,
+                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
+                        "sFuncName",
+                        ::core::option::Option::Some("\"\""),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        7u8,
+                        true,
+                        <::tars::bytes::Bytes as ::tars::__private::IdlType>::idl_type(),
+                        "sBuffer",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        8u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "iTimeout",
+                        ::core::option::Option::Some("0"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        9u8,
+                        true,
+                        <::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "context",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        10u8,
+                        true,
+                        <::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "status",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text.push_str("};");
+            defs.finish(__m, __n, __text);
+        }
+    }
     impl ::core::default::Default for RequestPacket {
         fn default() -> Self {
             Self {
@@ -260,6 +495,227 @@ pub mod tars {
             ty: ::tars::__private::TypeCode,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             ::tars::__private::decode_struct(r, ty)
+        }
+    }
+    impl ::tars::__private::TarsJson for ResponsePacket {
+        fn to_json(&self) -> ::tars::__private::JsonValue {
+            ::tars::__private::json::object(
+                ::std::vec![
+                    ("iVersion", ::tars::__private::TarsJson::to_json(& self.i_version)),
+                    ("cPacketType", ::tars::__private::TarsJson::to_json(& self
+                    .c_packet_type)), ("iRequestId",
+                    ::tars::__private::TarsJson::to_json(& self.i_request_id)),
+                    ("iMessageType", ::tars::__private::TarsJson::to_json(& self
+                    .i_message_type)), ("iRet", ::tars::__private::TarsJson::to_json(&
+                    self.i_ret)), ("sBuffer", ::tars::__private::TarsJson::to_json(& self
+                    .s_buffer)), ("status", ::tars::__private::TarsJson::to_json(& self
+                    .status)), ("sResultDesc", ::tars::__private::TarsJson::to_json(&
+                    self.s_result_desc)), ("context",
+                    ::tars::__private::TarsJson::to_json(& self.context))
+                ],
+            )
+        }
+        #[allow(clippy::redundant_closure)]
+        fn from_json(
+            __v: &::tars::__private::JsonValue,
+        ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
+            let __o = ::tars::__private::json::as_object(
+                __v,
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            )?;
+            ::core::result::Result::Ok(Self {
+                i_version: ::tars::__private::json::field::<
+                    i16,
+                >(
+                    __o,
+                    "iVersion",
+                    || <i16 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                c_packet_type: ::tars::__private::json::field::<
+                    i8,
+                >(__o, "cPacketType", || 0i8)?,
+                i_request_id: ::tars::__private::json::field::<
+                    i32,
+                >(
+                    __o,
+                    "iRequestId",
+                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                i_message_type: ::tars::__private::json::field::<
+                    i32,
+                >(__o, "iMessageType", || 0i32)?,
+                i_ret: ::tars::__private::json::field::<i32>(__o, "iRet", || 0i32)?,
+                s_buffer: ::tars::__private::json::field::<
+                    ::tars::bytes::Bytes,
+                >(
+                    __o,
+                    "sBuffer",
+                    || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                status: ::tars::__private::json::field::<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >(
+                    __o,
+                    "status",
+                    || <::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                s_result_desc: ::tars::__private::json::field::<
+                    ::std::string::String,
+                >(
+                    __o,
+                    "sResultDesc",
+                    || <::std::string::String as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                context: ::tars::__private::json::field::<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >(
+                    __o,
+                    "context",
+                    || <::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+            })
+        }
+    }
+    impl ::tars::__private::IdlType for ResponsePacket {
+        fn idl_type() -> ::std::string::String {
+            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn tup_type() -> ::std::string::String {
+            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn define(defs: &mut ::tars::__private::IdlDefinitions) {
+            let (__m, __n) = ::tars::__private::split_wire_name(
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            );
+            if !defs.begin(__m, __n) {
+                return;
+            }
+            <i16 as ::tars::__private::IdlType>::define(defs);
+            <i8 as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <::tars::bytes::Bytes as ::tars::__private::IdlType>::define(defs);
+            <::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            > as ::tars::__private::IdlType>::define(defs);
+            <::std::string::String as ::tars::__private::IdlType>::define(defs);
+            <::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            > as ::tars::__private::IdlType>::define(defs);
+            let mut __text = ::std::string::String::from("struct ResponsePacket\n{\n");
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        1u8,
+                        true,
+                        <i16 as ::tars::__private::IdlType>::idl_type(),
+                        "iVersion",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        2u8,
+                        true,
+                        <i8 as ::tars::__private::IdlType>::idl_type(),
+                        "cPacketType",
+                        ::core::option::Option::Some("0"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        3u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "iRequestId",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        4u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "iMessageType",
+                        ::core::option::Option::Some("0"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        5u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "iRet",
+                        ::core::option::Option::Some("0"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        6u8,
+                        true,
+                        <::tars::bytes::Bytes as ::tars::__private::IdlType>::idl_type(),
+                        "sBuffer",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        7u8,
+                        true,
+                        <::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "status",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        8u8,
+                        false,
+                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
+                        "sResultDesc",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        9u8,
+                        false,
+                        <::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "context",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text.push_str("};");
+            defs.finish(__m, __n, __text);
         }
     }
     impl ::core::default::Default for ResponsePacket {

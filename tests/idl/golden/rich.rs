@@ -294,6 +294,484 @@ pub mod rich {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsJson for Everything {
+        fn to_json(&self) -> ::tars::__private::JsonValue {
+            ::tars::__private::json::object(
+                ::std::vec![
+                    ("b", ::tars::__private::TarsJson::to_json(& self.b)), ("i8v",
+                    ::tars::__private::TarsJson::to_json(& self.i8v)), ("i16v",
+                    ::tars::__private::TarsJson::to_json(& self.i16v)), ("i32v",
+                    ::tars::__private::TarsJson::to_json(& self.i32v)), ("i64v",
+                    ::tars::__private::TarsJson::to_json(& self.i64v)), ("u8v",
+                    ::tars::__private::TarsJson::to_json(& self.u8v)), ("u16v",
+                    ::tars::__private::TarsJson::to_json(& self.u16v)), ("u32v",
+                    ::tars::__private::TarsJson::to_json(& self.u32v)), ("f",
+                    ::tars::__private::TarsJson::to_json(& self.f)), ("d",
+                    ::tars::__private::TarsJson::to_json(& self.d)), ("s",
+                    ::tars::__private::TarsJson::to_json(& self.s)), ("blob",
+                    ::tars::__private::TarsJson::to_json(& self.blob)), ("ublob",
+                    ::tars::__private::TarsJson::to_json(& self.ublob)), ("ints",
+                    ::tars::__private::TarsJson::to_json(& self.ints)), ("strs",
+                    ::tars::__private::TarsJson::to_json(& self.strs)), ("counts",
+                    ::tars::__private::TarsJson::to_json(& self.counts)), ("nested",
+                    ::tars::__private::TarsJson::to_json(& self.nested)), ("color",
+                    ::tars::__private::TarsJson::to_json(& self.color)), ("color2",
+                    ::tars::__private::TarsJson::to_json(& self.color2)), ("origin",
+                    ::tars::__private::TarsJson::to_json(& self.origin)), ("labels",
+                    ::tars::__private::TarsJson::to_json(& self.labels)), ("deep",
+                    ::tars::__private::TarsJson::to_json(& self.deep))
+                ],
+            )
+        }
+        #[allow(clippy::redundant_closure)]
+        fn from_json(
+            __v: &::tars::__private::JsonValue,
+        ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
+            let __o = ::tars::__private::json::as_object(
+                __v,
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            )?;
+            ::core::result::Result::Ok(Self {
+                b: ::tars::__private::json::field::<
+                    bool,
+                >(
+                    __o,
+                    "b",
+                    || <bool as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                i8v: ::tars::__private::json::field::<i8>(__o, "i8v", || -3i8)?,
+                i16v: ::tars::__private::json::field::<i16>(__o, "i16v", || 300i16)?,
+                i32v: ::tars::__private::json::field::<
+                    i32,
+                >(
+                    __o,
+                    "i32v",
+                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                i64v: ::tars::__private::json::field::<i64>(__o, "i64v", || -1i64)?,
+                u8v: ::tars::__private::json::field::<u8>(__o, "u8v", || 200u8)?,
+                u16v: ::tars::__private::json::field::<
+                    u16,
+                >(
+                    __o,
+                    "u16v",
+                    || <u16 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                u32v: ::tars::__private::json::field::<
+                    u32,
+                >(__o, "u32v", || 4000000000u32)?,
+                f: ::tars::__private::json::field::<f32>(__o, "f", || 0.5f32)?,
+                d: ::tars::__private::json::field::<
+                    f64,
+                >(
+                    __o,
+                    "d",
+                    || <f64 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                s: ::tars::__private::json::field::<
+                    ::std::string::String,
+                >(__o, "s", || ::core::convert::From::from("dflt"))?,
+                blob: ::tars::__private::json::field::<
+                    ::tars::bytes::Bytes,
+                >(
+                    __o,
+                    "blob",
+                    || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                ublob: ::tars::__private::json::field::<
+                    ::std::vec::Vec<::tars::codec::UByte>,
+                >(
+                    __o,
+                    "ublob",
+                    || <::std::vec::Vec<
+                        ::tars::codec::UByte,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                ints: ::tars::__private::json::field::<
+                    ::std::vec::Vec<i32>,
+                >(
+                    __o,
+                    "ints",
+                    || <::std::vec::Vec<
+                        i32,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                strs: ::tars::__private::json::field::<
+                    ::std::vec::Vec<::std::string::String>,
+                >(
+                    __o,
+                    "strs",
+                    || <::std::vec::Vec<
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                counts: ::tars::__private::json::field::<
+                    ::std::collections::BTreeMap<::std::string::String, i32>,
+                >(
+                    __o,
+                    "counts",
+                    || <::std::collections::BTreeMap<
+                        ::std::string::String,
+                        i32,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                nested: ::tars::__private::json::field::<
+                    ::std::collections::BTreeMap<
+                        i32,
+                        ::std::vec::Vec<super::common::Point>,
+                    >,
+                >(
+                    __o,
+                    "nested",
+                    || <::std::collections::BTreeMap<
+                        i32,
+                        ::std::vec::Vec<super::common::Point>,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                color: ::tars::__private::json::field::<
+                    Color,
+                >(__o, "color", || Color::Blue)?,
+                color2: ::tars::__private::json::field::<
+                    Color,
+                >(
+                    __o,
+                    "color2",
+                    || <Color as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                origin: ::tars::__private::json::field::<
+                    super::common::Point,
+                >(
+                    __o,
+                    "origin",
+                    || <super::common::Point as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                labels: ::tars::__private::json::field::<
+                    ::std::collections::BTreeMap<
+                        super::common::Point,
+                        ::std::string::String,
+                    >,
+                >(
+                    __o,
+                    "labels",
+                    || <::std::collections::BTreeMap<
+                        super::common::Point,
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                deep: ::tars::__private::json::field::<
+                    ::std::vec::Vec<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::vec::Vec<i32>,
+                        >,
+                    >,
+                >(
+                    __o,
+                    "deep",
+                    || <::std::vec::Vec<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::vec::Vec<i32>,
+                        >,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+            })
+        }
+    }
+    impl ::tars::__private::IdlType for Everything {
+        fn idl_type() -> ::std::string::String {
+            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn tup_type() -> ::std::string::String {
+            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn define(defs: &mut ::tars::__private::IdlDefinitions) {
+            let (__m, __n) = ::tars::__private::split_wire_name(
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            );
+            if !defs.begin(__m, __n) {
+                return;
+            }
+            <bool as ::tars::__private::IdlType>::define(defs);
+            <i8 as ::tars::__private::IdlType>::define(defs);
+            <i16 as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <i64 as ::tars::__private::IdlType>::define(defs);
+            <u8 as ::tars::__private::IdlType>::define(defs);
+            <u16 as ::tars::__private::IdlType>::define(defs);
+            <u32 as ::tars::__private::IdlType>::define(defs);
+            <f32 as ::tars::__private::IdlType>::define(defs);
+            <f64 as ::tars::__private::IdlType>::define(defs);
+            <::std::string::String as ::tars::__private::IdlType>::define(defs);
+            <::tars::bytes::Bytes as ::tars::__private::IdlType>::define(defs);
+            <::std::vec::Vec<
+                ::tars::codec::UByte,
+            > as ::tars::__private::IdlType>::define(defs);
+            <::std::vec::Vec<i32> as ::tars::__private::IdlType>::define(defs);
+            <::std::vec::Vec<
+                ::std::string::String,
+            > as ::tars::__private::IdlType>::define(defs);
+            <::std::collections::BTreeMap<
+                ::std::string::String,
+                i32,
+            > as ::tars::__private::IdlType>::define(defs);
+            <::std::collections::BTreeMap<
+                i32,
+                ::std::vec::Vec<super::common::Point>,
+            > as ::tars::__private::IdlType>::define(defs);
+            <Color as ::tars::__private::IdlType>::define(defs);
+            <Color as ::tars::__private::IdlType>::define(defs);
+            <super::common::Point as ::tars::__private::IdlType>::define(defs);
+            <::std::collections::BTreeMap<
+                super::common::Point,
+                ::std::string::String,
+            > as ::tars::__private::IdlType>::define(defs);
+            <::std::vec::Vec<
+                ::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<i32>>,
+            > as ::tars::__private::IdlType>::define(defs);
+            let mut __text = ::std::string::String::from("struct Everything\n{\n");
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        0u8,
+                        true,
+                        <bool as ::tars::__private::IdlType>::idl_type(),
+                        "b",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        1u8,
+                        false,
+                        <i8 as ::tars::__private::IdlType>::idl_type(),
+                        "i8v",
+                        ::core::option::Option::Some("-3"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        2u8,
+                        false,
+                        <i16 as ::tars::__private::IdlType>::idl_type(),
+                        "i16v",
+                        ::core::option::Option::Some("300"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        3u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "i32v",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        4u8,
+                        false,
+                        <i64 as ::tars::__private::IdlType>::idl_type(),
+                        "i64v",
+                        ::core::option::Option::Some("-1"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        5u8,
+                        false,
+                        <u8 as ::tars::__private::IdlType>::idl_type(),
+                        "u8v",
+                        ::core::option::Option::Some("200"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        6u8,
+                        false,
+                        <u16 as ::tars::__private::IdlType>::idl_type(),
+                        "u16v",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        7u8,
+                        false,
+                        <u32 as ::tars::__private::IdlType>::idl_type(),
+                        "u32v",
+                        ::core::option::Option::Some("4000000000"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        8u8,
+                        false,
+                        <f32 as ::tars::__private::IdlType>::idl_type(),
+                        "f",
+                        ::core::option::Option::Some("0.5"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        9u8,
+                        false,
+                        <f64 as ::tars::__private::IdlType>::idl_type(),
+                        "d",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        14u8,
+                        false,
+                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
+                        "s",
+                        ::core::option::Option::Some("\"dflt\""),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        15u8,
+                        false,
+                        <::tars::bytes::Bytes as ::tars::__private::IdlType>::idl_type(),
+                        "blob",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        16u8,
+                        false,
+                        <::std::vec::Vec<
+                            ::tars::codec::UByte,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "ublob",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        17u8,
+                        false,
+                        <::std::vec::Vec<i32> as ::tars::__private::IdlType>::idl_type(),
+                        "ints",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        18u8,
+                        false,
+                        <::std::vec::Vec<
+                            ::std::string::String,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "strs",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        19u8,
+                        false,
+                        <::std::collections::BTreeMap<
+                            ::std::string::String,
+                            i32,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "counts",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        20u8,
+                        false,
+                        <::std::collections::BTreeMap<
+                            i32,
+                            ::std::vec::Vec<super::common::Point>,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "nested",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        21u8,
+                        false,
+                        <Color as ::tars::__private::IdlType>::idl_type(),
+                        "color",
+                        ::core::option::Option::Some("Blue"),
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        22u8,
+                        false,
+                        <Color as ::tars::__private::IdlType>::idl_type(),
+                        "color2",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        100u8,
+                        true,
+                        <super::common::Point as ::tars::__private::IdlType>::idl_type(),
+                        "origin",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        200u8,
+                        false,
+                        <::std::collections::BTreeMap<
+                            super::common::Point,
+                            ::std::string::String,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "labels",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        255u8,
+                        false,
+                        <::std::vec::Vec<
+                            ::std::collections::BTreeMap<
+                                ::std::string::String,
+                                ::std::vec::Vec<i32>,
+                            >,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "deep",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text.push_str("};");
+            defs.finish(__m, __n, __text);
+        }
+    }
     impl ::core::default::Default for Everything {
         fn default() -> Self {
             Self {
@@ -447,6 +925,35 @@ pub mod rich {
             self.value() == d.value()
         }
     }
+    impl ::tars::__private::IdlType for Color {
+        fn idl_type() -> ::std::string::String {
+            ::std::string::String::from("Rich::Color")
+        }
+        fn tup_type() -> ::std::string::String {
+            ::std::string::String::from("int32")
+        }
+        fn define(defs: &mut ::tars::__private::IdlDefinitions) {
+            if defs.begin("Rich", "Color") {
+                defs.finish(
+                    "Rich",
+                    "Color",
+                    ::std::string::String::from(
+                        "enum Color\n{\n    RED = 0,\n    GREEN = 5,\n    BLUE = 6,\n    ALIAS = 5\n};",
+                    ),
+                );
+            }
+        }
+    }
+    impl ::tars::__private::TarsJson for Color {
+        fn to_json(&self) -> ::tars::__private::JsonValue {
+            ::tars::__private::TarsJson::to_json(&self.value())
+        }
+        fn from_json(
+            v: &::tars::__private::JsonValue,
+        ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
+            <i32 as ::tars::__private::TarsJson>::from_json(v).map(Self::from_value)
+        }
+    }
     /// `const int MAX_ITEMS`
     pub const MAX_ITEMS: i32 = 100i32;
     /// `const string GREETING`
@@ -507,6 +1014,88 @@ pub mod other {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsJson for UsesRich {
+        fn to_json(&self) -> ::tars::__private::JsonValue {
+            ::tars::__private::json::object(
+                ::std::vec![
+                    ("e", ::tars::__private::TarsJson::to_json(& self.e)), ("colors",
+                    ::tars::__private::TarsJson::to_json(& self.colors))
+                ],
+            )
+        }
+        #[allow(clippy::redundant_closure)]
+        fn from_json(
+            __v: &::tars::__private::JsonValue,
+        ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
+            let __o = ::tars::__private::json::as_object(
+                __v,
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            )?;
+            ::core::result::Result::Ok(Self {
+                e: ::tars::__private::json::field::<
+                    super::rich::Everything,
+                >(
+                    __o,
+                    "e",
+                    || <super::rich::Everything as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                colors: ::tars::__private::json::field::<
+                    ::std::vec::Vec<super::rich::Color>,
+                >(
+                    __o,
+                    "colors",
+                    || <::std::vec::Vec<
+                        super::rich::Color,
+                    > as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+            })
+        }
+    }
+    impl ::tars::__private::IdlType for UsesRich {
+        fn idl_type() -> ::std::string::String {
+            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn tup_type() -> ::std::string::String {
+            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn define(defs: &mut ::tars::__private::IdlDefinitions) {
+            let (__m, __n) = ::tars::__private::split_wire_name(
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            );
+            if !defs.begin(__m, __n) {
+                return;
+            }
+            <super::rich::Everything as ::tars::__private::IdlType>::define(defs);
+            <::std::vec::Vec<
+                super::rich::Color,
+            > as ::tars::__private::IdlType>::define(defs);
+            let mut __text = ::std::string::String::from("struct UsesRich\n{\n");
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        0u8,
+                        true,
+                        <super::rich::Everything as ::tars::__private::IdlType>::idl_type(),
+                        "e",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        1u8,
+                        false,
+                        <::std::vec::Vec<
+                            super::rich::Color,
+                        > as ::tars::__private::IdlType>::idl_type(),
+                        "colors",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text.push_str("};");
+            defs.finish(__m, __n, __text);
+        }
+    }
     impl ::core::default::Default for UsesRich {
         fn default() -> Self {
             Self {
@@ -561,6 +1150,82 @@ pub mod common {
             ty: ::tars::__private::TypeCode,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             ::tars::__private::decode_struct(r, ty)
+        }
+    }
+    impl ::tars::__private::TarsJson for Point {
+        fn to_json(&self) -> ::tars::__private::JsonValue {
+            ::tars::__private::json::object(
+                ::std::vec![
+                    ("x", ::tars::__private::TarsJson::to_json(& self.x)), ("y",
+                    ::tars::__private::TarsJson::to_json(& self.y))
+                ],
+            )
+        }
+        #[allow(clippy::redundant_closure)]
+        fn from_json(
+            __v: &::tars::__private::JsonValue,
+        ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
+            let __o = ::tars::__private::json::as_object(
+                __v,
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            )?;
+            ::core::result::Result::Ok(Self {
+                x: ::tars::__private::json::field::<
+                    i32,
+                >(
+                    __o,
+                    "x",
+                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+                y: ::tars::__private::json::field::<
+                    i32,
+                >(
+                    __o,
+                    "y",
+                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
+                )?,
+            })
+        }
+    }
+    impl ::tars::__private::IdlType for Point {
+        fn idl_type() -> ::std::string::String {
+            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn tup_type() -> ::std::string::String {
+            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+        }
+        fn define(defs: &mut ::tars::__private::IdlDefinitions) {
+            let (__m, __n) = ::tars::__private::split_wire_name(
+                <Self as ::tars::__private::TarsStruct>::NAME,
+            );
+            if !defs.begin(__m, __n) {
+                return;
+            }
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            <i32 as ::tars::__private::IdlType>::define(defs);
+            let mut __text = ::std::string::String::from("struct Point\n{\n");
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        0u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "x",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text
+                .push_str(
+                    &::tars::__private::idl_field(
+                        1u8,
+                        true,
+                        <i32 as ::tars::__private::IdlType>::idl_type(),
+                        "y",
+                        ::core::option::Option::None,
+                    ),
+                );
+            __text.push_str("};");
+            defs.finish(__m, __n, __text);
         }
     }
     impl ::core::default::Default for Point {

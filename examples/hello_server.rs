@@ -1,0 +1,59 @@
+//! A TARS server for `TestApp.HelloServer.HelloObj` (`tests/idl/hello.tars`).
+//!
+//! ```text
+//! cargo run --example hello_server                          # tcp -h 127.0.0.1 -p 10015
+//! cargo run --example hello_server -- --config=config.conf  # a standard TARS config file
+//! ```
+
+use tars::server::Application;
+use tars::{Context, Status};
+
+mod hello {
+    tars::include_tars!("tests/idl/hello.tars");
+}
+
+use hello::test_app::Hello;
+
+/// The config used without `--config`: one adapter on 127.0.0.1:10015.
+const DEFAULT_CONFIG: &str = "<tars>
+  <application>
+    <server>
+      app=TestApp
+      server=HelloServer
+      <TestApp.HelloServer.HelloObjAdapter>
+        endpoint=tcp -h 127.0.0.1 -p 10015 -t 60000
+        servant=TestApp.HelloServer.HelloObj
+      </TestApp.HelloServer.HelloObjAdapter>
+    </server>
+  </application>
+</tars>
+";
+
+struct HelloImp;
+
+#[tars::servant]
+impl Hello for HelloImp {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        Ok((0, s_req))
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let server = Application::from_args_or(DEFAULT_CONFIG)?
+        .servant("TestApp.HelloServer.HelloObj", HelloImp)
+        .start()
+        .await?;
+    println!(
+        "HelloServer serving TestApp.HelloServer.HelloObj@{}",
+        server
+            .endpoint("TestApp.HelloServer.HelloObj")
+            .expect("bound")
+    );
+    server.run_until_signal().await;
+    Ok(())
+}

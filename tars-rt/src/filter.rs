@@ -1,0 +1,104 @@
+//! Filter chains: ordered middleware around the real call path.
+//!
+//! A server filter sees every request an adapter admits, after the request is decoded and
+//! before the servant is looked up, and the response before it is encoded. Filters run in the
+//! order they were added: the first added is the outermost, so it sees the request first and
+//! the response last. A filter can read and change the request (servant, function, context,
+//! status, `sBuffer`), answer without calling the rest of the chain (an error code, a cached
+//! reply), and read or change the response, timing what it wraps.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::protocol::RequestPacket;
+use crate::Status;
+
+/// A request on its way to a servant.
+#[derive(Debug, Clone)]
+pub struct ServerRequest {
+    /// The caller.
+    pub peer: SocketAddr,
+    /// When the request was read off the connection.
+    pub received: Instant,
+    /// The decoded packet; `s_buffer` holds the encoded arguments.
+    pub packet: RequestPacket,
+}
+
+/// A response on its way back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerResponse {
+    /// `iRet`: 0, a framework code (negative) or the application's own.
+    pub code: i32,
+    /// `sResultDesc`.
+    pub message: String,
+    /// The encoded return value and `out` parameters (empty on error).
+    pub body: Bytes,
+    /// The response `context` map.
+    pub context: BTreeMap<String, String>,
+    /// The response `status` map.
+    pub status: BTreeMap<String, String>,
+}
+
+impl ServerResponse {
+    /// A response carrying `status` and no results.
+    pub fn from_status(status: &Status) -> Self {
+        ServerResponse {
+            code: status.code(),
+            message: status.message().to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Middleware around a server's dispatch.
+#[async_trait::async_trait]
+pub trait ServerFilter: Send + Sync + 'static {
+    /// Handles `req`, usually by calling `next.run(req)` and looking at what comes back.
+    async fn call(&self, req: ServerRequest, next: ServerNext<'_>) -> ServerResponse;
+}
+
+/// The end of a server filter chain: the dispatch to the servant.
+#[async_trait::async_trait]
+pub(crate) trait ServerEndpoint: Send + Sync {
+    async fn serve(&self, req: ServerRequest) -> ServerResponse;
+}
+
+/// The rest of the chain after the current filter.
+pub struct ServerNext<'a> {
+    rest: &'a [Arc<dyn ServerFilter>],
+    endpoint: &'a dyn ServerEndpoint,
+}
+
+impl<'a> ServerNext<'a> {
+    pub(crate) fn new(
+        filters: &'a [Arc<dyn ServerFilter>],
+        endpoint: &'a dyn ServerEndpoint,
+    ) -> Self {
+        ServerNext {
+            rest: filters,
+            endpoint,
+        }
+    }
+
+    /// Passes the request to the next filter, or to the servant after the last one.
+    pub async fn run(self, req: ServerRequest) -> ServerResponse {
+        match self.rest.split_first() {
+            Some((filter, rest)) => {
+                filter
+                    .call(
+                        req,
+                        ServerNext {
+                            rest,
+                            endpoint: self.endpoint,
+                        },
+                    )
+                    .await
+            }
+            None => self.endpoint.serve(req).await,
+        }
+    }
+}

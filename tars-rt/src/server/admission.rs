@@ -1,0 +1,128 @@
+//! Admission control for one adapter, TarsCpp's model: at most `queuecap` requests are
+//! admitted at once (waiting or running; over that the server answers -9 at once), at most
+//! `threads` run at once (0: no limit, the natural choice for async servants), and a request
+//! that waited past `queuetimeout` or past its own `iTimeout` answers -6 without running.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::Status;
+
+pub(crate) struct Admission {
+    running: Option<Arc<Semaphore>>,
+    admitted: AtomicUsize,
+    queue_cap: usize,
+    queue_timeout: Duration,
+}
+
+/// Held while a request is admitted; releases its slots on drop.
+pub(crate) struct Permit<'a> {
+    admission: &'a Admission,
+    _running: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.admission.admitted.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Admission {
+    pub(crate) fn new(threads: usize, queue_cap: usize, queue_timeout: Duration) -> Self {
+        Admission {
+            running: (threads > 0).then(|| Arc::new(Semaphore::new(threads))),
+            admitted: AtomicUsize::new(0),
+            queue_cap: if queue_cap == 0 {
+                usize::MAX
+            } else {
+                queue_cap
+            },
+            queue_timeout,
+        }
+    }
+
+    /// Admits a request received at `received` whose caller waits until `deadline`.
+    pub(crate) async fn admit(
+        &self,
+        received: Instant,
+        deadline: Option<Instant>,
+    ) -> Result<Permit<'_>, Status> {
+        let before = self.admitted.fetch_add(1, Ordering::AcqRel);
+        let mut permit = Permit {
+            admission: self,
+            _running: None,
+        };
+        if before >= self.queue_cap {
+            return Err(Status::overload(format!(
+                "server overloaded: {} requests already queued (queuecap)",
+                self.queue_cap
+            )));
+        }
+        let queue_deadline = received + self.queue_timeout;
+        let wait_until = deadline.map_or(queue_deadline, |d| d.min(queue_deadline));
+        if let Some(sem) = &self.running {
+            match tokio::time::timeout_at(wait_until.into(), sem.clone().acquire_owned()).await {
+                Ok(Ok(p)) => permit._running = Some(p),
+                Ok(Err(_)) => return Err(Status::unknown("server is shutting down")),
+                Err(_) => return Err(queue_timeout(received)),
+            }
+        }
+        if Instant::now() >= wait_until {
+            return Err(queue_timeout(received));
+        }
+        Ok(permit)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn admitted(&self) -> usize {
+        self.admitted.load(Ordering::Acquire)
+    }
+}
+
+fn queue_timeout(received: Instant) -> Status {
+    Status::queue_timeout(format!(
+        "server queue timeout: the request waited {} ms without running",
+        received.elapsed().as_millis()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::codes;
+
+    #[tokio::test]
+    async fn overload_and_queue_timeout() {
+        let a = Admission::new(1, 2, Duration::from_millis(50));
+        let now = Instant::now();
+        let first = a.admit(now, None).await.unwrap();
+        // Second waits for the only running slot and times out in the queue.
+        let second = a.admit(Instant::now(), None).await;
+        assert_eq!(second.err().map(|s| s.code()), Some(codes::QUEUE_TIMEOUT));
+        // With one running and one waiting, a third is over queuecap at once.
+        let waiting = a.admit(Instant::now(), None);
+        tokio::pin!(waiting);
+        assert!(futures_poll_once(&mut waiting).await.is_none());
+        let third = a.admit(Instant::now(), None).await;
+        assert_eq!(third.err().map(|s| s.code()), Some(codes::SERVER_OVERLOAD));
+        drop(first);
+        assert!(waiting.await.is_ok());
+        assert_eq!(a.admitted(), 0);
+        // A request whose caller's deadline has passed does not run.
+        let b = Admission::new(0, 10, Duration::from_secs(10));
+        let late = b.admit(now, Some(now)).await;
+        assert_eq!(late.err().map(|s| s.code()), Some(codes::QUEUE_TIMEOUT));
+    }
+
+    async fn futures_poll_once<F: std::future::Future + Unpin>(f: &mut F) -> Option<F::Output> {
+        use std::task::Poll;
+        std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *f).poll(cx) {
+            Poll::Ready(v) => Poll::Ready(Some(v)),
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await
+    }
+}

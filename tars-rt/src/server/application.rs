@@ -1,0 +1,524 @@
+//! Bootstrap: config → adapters → listeners; the running [`Server`] handle; shutdown.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::{AdapterConfig, Config, ConfigError, EMBEDDED_DEFAULT};
+use crate::filter::ServerFilter;
+use crate::transport::endpoint::{Endpoint, EndpointError, Transport};
+
+use super::admission::Admission;
+use super::connection::{self, ConnectionSettings};
+use super::protocol::{ServerProtocol, TarsProtocol};
+use super::servant::Servant;
+use super::{udp, InFlight};
+
+/// Why a server cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The config file is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The config has no `<server>` section.
+    #[error("the config file has no <tars><application><server> section")]
+    NoServerSection,
+    /// A command-line argument is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// An endpoint string is wrong.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// A servant was added but no adapter serves it.
+    #[error("no adapter serves {servant}: add a <...Adapter> with servant={servant} to the config, or call Application::endpoint")]
+    NoAdapter {
+        /// The servant name.
+        servant: String,
+    },
+    /// An adapter names a servant the application does not provide.
+    #[error("adapter {adapter} serves {servant}, which the application does not provide")]
+    UnknownServant {
+        /// The adapter section.
+        adapter: String,
+        /// The servant name.
+        servant: String,
+    },
+    /// An adapter's protocol is neither `tars` nor one the application registered.
+    #[error("adapter {adapter} uses protocol '{protocol}', which is not tars and was not registered with Application::protocol")]
+    UnknownProtocol {
+        /// The adapter section.
+        adapter: String,
+        /// The protocol name.
+        protocol: String,
+    },
+    /// `ssl` endpoints need TLS support, which this build does not include.
+    #[error("adapter {adapter}: ssl endpoints are not supported by this build; use tcp or udp")]
+    TlsUnsupported {
+        /// The adapter section.
+        adapter: String,
+    },
+    /// A listener could not be bound.
+    #[error("cannot listen on {endpoint} for {servant}: {source}")]
+    Bind {
+        /// The servant.
+        servant: String,
+        /// The endpoint.
+        endpoint: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A TARS server application: its config, servants and filters.
+///
+/// ```no_run
+/// # async fn demo(servant: impl tars::server::Servant) -> Result<(), tars::server::ServerError> {
+/// tars::server::Application::from_args()?
+///     .servant("TestApp.HelloServer.HelloObj", servant)
+///     .run()
+///     .await
+/// # }
+/// ```
+pub struct Application {
+    config: Config,
+    servants: Vec<(String, Arc<dyn Servant>)>,
+    protocols: HashMap<String, Arc<dyn ServerProtocol>>,
+    filters: Vec<Arc<dyn ServerFilter>>,
+}
+
+impl Application {
+    /// An application on `config`.
+    pub fn new(config: Config) -> Self {
+        Application {
+            config,
+            servants: Vec::new(),
+            protocols: HashMap::new(),
+            filters: Vec::new(),
+        }
+    }
+
+    /// Reads `--config=FILE` (or `--config FILE`) from the command line, as tarsnode starts
+    /// services; without it, runs on the embedded default config.
+    pub fn from_args() -> Result<Self, ServerError> {
+        Self::from_args_or(EMBEDDED_DEFAULT)
+    }
+
+    /// Like [`Application::from_args`], with `default_config` (TARS config text) used when no
+    /// `--config` is given.
+    pub fn from_args_or(default_config: &str) -> Result<Self, ServerError> {
+        let mut args = std::env::args().skip(1);
+        let mut path = None;
+        while let Some(arg) = args.next() {
+            if let Some(p) = arg.strip_prefix("--config=") {
+                path = Some(p.to_string());
+            } else if arg == "--config" {
+                path = Some(
+                    args.next()
+                        .ok_or_else(|| ServerError::Usage("--config needs a file name".into()))?,
+                );
+            }
+        }
+        let config = match path {
+            Some(p) => Config::from_file(p)?,
+            None => default_config.parse()?,
+        };
+        Ok(Application::new(config))
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Serves `servant` as the object `name`: a full name (`TestApp.HelloServer.HelloObj`)
+    /// or a short one (`HelloObj`, prefixed with the config's `app.server.`).
+    pub fn servant(mut self, name: &str, servant: impl Servant) -> Self {
+        let name = self.full_name(name);
+        self.servants.push((name, Arc::new(servant)));
+        self
+    }
+
+    /// Binds the object `name` to `endpoint` (`tcp -h 127.0.0.1 -p 0` picks a free port),
+    /// adding an adapter with default settings or replacing the endpoint of the config's.
+    pub fn endpoint(mut self, name: &str, endpoint: &str) -> Result<Self, ServerError> {
+        let name = self.full_name(name);
+        let endpoint: Endpoint = endpoint.parse()?;
+        let server = self
+            .config
+            .server
+            .as_mut()
+            .ok_or(ServerError::NoServerSection)?;
+        match server.adapters.iter_mut().find(|a| a.servant == name) {
+            Some(a) => a.endpoint = endpoint,
+            None => {
+                server
+                    .adapters
+                    .push(AdapterConfig::new(format!("{name}Adapter"), endpoint, name))
+            }
+        }
+        Ok(self)
+    }
+
+    /// Adds a server filter; filters run in the order added (the first is outermost).
+    pub fn filter(mut self, filter: impl ServerFilter) -> Self {
+        self.filters.push(Arc::new(filter));
+        self
+    }
+
+    /// Registers a non-TARS protocol: adapters with `protocol=NAME` speak it.
+    pub fn protocol(mut self, name: &str, protocol: Arc<dyn ServerProtocol>) -> Self {
+        self.protocols.insert(name.to_string(), protocol);
+        self
+    }
+
+    fn full_name(&self, name: &str) -> String {
+        match (&self.config.server, name.contains('.')) {
+            (Some(s), false) => format!("{}.{}.{}", s.app, s.server, name),
+            _ => name.to_string(),
+        }
+    }
+
+    /// Binds every adapter and starts serving; returns at once with a handle.
+    pub async fn start(self) -> Result<Server, ServerError> {
+        let server_cfg = self
+            .config
+            .server
+            .clone()
+            .ok_or(ServerError::NoServerSection)?;
+        for (name, _) in &self.servants {
+            if !server_cfg.adapters.iter().any(|a| &a.servant == name) {
+                return Err(ServerError::NoAdapter {
+                    servant: name.clone(),
+                });
+            }
+        }
+        let filters: Arc<[Arc<dyn ServerFilter>]> = self.filters.into();
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let in_flight = Arc::new(InFlight::default());
+        let mut tasks = JoinSet::new();
+        let mut bound = Vec::new();
+        for adapter in &server_cfg.adapters {
+            let protocol: Arc<dyn ServerProtocol> = match adapter.protocol.as_str() {
+                "tars" => {
+                    let servant = self
+                        .servants
+                        .iter()
+                        .find(|(n, _)| *n == adapter.servant)
+                        .map(|(_, s)| s.clone())
+                        .ok_or_else(|| ServerError::UnknownServant {
+                            adapter: adapter.name.clone(),
+                            servant: adapter.servant.clone(),
+                        })?;
+                    let handle_timeout =
+                        (!server_cfg.handle_timeout.is_zero()).then_some(server_cfg.handle_timeout);
+                    Arc::new(TarsProtocol::new(
+                        adapter.servant.clone(),
+                        servant,
+                        filters.clone(),
+                        Admission::new(adapter.threads, adapter.queue_cap, adapter.queue_timeout),
+                        server_cfg.max_package_length,
+                        handle_timeout,
+                    ))
+                }
+                other => self.protocols.get(other).cloned().ok_or_else(|| {
+                    ServerError::UnknownProtocol {
+                        adapter: adapter.name.clone(),
+                        protocol: other.to_string(),
+                    }
+                })?,
+            };
+            let bind_err = |source| ServerError::Bind {
+                servant: adapter.servant.clone(),
+                endpoint: adapter.endpoint.to_string(),
+                source,
+            };
+            let local = match adapter.endpoint.transport {
+                Transport::Tcp => {
+                    let listener = TcpListener::bind(adapter.endpoint.address())
+                        .await
+                        .map_err(bind_err)?;
+                    let local = listener.local_addr().map_err(bind_err)?;
+                    let access = Arc::new(AccessList::new(adapter));
+                    let idle = (adapter.endpoint.timeout_ms > 0)
+                        .then(|| Duration::from_millis(adapter.endpoint.timeout_ms));
+                    tasks.spawn(accept_loop(
+                        listener,
+                        protocol,
+                        access,
+                        adapter.max_conns,
+                        idle,
+                        shutdown_rx.clone(),
+                        in_flight.clone(),
+                    ));
+                    local
+                }
+                Transport::Udp => {
+                    let socket = UdpSocket::bind(adapter.endpoint.address())
+                        .await
+                        .map_err(bind_err)?;
+                    let local = socket.local_addr().map_err(bind_err)?;
+                    tasks.spawn(udp::serve(
+                        socket,
+                        protocol,
+                        shutdown_rx.clone(),
+                        in_flight.clone(),
+                    ));
+                    local
+                }
+                Transport::Ssl => {
+                    return Err(ServerError::TlsUnsupported {
+                        adapter: adapter.name.clone(),
+                    })
+                }
+            };
+            let mut endpoint = adapter.endpoint.clone();
+            endpoint.port = local.port();
+            tracing::info!(servant = %adapter.servant, endpoint = %endpoint, "adapter listening");
+            bound.push((adapter.servant.clone(), endpoint, local));
+        }
+        Ok(Server {
+            bound,
+            shutdown: shutdown_tx,
+            tasks,
+            in_flight,
+            grace: server_cfg.grace_down_timeout,
+        })
+    }
+
+    /// Starts, serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+    pub async fn run(self) -> Result<(), ServerError> {
+        let server = self.start().await?;
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        server.shutdown().await;
+        Ok(())
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let term = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// A running server.
+pub struct Server {
+    bound: Vec<(String, Endpoint, SocketAddr)>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    in_flight: Arc<InFlight>,
+    grace: Duration,
+}
+
+impl Server {
+    /// The address the servant `name` listens on (with the real port when the config said 0).
+    pub fn local_addr(&self, name: &str) -> Option<SocketAddr> {
+        self.bound
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map(|(.., a)| *a)
+    }
+
+    /// The endpoint of servant `name`, as clients write it.
+    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
+        self.bound
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map(|(_, e, _)| e)
+    }
+
+    /// Stops accepting, pushes `_reconnect_` to every connection, waits for in-flight
+    /// requests (up to `gracedowntimeout`), then stops.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if tokio::time::timeout(self.grace, self.in_flight.drained())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                grace_ms = self.grace.as_millis() as u64,
+                "in-flight requests did not finish in time"
+            );
+        }
+        // Give connection tasks a moment to flush the last replies, then stop them.
+        let _ = tokio::time::timeout(Duration::from_millis(200), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        self.tasks.abort_all();
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+    pub async fn run_until_signal(self) {
+        wait_for_signal().await;
+        self.shutdown().await;
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    protocol: Arc<dyn ServerProtocol>,
+    access: Arc<AccessList>,
+    max_conns: usize,
+    idle_timeout: Option<Duration>,
+    mut shutdown: watch::Receiver<bool>,
+    in_flight: Arc<InFlight>,
+) {
+    let conns = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.changed() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if !access.allows(peer.ip()) {
+            tracing::warn!(%peer, "connection refused by allow/deny list");
+            continue;
+        }
+        if max_conns > 0 && conns.load(Ordering::Acquire) >= max_conns {
+            tracing::warn!(%peer, max_conns, "connection refused: maxconns reached");
+            continue;
+        }
+        conns.fetch_add(1, Ordering::AcqRel);
+        let (protocol, conns, shutdown, in_flight) = (
+            protocol.clone(),
+            conns.clone(),
+            shutdown.clone(),
+            in_flight.clone(),
+        );
+        tasks.spawn(async move {
+            connection::serve(
+                stream,
+                peer,
+                protocol,
+                ConnectionSettings { idle_timeout },
+                shutdown,
+                in_flight,
+            )
+            .await;
+            conns.fetch_sub(1, Ordering::AcqRel);
+        });
+        while tasks.try_join_next().is_some() {}
+    }
+    // Connections send `_reconnect_` and drain on the same signal.
+    while tasks.join_next().await.is_some() {}
+}
+
+/// `allow`/`deny` lists with TarsCpp's `order` rules; a `*` matches one address segment.
+struct AccessList {
+    allow: Vec<String>,
+    deny: Vec<String>,
+    deny_first: bool,
+}
+
+impl AccessList {
+    fn new(a: &AdapterConfig) -> Self {
+        let deny_first = a
+            .order
+            .to_ascii_lowercase()
+            .replace(' ', "")
+            .starts_with("deny");
+        AccessList {
+            allow: a.allow.clone(),
+            deny: a.deny.clone(),
+            deny_first,
+        }
+    }
+
+    fn allows(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        }
+        .to_string();
+        let matches = |list: &[String]| list.iter().any(|p| pattern_matches(p, &ip));
+        if self.deny_first {
+            if matches(&self.deny) {
+                return false;
+            }
+            self.allow.is_empty() || matches(&self.allow)
+        } else {
+            if matches(&self.allow) {
+                return true;
+            }
+            if matches(&self.deny) {
+                return false;
+            }
+            self.allow.is_empty()
+        }
+    }
+}
+
+fn pattern_matches(pattern: &str, ip: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == ip;
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let a: Vec<&str> = ip.split('.').collect();
+    // A trailing `*` also covers the remaining segments (`10.0.*`).
+    if p.last() == Some(&"*") && p.len() <= a.len() {
+        return p.iter().zip(&a).all(|(p, a)| *p == "*" || p == a);
+    }
+    p.len() == a.len() && p.iter().zip(&a).all(|(p, a)| *p == "*" || p == a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_lists() {
+        let mut a = AdapterConfig::new(
+            "A".into(),
+            "tcp -h 0.0.0.0 -p 1".parse().unwrap(),
+            "S".into(),
+        );
+        let all = AccessList::new(&a);
+        assert!(all.allows("1.2.3.4".parse().unwrap()));
+        a.allow = vec!["127.0.0.1".into(), "10.0.*".into()];
+        let l = AccessList::new(&a);
+        assert!(l.allows("127.0.0.1".parse().unwrap()));
+        assert!(l.allows("10.0.5.6".parse().unwrap()));
+        assert!(!l.allows("10.1.5.6".parse().unwrap()));
+        a.allow = vec![];
+        a.deny = vec!["192.168.*.*".into()];
+        let d = AccessList::new(&a);
+        assert!(!d.allows("192.168.1.1".parse().unwrap()));
+        assert!(d.allows("192.169.1.1".parse().unwrap()));
+    }
+}

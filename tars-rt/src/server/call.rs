@@ -1,0 +1,195 @@
+//! One call's arguments and results, whatever the request's encoding: TARS (`iVersion` 1:
+//! arguments by tag), TUP (2 and 3: by parameter name) or JSON (5: a JSON object by
+//! parameter name). Generated dispatchers read and write through [`Call`] and never see
+//! the encoding.
+
+use std::collections::BTreeMap;
+
+use bytes::{Bytes, BytesMut};
+use serde_json::{Map, Value};
+
+use crate::codec::{Reader, TarsDecode, TarsEncode};
+use crate::idl::MethodDesc;
+use crate::protocol::json::TarsJson;
+use crate::protocol::tup;
+use crate::Status;
+
+/// How a request's `sBuffer` is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// `iVersion` 1: fields by tag.
+    Tars,
+    /// `iVersion` 2: `map<name, map<type, bytes>>`.
+    TupV2,
+    /// `iVersion` 3: `map<name, bytes>`.
+    TupV3,
+    /// `iVersion` 5: a JSON object.
+    Json,
+}
+
+impl Encoding {
+    /// The encoding for an `iVersion`, `None` for versions no TARS server serves.
+    pub fn from_version(version: i16) -> Option<Encoding> {
+        match version {
+            1 => Some(Encoding::Tars),
+            2 => Some(Encoding::TupV2),
+            3 => Some(Encoding::TupV3),
+            5 => Some(Encoding::Json),
+            _ => None,
+        }
+    }
+}
+
+enum Args {
+    Tars(Bytes),
+    Tup(BTreeMap<String, Bytes>),
+    Json(Map<String, Value>),
+}
+
+enum Results {
+    Tars(BytesMut),
+    Tup(tup::UniAttribute),
+    Json(Map<String, Value>),
+}
+
+/// The arguments and results of one call.
+pub struct Call {
+    function: String,
+    encoding: Encoding,
+    method: Option<&'static MethodDesc>,
+    args: Args,
+    results: Results,
+}
+
+impl Call {
+    /// Parses `body` (a request's `sBuffer`) for `function`. `method` gives the parameter
+    /// types TUP v2 replies need.
+    pub fn new(
+        function: impl Into<String>,
+        encoding: Encoding,
+        body: Bytes,
+        method: Option<&'static MethodDesc>,
+    ) -> Result<Call, Status> {
+        let (args, results) = match encoding {
+            Encoding::Tars => (Args::Tars(body), Results::Tars(BytesMut::with_capacity(64))),
+            Encoding::TupV2 | Encoding::TupV3 => {
+                let version = if encoding == Encoding::TupV2 {
+                    tup::Version::V2
+                } else {
+                    tup::Version::V3
+                };
+                let attr = tup::UniAttribute::decode(&body, version)
+                    .map_err(|e| Status::decode_error(format!("TUP body: {e}")))?;
+                (
+                    Args::Tup(attr.into_values()),
+                    Results::Tup(tup::UniAttribute::new(version)),
+                )
+            }
+            Encoding::Json => {
+                let v: Value = if body.is_empty() {
+                    Value::Object(Map::new())
+                } else {
+                    serde_json::from_slice(&body)
+                        .map_err(|e| Status::decode_error(format!("JSON body: {e}")))?
+                };
+                match v {
+                    Value::Object(o) => (Args::Json(o), Results::Json(Map::new())),
+                    _ => {
+                        return Err(Status::decode_error(
+                            "JSON body: expected an object keyed by parameter names",
+                        ))
+                    }
+                }
+            }
+        };
+        Ok(Call {
+            function: function.into(),
+            encoding,
+            method,
+            args,
+            results,
+        })
+    }
+
+    /// The function called.
+    pub fn function(&self) -> &str {
+        &self.function
+    }
+
+    /// The request's encoding.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Reads input parameter `name` (tag `tag`). A missing parameter is a decode error (-1).
+    pub fn arg<T: TarsDecode + TarsJson>(&self, tag: u8, name: &str) -> Result<T, Status> {
+        let fail = |what: String| {
+            Status::decode_error(format!(
+                "{}: parameter '{name}' (tag {tag}) {what}",
+                self.function
+            ))
+        };
+        match &self.args {
+            Args::Tars(body) => match Reader::from_bytes(body).read_field::<T>(tag) {
+                Ok(Some(v)) => Ok(v),
+                Ok(None) => Err(fail("is missing".into())),
+                Err(e) => Err(fail(format!("cannot be decoded: {e}"))),
+            },
+            Args::Tup(values) => {
+                let bytes = values.get(name).ok_or_else(|| fail("is missing".into()))?;
+                match Reader::from_bytes(bytes).read_field::<T>(0) {
+                    Ok(Some(v)) => Ok(v),
+                    Ok(None) => Err(fail("is empty".into())),
+                    Err(e) => Err(fail(format!("cannot be decoded: {e}"))),
+                }
+            }
+            Args::Json(o) => {
+                let v = o.get(name).ok_or_else(|| fail("is missing".into()))?;
+                T::from_json(v).map_err(|e| fail(format!("is not valid: {e}")))
+            }
+        }
+    }
+
+    /// Writes the return value (tag 0).
+    pub fn set_return<T: TarsEncode + TarsJson>(&mut self, value: &T) {
+        let ty = self.method.and_then(|m| m.ret_tup_type);
+        match &mut self.results {
+            Results::Tars(buf) => value.encode(0, buf),
+            // TUP replies carry the return value under the empty name (TarsCpp) and JSON
+            // replies under `tars_ret` (TarsGo).
+            Results::Tup(attr) => {
+                attr.put("", ty.unwrap_or(""), value);
+                attr.put("tars_ret", ty.unwrap_or(""), value);
+            }
+            Results::Json(o) => {
+                o.insert("tars_ret".into(), value.to_json());
+            }
+        }
+    }
+
+    /// Writes `out` parameter `name` (tag `tag`).
+    pub fn set_out<T: TarsEncode + TarsJson>(&mut self, tag: u8, name: &str, value: &T) {
+        let ty = self
+            .method
+            .and_then(|m| m.params.iter().find(|p| p.tag == tag))
+            .map(|p| p.tup_type);
+        match &mut self.results {
+            Results::Tars(buf) => value.encode(tag, buf),
+            Results::Tup(attr) => attr.put(name, ty.unwrap_or(""), value),
+            Results::Json(o) => {
+                o.insert(name.into(), value.to_json());
+            }
+        }
+    }
+
+    /// The encoded results, for the reply's `sBuffer`.
+    pub fn into_results(self) -> Bytes {
+        match self.results {
+            Results::Tars(buf) => buf.freeze(),
+            Results::Tup(attr) => attr.encode(),
+            Results::Json(o) => {
+                Bytes::from(serde_json::to_vec(&Value::Object(o)).unwrap_or_default())
+            }
+        }
+    }
+}

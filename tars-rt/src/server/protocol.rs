@@ -1,0 +1,298 @@
+//! The request/response protocol an adapter speaks. [`TarsProtocol`] is TARS itself (with
+//! TUP and JSON requests); an application can put any other [`ServerProtocol`] on an adapter
+//! (TarsCpp's `protocol=not_tars`).
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+use crate::codec::{self, TarsStruct};
+use crate::filter::{ServerEndpoint, ServerFilter, ServerNext, ServerRequest, ServerResponse};
+use crate::protocol::framework::{TARSONEWAY, TARSVERSION};
+use crate::protocol::{tup, RequestPacket, ResponsePacket};
+use crate::transport::frame::{self, FrameError};
+use crate::{Context, Status};
+
+use super::admission::Admission;
+use super::call::{Call, Encoding};
+use super::servant::Servant;
+
+/// What to do after handling one request.
+#[derive(Debug)]
+pub enum Reply {
+    /// Send these bytes (a complete frame).
+    Send(Bytes),
+    /// Send nothing (one-way requests).
+    Nothing,
+    /// The request was not understood: close the connection.
+    Close,
+}
+
+/// A server-side protocol: framing and request handling.
+#[async_trait::async_trait]
+pub trait ServerProtocol: Send + Sync + 'static {
+    /// Takes one complete request off the front of `buf`, `Ok(None)` if more bytes are
+    /// needed; an error closes the connection.
+    fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError>;
+
+    /// Handles one request (as returned by `split_frame`, or one UDP datagram).
+    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Reply;
+
+    /// A message pushed to each connection on graceful shutdown.
+    fn goodbye(&self) -> Option<Bytes> {
+        None
+    }
+}
+
+/// TARS, as one adapter serves it: one servant, the application's filters, the adapter's
+/// admission limits.
+pub(crate) struct TarsProtocol {
+    servant_name: String,
+    servant: Arc<dyn Servant>,
+    filters: Arc<[Arc<dyn ServerFilter>]>,
+    admission: Admission,
+    max_package_length: usize,
+    handle_timeout: Option<Duration>,
+}
+
+impl TarsProtocol {
+    pub(crate) fn new(
+        servant_name: String,
+        servant: Arc<dyn Servant>,
+        filters: Arc<[Arc<dyn ServerFilter>]>,
+        admission: Admission,
+        max_package_length: usize,
+        handle_timeout: Option<Duration>,
+    ) -> Self {
+        TarsProtocol {
+            servant_name,
+            servant,
+            filters,
+            admission,
+            max_package_length,
+            handle_timeout,
+        }
+    }
+}
+
+/// Header fields of the request that the reply echoes, kept before filters see the packet.
+struct ReplyTo {
+    version: i16,
+    request_id: i32,
+    message_type: i32,
+    servant: String,
+    function: String,
+}
+
+#[async_trait::async_trait]
+impl ServerProtocol for TarsProtocol {
+    fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        frame::decode_frame(buf, self.max_package_length)
+    }
+
+    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Reply {
+        let packet: RequestPacket = match codec::from_bytes(&request) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(%peer, error = %e, "undecodable request packet; closing the connection");
+                return Reply::Close;
+            }
+        };
+        let one_way = packet.c_packet_type == TARSONEWAY;
+        let reply_to = ReplyTo {
+            version: packet.i_version,
+            request_id: packet.i_request_id,
+            message_type: packet.i_message_type,
+            servant: packet.s_servant_name.clone(),
+            function: packet.s_func_name.clone(),
+        };
+        let encoding = Encoding::from_version(packet.i_version);
+        let response = match encoding {
+            None => ServerResponse::from_status(&Status::decode_error(format!(
+                "unsupported protocol version {} (served: 1 TARS, 2 and 3 TUP, 5 JSON)",
+                packet.i_version
+            ))),
+            Some(encoding) => {
+                let deadline = (packet.i_timeout > 0)
+                    .then(|| received + Duration::from_millis(packet.i_timeout as u64));
+                match self.admission.admit(received, deadline).await {
+                    Err(status) => ServerResponse::from_status(&status),
+                    Ok(_permit) => {
+                        let endpoint = Dispatch {
+                            protocol: self,
+                            encoding,
+                        };
+                        let req = ServerRequest {
+                            peer,
+                            received,
+                            packet,
+                        };
+                        ServerNext::new(&self.filters, &endpoint).run(req).await
+                    }
+                }
+            }
+        };
+        if one_way {
+            return Reply::Nothing;
+        }
+        Reply::Send(encode_reply(&reply_to, encoding, response))
+    }
+
+    fn goodbye(&self) -> Option<Bytes> {
+        let push = ResponsePacket {
+            i_version: TARSVERSION,
+            i_request_id: 0,
+            s_result_desc: "_reconnect_".into(),
+            ..ResponsePacket::default()
+        };
+        let mut buf = BytesMut::new();
+        frame::encode_frame(&mut buf, |b| push.encode_fields(b));
+        Some(buf.freeze())
+    }
+}
+
+/// The end of the filter chain: the servant.
+struct Dispatch<'a> {
+    protocol: &'a TarsProtocol,
+    encoding: Encoding,
+}
+
+#[async_trait::async_trait]
+impl ServerEndpoint for Dispatch<'_> {
+    async fn serve(&self, req: ServerRequest) -> ServerResponse {
+        let p = self.protocol;
+        let packet = &req.packet;
+        if packet.s_servant_name != p.servant_name {
+            return ServerResponse::from_status(&Status::no_such_servant(&packet.s_servant_name));
+        }
+        if packet.s_func_name == "tars_ping" {
+            return ServerResponse::default();
+        }
+        let method = p.servant.interface().method(&packet.s_func_name);
+        let mut call = match Call::new(
+            packet.s_func_name.clone(),
+            self.encoding,
+            packet.s_buffer.clone(),
+            method,
+        ) {
+            Ok(c) => c,
+            Err(status) => return ServerResponse::from_status(&status),
+        };
+        let ctx = Context::from_request(req.peer, packet, req.received);
+        let run = CatchUnwind(AssertUnwindSafe(p.servant.dispatch(&ctx, &mut call)));
+        let outcome = match p.handle_timeout {
+            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                Ok(Err(Status::unknown(format!(
+                    "servant did not finish within handletimeout ({} ms)",
+                    limit.as_millis()
+                ))))
+            }),
+            None => run.await,
+        };
+        let context = ctx.take_response_context();
+        match outcome {
+            Ok(Ok(())) => ServerResponse {
+                body: call.into_results(),
+                context,
+                ..ServerResponse::default()
+            },
+            Ok(Err(status)) => ServerResponse {
+                context,
+                ..ServerResponse::from_status(&status)
+            },
+            Err(panic) => {
+                let what = panic_message(&*panic);
+                tracing::error!(servant = %packet.s_servant_name, function = %packet.s_func_name, panic = %what, "servant panicked");
+                ServerResponse::from_status(&Status::unknown(format!("servant panicked: {what}")))
+            }
+        }
+    }
+}
+
+/// Encodes the reply in the layout the request's version calls for: a ResponsePacket for
+/// TARS and JSON (and for versions no one serves), a RequestPacket for TUP.
+fn encode_reply(to: &ReplyTo, encoding: Option<Encoding>, r: ServerResponse) -> Bytes {
+    let mut buf = BytesMut::with_capacity(64 + r.body.len());
+    match encoding {
+        Some(Encoding::TupV2 | Encoding::TupV3) => {
+            let mut status = r.status;
+            if r.code != 0 {
+                status.insert(tup::STATUS_RESULT_CODE.into(), r.code.to_string());
+            }
+            if !r.message.is_empty() {
+                status.insert(tup::STATUS_RESULT_DESC.into(), r.message);
+            }
+            let body = if r.body.is_empty() {
+                let version = if encoding == Some(Encoding::TupV2) {
+                    tup::Version::V2
+                } else {
+                    tup::Version::V3
+                };
+                tup::UniAttribute::new(version).encode()
+            } else {
+                r.body
+            };
+            let packet = RequestPacket {
+                i_version: to.version,
+                c_packet_type: 0,
+                i_message_type: to.message_type,
+                i_request_id: to.request_id,
+                s_servant_name: to.servant.clone(),
+                s_func_name: to.function.clone(),
+                s_buffer: body,
+                i_timeout: 0,
+                context: r.context,
+                status,
+            };
+            frame::encode_frame(&mut buf, |b| packet.encode_fields(b));
+        }
+        _ => {
+            let packet = ResponsePacket {
+                i_version: to.version,
+                c_packet_type: 0,
+                i_request_id: to.request_id,
+                i_message_type: to.message_type,
+                i_ret: r.code,
+                s_buffer: r.body,
+                status: r.status,
+                s_result_desc: r.message,
+                context: r.context,
+            };
+            frame::encode_frame(&mut buf, |b| packet.encode_fields(b));
+        }
+    }
+    buf.freeze()
+}
+
+/// Polls a future, turning a panic into an error, so one failing method does not take the
+/// connection's reply (or the process) with it.
+struct CatchUnwind<F>(AssertUnwindSafe<F>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        // SAFETY: structural pinning of the only field: `self` is pinned, so the inner future
+        // is never moved; we only hand out a pinned reference to it.
+        let inner = unsafe { self.map_unchecked_mut(|s| &mut (s.0).0) };
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

@@ -1,0 +1,32 @@
+//! What the server calls: a [`Servant`] dispatches one [`Call`] by function name.
+//! `#[tars::servant]` implements it for types that implement an IDL interface's trait (or for
+//! code-first impl blocks); nobody writes it by hand, though nothing prevents it.
+
+use std::sync::Arc;
+
+use crate::idl::InterfaceDesc;
+use crate::{Context, Status};
+
+use super::call::Call;
+
+/// A TARS object that serves calls.
+#[async_trait::async_trait]
+pub trait Servant: Send + Sync + 'static {
+    /// The interface it implements: its methods, parameters, tags and types.
+    fn interface(&self) -> &'static InterfaceDesc;
+
+    /// Runs `call.function()`: reads the arguments from `call`, runs the method, writes the
+    /// return value and `out` parameters back into `call`.
+    async fn dispatch(&self, ctx: &Context, call: &mut Call) -> Result<(), Status>;
+}
+
+#[async_trait::async_trait]
+impl<S: Servant + ?Sized> Servant for Arc<S> {
+    fn interface(&self) -> &'static InterfaceDesc {
+        (**self).interface()
+    }
+
+    async fn dispatch(&self, ctx: &Context, call: &mut Call) -> Result<(), Status> {
+        (**self).dispatch(ctx, call).await
+    }
+}

@@ -1,0 +1,58 @@
+//! A UDP adapter: each datagram is one framed request, each reply one datagram.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+
+use super::protocol::{Reply, ServerProtocol};
+use super::InFlight;
+
+/// The largest UDP payload.
+const MAX_DATAGRAM: usize = 65_535;
+
+pub(crate) async fn serve(
+    socket: UdpSocket,
+    protocol: Arc<dyn ServerProtocol>,
+    mut shutdown: watch::Receiver<bool>,
+    in_flight: Arc<InFlight>,
+) {
+    let socket = Arc::new(socket);
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let (n, peer) = tokio::select! {
+            r = socket.recv_from(&mut buf) => match r {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!(error = %e, "udp receive failed");
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let received = Instant::now();
+        let mut datagram = BytesMut::from(&buf[..n]);
+        let request: Bytes = match protocol.split_frame(&mut datagram) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                tracing::warn!(%peer, len = n, "truncated udp datagram dropped");
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(%peer, error = %e, "bad udp datagram dropped");
+                continue;
+            }
+        };
+        let (socket, protocol, guard) = (socket.clone(), protocol.clone(), in_flight.enter());
+        tokio::spawn(async move {
+            if let Reply::Send(reply) = protocol.handle(peer, request, received).await {
+                if let Err(e) = socket.send_to(&reply, peer).await {
+                    tracing::debug!(%peer, error = %e, "udp reply failed");
+                }
+            }
+            drop(guard);
+        });
+    }
+}
