@@ -79,6 +79,7 @@ pub enum ServerError {
 /// A TARS server application: its config, servants and filters.
 ///
 /// ```no_run
+/// # use tars_rt as tars;
 /// # async fn demo(servant: impl tars::server::Servant) -> Result<(), tars::server::ServerError> {
 /// tars::server::Application::from_args()?
 ///     .servant("TestApp.HelloServer.HelloObj", servant)
