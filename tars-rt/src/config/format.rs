@@ -44,63 +44,70 @@ impl Domain {
         let mut stack = vec![Domain::default()];
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
-            let t = raw.trim();
+            let mut t = raw.trim();
             if t.is_empty() || t.starts_with('#') {
                 continue;
             }
-            if let Some(rest) = t.strip_prefix("</") {
-                let name = rest
-                    .strip_suffix('>')
-                    .ok_or_else(|| err(line, format!("'{t}' is missing its closing '>'")))?
-                    .trim();
-                let open = stack
-                    .pop()
-                    .filter(|_| !stack.is_empty())
-                    .ok_or_else(|| err(line, format!("'</{name}>' closes nothing")))?;
-                if open.name != name {
-                    return Err(err(
+            // Tags may share a line (`<tars><application>`); a `key=value` ends it.
+            while t.starts_with('<') {
+                let end = t
+                    .find('>')
+                    .ok_or_else(|| err(line, format!("'{t}' is missing its closing '>'")))?;
+                let tag = &t[..=end];
+                t = t[end + 1..].trim_start();
+                if let Some(name) = tag
+                    .strip_prefix("</")
+                    .and_then(|r| r.strip_suffix('>'))
+                    .map(str::trim)
+                {
+                    let open = stack
+                        .pop()
+                        .filter(|_| !stack.is_empty())
+                        .ok_or_else(|| err(line, format!("'</{name}>' closes nothing")))?;
+                    if open.name != name {
+                        return Err(err(
+                            line,
+                            format!(
+                                "'</{name}>' does not close '<{}>' (opened on line {})",
+                                open.name, open.line
+                            ),
+                        ));
+                    }
+                    stack
+                        .last_mut()
+                        .expect("root stays on the stack")
+                        .domains
+                        .push(open);
+                } else {
+                    let name = tag[1..tag.len() - 1].trim();
+                    if name.is_empty() || name.contains(['<', '>', '=']) {
+                        return Err(err(line, format!("invalid section name in '{tag}'")));
+                    }
+                    stack.push(Domain {
+                        name: name.to_string(),
                         line,
-                        format!(
-                            "'</{name}>' does not close '<{}>' (opened on line {})",
-                            open.name, open.line
-                        ),
-                    ));
+                        ..Domain::default()
+                    });
                 }
-                stack
-                    .last_mut()
-                    .expect("root stays on the stack")
-                    .domains
-                    .push(open);
-            } else if let Some(rest) = t.strip_prefix('<') {
-                let name = rest
-                    .strip_suffix('>')
-                    .ok_or_else(|| err(line, format!("'{t}' is missing its closing '>'")))?
-                    .trim();
-                if name.is_empty() || name.contains(['<', '>', '=']) {
-                    return Err(err(line, format!("invalid section name in '{t}'")));
-                }
-                stack.push(Domain {
-                    name: name.to_string(),
-                    line,
-                    ..Domain::default()
-                });
-            } else {
-                let (key, value) = match t.split_once('=') {
-                    Some((k, v)) => (k.trim(), v.trim()),
-                    None => (t, ""),
-                };
-                if key.is_empty() {
-                    return Err(err(line, format!("'{t}' has no key before '='")));
-                }
-                let domain = stack.last_mut().expect("root stays on the stack");
-                domain.params.insert(
-                    key.to_string(),
-                    Param {
-                        value: value.to_string(),
-                        line,
-                    },
-                );
             }
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let (key, value) = match t.split_once('=') {
+                Some((k, v)) => (k.trim(), v.trim()),
+                None => (t, ""),
+            };
+            if key.is_empty() {
+                return Err(err(line, format!("'{t}' has no key before '='")));
+            }
+            let domain = stack.last_mut().expect("root stays on the stack");
+            domain.params.insert(
+                key.to_string(),
+                Param {
+                    value: value.to_string(),
+                    line,
+                },
+            );
         }
         if stack.len() > 1 {
             let open = stack.pop().expect("checked");

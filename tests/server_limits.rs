@@ -1,0 +1,329 @@
+//! Capacity limits, access lists, idle close, filters and graceful shutdown.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::raw::{args, request, Conn};
+use tars::codec::TarsEncode;
+use tars::config::Config;
+use tars::filter::{ServerFilter, ServerNext, ServerRequest, ServerResponse};
+use tars::server::{Application, Server};
+use tars::{Context, Status};
+
+mod hello {
+    tars::include_tars!("tests/idl/hello.tars");
+}
+
+const OBJ: &str = "TestApp.HelloServer.HelloObj";
+
+struct HelloImp;
+
+#[tars::servant]
+impl hello::test_app::Hello for HelloImp {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        if let Some(ms) = s_req.strip_prefix("sleep ") {
+            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap())).await;
+        }
+        let seen = ctx
+            .request_context()
+            .get("seen-by")
+            .cloned()
+            .unwrap_or_default();
+        Ok((0, format!("{s_req}|{seen}")))
+    }
+}
+
+fn config(adapter_extra: &str, endpoint: &str) -> Config {
+    format!(
+        "<tars><application><server>
+app=TestApp
+server=HelloServer
+gracedowntimeout=5000
+<TestApp.HelloServer.HelloObjAdapter>
+endpoint={endpoint}
+servant={OBJ}
+{adapter_extra}
+</TestApp.HelloServer.HelloObjAdapter>
+</server></application></tars>"
+    )
+    .parse()
+    .unwrap()
+}
+
+async fn start(adapter_extra: &str) -> Server {
+    Application::new(config(adapter_extra, "tcp -h 127.0.0.1 -p 0 -t 60000"))
+        .servant(OBJ, HelloImp)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn hello(s: &str) -> tars::__private::Bytes {
+    args(|b| s.to_string().encode(1, b))
+}
+
+#[tokio::test]
+async fn over_queuecap_answers_overload_at_once() {
+    let server = start("threads=1\nqueuecap=2\nqueuetimeout=60000").await;
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    // Two admitted (one running, one waiting); the third is rejected without waiting.
+    c.send(&request(1, OBJ, "testHello", hello("sleep 400")))
+        .await;
+    c.send(&request(2, OBJ, "testHello", hello("sleep 1")))
+        .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let start = Instant::now();
+    c.send(&request(3, OBJ, "testHello", hello("x"))).await;
+    let rsp = c.recv().await;
+    assert_eq!(
+        (rsp.i_request_id, rsp.i_ret),
+        (3, -9),
+        "{}",
+        rsp.s_result_desc
+    );
+    assert!(start.elapsed() < Duration::from_millis(300));
+    assert_eq!(c.recv().await.i_ret, 0);
+    assert_eq!(c.recv().await.i_ret, 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_that_waited_too_long_answer_queue_timeout() {
+    let server = start("threads=1\nqueuecap=100\nqueuetimeout=100").await;
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    c.send(&request(1, OBJ, "testHello", hello("sleep 500")))
+        .await;
+    c.send(&request(2, OBJ, "testHello", hello("never runs")))
+        .await;
+    let rsp = c.recv().await;
+    assert_eq!(
+        (rsp.i_request_id, rsp.i_ret),
+        (2, -6),
+        "{}",
+        rsp.s_result_desc
+    );
+    // The caller's own iTimeout counts too.
+    let mut short = request(3, OBJ, "testHello", hello("x"));
+    short.i_timeout = 50;
+    c.send(&short).await;
+    let rsp = c.recv().await;
+    assert_eq!((rsp.i_request_id, rsp.i_ret), (3, -6));
+    assert_eq!(c.recv().await.i_request_id, 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn maxconns_closes_extra_connections_and_keeps_serving() {
+    let server = start("maxconns=2").await;
+    let addr = server.local_addr(OBJ).unwrap();
+    let mut a = Conn::connect(addr).await;
+    let mut b = Conn::connect(addr).await;
+    assert_eq!(
+        a.call(&request(1, OBJ, "test", Default::default()))
+            .await
+            .i_ret,
+        0
+    );
+    assert_eq!(
+        b.call(&request(1, OBJ, "test", Default::default()))
+            .await
+            .i_ret,
+        0
+    );
+    let mut extra = Conn::connect(addr).await;
+    let _ = extra
+        .send_raw(&support::raw::frame_of(&request(
+            1,
+            OBJ,
+            "test",
+            Default::default(),
+        )))
+        .await;
+    assert!(
+        extra.recv_frame().await.is_none(),
+        "a third connection must be closed"
+    );
+    assert_eq!(
+        a.call(&request(2, OBJ, "test", Default::default()))
+            .await
+            .i_ret,
+        0
+    );
+    drop(b);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut again = Conn::connect(addr).await;
+    assert_eq!(
+        again
+            .call(&request(1, OBJ, "test", Default::default()))
+            .await
+            .i_ret,
+        0
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn allow_lists_refuse_other_addresses() {
+    let server = start("allow=10.1.2.3").await;
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    let _ = c
+        .send_raw(&support::raw::frame_of(&request(
+            1,
+            OBJ,
+            "test",
+            Default::default(),
+        )))
+        .await;
+    assert!(c.recv_frame().await.is_none());
+    server.shutdown().await;
+    let server = start("allow=127.0.0.*").await;
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    assert_eq!(
+        c.call(&request(1, OBJ, "test", Default::default()))
+            .await
+            .i_ret,
+        0
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn idle_connections_close_after_the_endpoint_timeout() {
+    let server = Application::new(config("", "tcp -h 127.0.0.1 -p 0 -t 200"))
+        .servant(OBJ, HelloImp)
+        .start()
+        .await
+        .unwrap();
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    assert_eq!(
+        c.call(&request(1, OBJ, "test", Default::default()))
+            .await
+            .i_ret,
+        0
+    );
+    let start = Instant::now();
+    assert!(tokio::time::timeout(Duration::from_secs(5), c.recv_frame())
+        .await
+        .unwrap()
+        .is_none());
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(150) && waited < Duration::from_secs(2),
+        "{waited:?}"
+    );
+    // A request that runs longer than -t keeps its connection.
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    assert_eq!(
+        c.call(&request(1, OBJ, "testHello", hello("sleep 500")))
+            .await
+            .i_ret,
+        0
+    );
+    server.shutdown().await;
+}
+
+/// Records the order filters run in, rewrites the request, and short-circuits one function.
+struct Tag {
+    name: &'static str,
+    order: Arc<std::sync::Mutex<Vec<String>>>,
+    latencies: Arc<AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl ServerFilter for Tag {
+    async fn call(&self, mut req: ServerRequest, next: ServerNext<'_>) -> ServerResponse {
+        self.order.lock().unwrap().push(format!("{}>", self.name));
+        if req.packet.s_func_name == "blocked" {
+            return ServerResponse::from_status(&Status::new(
+                -1000,
+                format!("blocked by {}", self.name),
+            ));
+        }
+        let seen = req.packet.context.entry("seen-by".into()).or_default();
+        seen.push_str(self.name);
+        let start = Instant::now();
+        let mut rsp = next.run(req).await;
+        self.latencies
+            .fetch_add(start.elapsed().as_micros() as usize + 1, Ordering::Relaxed);
+        rsp.context
+            .insert(format!("filter-{}", self.name), "done".into());
+        self.order.lock().unwrap().push(format!("<{}", self.name));
+        rsp
+    }
+}
+
+#[tokio::test]
+async fn server_filters_wrap_dispatch_in_order() {
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let latencies = Arc::new(AtomicUsize::new(0));
+    let server = Application::new(config("", "tcp -h 127.0.0.1 -p 0"))
+        .servant(OBJ, HelloImp)
+        .filter(Tag {
+            name: "a",
+            order: order.clone(),
+            latencies: latencies.clone(),
+        })
+        .filter(Tag {
+            name: "b",
+            order: order.clone(),
+            latencies: latencies.clone(),
+        })
+        .start()
+        .await
+        .unwrap();
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    let rsp = c.call(&request(1, OBJ, "testHello", hello("hi"))).await;
+    assert_eq!(rsp.i_ret, 0);
+    let out: Option<String> = tars::codec::Reader::from_bytes(&rsp.s_buffer)
+        .read_field(2)
+        .unwrap();
+    assert_eq!(
+        out.as_deref(),
+        Some("hi|ab"),
+        "filters can modify the request"
+    );
+    assert_eq!(
+        (
+            rsp.context["filter-a"].as_str(),
+            rsp.context["filter-b"].as_str()
+        ),
+        ("done", "done")
+    );
+    assert_eq!(*order.lock().unwrap(), ["a>", "b>", "<b", "<a"]);
+    assert!(latencies.load(Ordering::Relaxed) >= 2);
+    let rsp = c
+        .call(&request(2, OBJ, "blocked", Default::default()))
+        .await;
+    assert_eq!(
+        (rsp.i_ret, rsp.s_result_desc.as_str()),
+        (-1000, "blocked by a")
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_pushes_reconnect_and_finishes_in_flight_requests() {
+    let server = start("").await;
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    c.send(&request(1, OBJ, "testHello", hello("sleep 300")))
+        .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let shutdown = tokio::spawn(server.shutdown());
+    // First the push, then the in-flight reply, then the close.
+    let push = c.recv().await;
+    assert_eq!(
+        (push.i_request_id, push.s_result_desc.as_str()),
+        (0, "_reconnect_")
+    );
+    let rsp = c.recv().await;
+    assert_eq!((rsp.i_request_id, rsp.i_ret), (1, 0));
+    shutdown.await.unwrap();
+    assert!(c.recv_frame().await.is_none());
+}
