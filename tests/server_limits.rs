@@ -327,3 +327,46 @@ async fn graceful_shutdown_pushes_reconnect_and_finishes_in_flight_requests() {
     shutdown.await.unwrap();
     assert!(c.recv_frame().await.is_none());
 }
+
+#[tokio::test]
+async fn the_config_file_named_by_config_is_used() {
+    let dir = std::env::temp_dir().join(format!("tars-rs-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string("examples/config.conf")
+        .unwrap()
+        .replace("-p 10016", "-p 0");
+    let path = dir.join("HelloServer.conf");
+    std::fs::write(&path, text).unwrap();
+    let app = Application::from_arg_list([format!("--config={}", path.display())], "").unwrap();
+    let adapter = &app.config().server.as_ref().unwrap().adapters[0];
+    assert_eq!((adapter.max_conns, adapter.servant.as_str()), (10240, OBJ));
+    let server = app.servant(OBJ, HelloImp).start().await.unwrap();
+    let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    assert_eq!(
+        c.call(&request(1, OBJ, "test", Default::default()))
+            .await
+            .i_ret,
+        0
+    );
+    server.shutdown().await;
+    let err = Application::from_arg_list(
+        [
+            "--config".to_string(),
+            dir.join("missing.conf").display().to_string(),
+        ],
+        "",
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("missing.conf"), "{err}");
+    std::fs::write(
+        &path,
+        "<tars>\n<application>\n<server>\napp=A\n</application>\n</tars>\n",
+    )
+    .unwrap();
+    let err = Application::from_arg_list([format!("--config={}", path.display())], "")
+        .err()
+        .unwrap();
+    assert_eq!(err.to_string(), "config syntax error at line 5: '</application>' does not close '<server>' (opened on line 3)");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -114,7 +114,15 @@ impl Application {
     /// Like [`Application::from_args`], with `default_config` (TARS config text) used when no
     /// `--config` is given.
     pub fn from_args_or(default_config: &str) -> Result<Self, ServerError> {
-        let mut args = std::env::args().skip(1);
+        Self::from_arg_list(std::env::args().skip(1), default_config)
+    }
+
+    /// Like [`Application::from_args_or`] with explicit arguments (without the program name).
+    pub fn from_arg_list(
+        args: impl IntoIterator<Item = String>,
+        default_config: &str,
+    ) -> Result<Self, ServerError> {
+        let mut args = args.into_iter();
         let mut path = None;
         while let Some(arg) = args.next() {
             if let Some(p) = arg.strip_prefix("--config=") {
