@@ -1,4 +1,5 @@
-//! Shared helpers for the integration tests.
+//! Shared helpers for the integration tests. (`echo.rs`, the Rust servants foreign clients
+//! call, is included only by the tests that need it.)
 #![allow(dead_code)]
 
 pub mod node;
