@@ -1,83 +1,59 @@
 //! The tars-rs demo: `cargo run --example demo`.
 //!
-//! Until the server and client land, the demo shows the codec: a struct with IDL-style tags
-//! and defaults is encoded to the exact bytes TarsCpp, TarsGo and @tars/stream produce, and
-//! decoded back.
+//! A TARS server and a TARS client in one process, no config file: the server serves
+//! `TestApp.HelloServer.HelloObj` (from `tests/idl/hello.tars`) on a free local port, and
+//! the client calls it the way a Go, C++ or Node service would.
 
-use std::collections::BTreeMap;
+use std::time::Duration;
 
-use tars::codec::{self, DecodeError};
-use tars::{TarsEnum, TarsStruct};
+use tars::client::{CallOptions, Communicator};
+use tars::server::Application;
+use tars::{Context, Status};
 
-/// `enum Gender { MALE, FEMALE = 2 };`
-#[derive(TarsEnum, Debug, Clone, Copy, PartialEq)]
-enum Gender {
-    Male = 0,
-    Female = 2,
+mod hello {
+    tars::include_tars!("tests/idl/hello.tars");
 }
 
-/// ```text
-/// struct Person {
-///     0 require string name;
-///     1 optional int age = 18;
-///     2 optional Gender gender = MALE;
-///     3 optional map<string, string> labels;
-///     15 optional vector<byte> avatar;
-/// };
-/// ```
-#[derive(TarsStruct, Debug, Clone, PartialEq)]
-#[tars(name = "Demo.Person", default)]
-struct Person {
-    #[tars(tag = 0, require)]
-    name: String,
-    #[tars(tag = 1, default = 18)]
-    age: i32,
-    #[tars(tag = 2, default = Gender::Male)]
-    gender: Gender,
-    #[tars(tag = 3)]
-    labels: BTreeMap<String, String>,
-    #[tars(tag = 15)]
-    avatar: Vec<u8>,
+use hello::test_app::{Hello, HelloProxy};
+
+struct HelloImp;
+
+#[tars::servant]
+impl Hello for HelloImp {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        ctx.set_response_context("served-by", "tars-rs");
+        Ok((0, format!("hello, {s_req}")))
+    }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
-fn main() -> Result<(), DecodeError> {
-    let person = Person {
-        name: "Ada".into(),
-        age: 36,
-        gender: Gender::Female,
-        labels: BTreeMap::from([("team".into(), "tars".into())]),
-        avatar: vec![0xCA, 0xFE],
-    };
-    let bytes = codec::to_bytes(&person);
-    println!(
-        "{person:?}\n  encodes to {} bytes: {}",
-        bytes.len(),
-        hex(&bytes)
-    );
-    let back: Person = codec::from_bytes(&bytes)?;
-    assert_eq!(back, person);
-    println!("  and decodes back to an equal value");
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let server = Application::from_args()?
+        .servant(OBJ, HelloImp)
+        .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")?
+        .start()
+        .await?;
+    let endpoint = server.endpoint(OBJ).expect("bound");
+    println!("server: serving {OBJ}@{endpoint}");
 
-    // Optional fields equal to their defaults are left out of the wire.
-    let minimal = Person {
-        name: "Bob".into(),
-        ..Person::default()
-    };
-    println!(
-        "{minimal:?}\n  encodes to: {}",
-        hex(&codec::to_bytes(&minimal))
-    );
+    let comm = Communicator::new();
+    let proxy: HelloProxy = comm.string_to_proxy(&format!("{OBJ}@{endpoint}"))?;
+    println!("client: test() = {}", proxy.test().await?);
+    let (ret, s_rsp) = proxy.test_hello("world").await?;
+    println!("client: testHello(\"world\") = ({ret}, {s_rsp:?})");
+    let opts = CallOptions::new()
+        .timeout(Duration::from_millis(500))
+        .context("trace", "demo-1");
+    let reply = proxy.test_hello_with(&opts, "with options").await?;
+    println!("client: reply context = {:?}", reply.context);
 
-    // Hostile input gets a typed error, not a panic.
-    let err = codec::from_slice::<Person>(&[0x07, 0x7f, 0xff, 0xff, 0xff, b'x']).unwrap_err();
-    println!("a 2 GiB length prefix in a 6-byte buffer: {err}");
+    server.shutdown().await;
+    println!("server: stopped");
     Ok(())
 }

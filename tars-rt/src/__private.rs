@@ -3,6 +3,7 @@
 
 pub use bytes::{Bytes, BytesMut};
 
+pub use crate::client::{CallError, CallOptions, Proxy, Reply, ServantProxy};
 pub use crate::idl::{
     idl_field, idl_file, idl_name, leak_slice, leak_str, split_wire_name, IdlDefinitions, IdlType,
     InterfaceDesc, MethodDesc, ParamDesc,

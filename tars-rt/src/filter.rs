@@ -1,9 +1,10 @@
-//! Filter chains: ordered middleware around the real call path.
+//! Filter chains: ordered middleware around the real call path, on both sides.
 //!
 //! A server filter sees every request an adapter admits, after the request is decoded and
 //! before the servant is looked up, and the response before it is encoded. Filters run in the
 //! order they were added: the first added is the outermost, so it sees the request first and
-//! the response last. A filter can read and change the request (servant, function, context,
+//! the response last. Client filters ([`ClientFilter`]) wrap each outgoing call the same way,
+//! between the proxy and the connection. A filter can read and change the request (servant, function, context,
 //! status, `sBuffer`), answer without calling the rest of the chain (an error code, a cached
 //! reply), and read or change the response, timing what it wraps.
 
@@ -99,6 +100,73 @@ impl<'a> ServerNext<'a> {
                     .await
             }
             None => self.endpoint.serve(req).await,
+        }
+    }
+}
+
+/// A call on its way out of a client.
+#[derive(Debug, Clone)]
+pub struct ClientRequest {
+    /// The packet to send; filters may change its context, status, body or function.
+    pub packet: crate::protocol::RequestPacket,
+    /// How long the caller waits for the reply.
+    pub timeout: std::time::Duration,
+    /// A one-way call gets no reply.
+    pub one_way: bool,
+}
+
+/// A reply on its way back to the caller (one-way calls get an empty one).
+pub type ClientResponse = crate::protocol::ResponsePacket;
+
+/// Middleware around each client call, outermost first (as server filters).
+#[async_trait::async_trait]
+pub trait ClientFilter: Send + Sync + 'static {
+    /// Handles `req`, usually by calling `next.run(req)`.
+    async fn call(
+        &self,
+        req: ClientRequest,
+        next: ClientNext<'_>,
+    ) -> Result<ClientResponse, crate::client::CallError>;
+}
+
+/// The end of a client filter chain: the transport.
+#[async_trait::async_trait]
+pub(crate) trait ClientEndpoint: Send + Sync {
+    async fn send(&self, req: ClientRequest) -> Result<ClientResponse, crate::client::CallError>;
+}
+
+/// The rest of a client chain.
+pub struct ClientNext<'a> {
+    rest: &'a [Arc<dyn ClientFilter>],
+    endpoint: &'a dyn ClientEndpoint,
+}
+
+impl<'a> ClientNext<'a> {
+    pub(crate) fn new(
+        filters: &'a [Arc<dyn ClientFilter>],
+        endpoint: &'a dyn ClientEndpoint,
+    ) -> Self {
+        ClientNext {
+            rest: filters,
+            endpoint,
+        }
+    }
+
+    /// Passes the call to the next filter, or to the network after the last one.
+    pub async fn run(self, req: ClientRequest) -> Result<ClientResponse, crate::client::CallError> {
+        match self.rest.split_first() {
+            Some((filter, rest)) => {
+                filter
+                    .call(
+                        req,
+                        ClientNext {
+                            rest,
+                            endpoint: self.endpoint,
+                        },
+                    )
+                    .await
+            }
+            None => self.endpoint.send(req).await,
         }
     }
 }

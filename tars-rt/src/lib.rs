@@ -11,6 +11,9 @@
 //! | [`status`] | [`Status`]: a TARS return code and its description, the one error type at the wire |
 //! | [`context`] | [`Context`]: what a servant method knows about the call it serves |
 //! | [`server`] | application bootstrap, adapters, connections, dispatch, admission, shutdown |
+//! | [`client`] | communicator, proxies, multiplexed connections, timeouts |
+//! | [`discovery`] | where an object's endpoints come from |
+//! | [`balance`] | which endpoint a call goes to; endpoint health |
 //! | [`filter`] | server (and client) filter chains |
 //! | [`config`] | the TARS config file format and typed server/client/adapter settings |
 //! | [`transport`] | frames, endpoints, TCP/UDP plumbing |
@@ -19,9 +22,12 @@
 // tars-rt too, so the runtime can derive codecs for its own types.
 extern crate self as tars;
 
+pub mod balance;
+pub mod client;
 pub mod codec;
 pub mod config;
 pub mod context;
+pub mod discovery;
 pub mod filter;
 pub mod idl;
 pub mod protocol;

@@ -508,6 +508,7 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
         quote!(::tars::__private::MethodDesc { name: #mname, ret: #ret, ret_tup_type: #ret_tup, params: &[#(#params),*] })
     });
     let servant_trait = servant_trait(m, i, &ident);
+    let proxy = proxy(m, i);
     quote! {
         #[doc = #summary]
         #doc
@@ -518,6 +519,132 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
         };
 
         #servant_trait
+
+        #proxy
+    }
+}
+
+/// The type a proxy method takes for an input parameter: borrowed for strings, vectors,
+/// maps and structs, by value for scalars and enums.
+fn arg_type(ty: &Type, from: &str) -> TokenStream {
+    match ty {
+        Type::String => quote!(&str),
+        Type::Vector(inner) => match **inner {
+            Type::Byte => quote!(&[u8]),
+            Type::UByte => quote!(&[::tars::codec::UByte]),
+            ref t => {
+                let t = rust_type(t, from);
+                quote!(&[#t])
+            }
+        },
+        Type::Map(..) | Type::Struct(_) => {
+            let t = rust_type(ty, from);
+            quote!(&#t)
+        }
+        other => rust_type(other, from),
+    }
+}
+
+/// The client proxy: `method(args)`, `method_with(&CallOptions, args)` (returning the reply's
+/// maps too) and `method_oneway(args)` for each IDL method.
+fn proxy(m: &model::Module, i: &model::Interface) -> TokenStream {
+    let p = quote!(::tars::__private);
+    let proxy_ident = format_ident!("{}Proxy", names::upper_camel(&i.name));
+    let doc = format!(
+        " Client proxy of TARS interface `{}::{}`: `communicator.string_to_proxy::<{}>(\"App.Server.Obj@tcp -h HOST -p PORT\")`.",
+        m.name, i.name, proxy_ident
+    );
+    let mut methods = Vec::new();
+    for meth in &i.methods {
+        let fn_ident = names::ident(&names::snake_case(&meth.name));
+        let with_ident = format_ident!("{}_with", names::snake_case(&meth.name));
+        let oneway_ident = format_ident!("{}_oneway", names::snake_case(&meth.name));
+        let wire = &meth.name;
+        let inputs: Vec<&model::Param> = meth.params.iter().filter(|p| !p.out).collect();
+        let args: Vec<syn::Ident> = inputs
+            .iter()
+            .map(|p| names::ident(&names::snake_case(&p.name)))
+            .collect();
+        let arg_types: Vec<TokenStream> = inputs.iter().map(|p| arg_type(&p.ty, &m.name)).collect();
+        let tags: Vec<u8> = inputs.iter().map(|p| p.tag).collect();
+        let output = method_output(meth, &m.name);
+        let mut reads: Vec<TokenStream> = Vec::new();
+        if let Some(t) = &meth.ret {
+            let t = rust_type(t, &m.name);
+            reads.push(quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, 0)?));
+        }
+        for out in meth.params.iter().filter(|p| p.out) {
+            let (t, tag) = (rust_type(&out.ty, &m.name), out.tag);
+            reads.push(quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, #tag)?));
+        }
+        let value = match reads.len() {
+            0 => quote!(()),
+            1 => reads.remove(0),
+            _ => quote!((#(#reads),*)),
+        };
+        let mut doc_lines = meth.doc.clone();
+        if !doc_lines.is_empty() {
+            doc_lines.push(String::new());
+        }
+        doc_lines.push(format!("Calls `{}`.", meth.name));
+        let method_doc = docs(&doc_lines);
+        let with_doc = format!(
+            " Calls `{}` with call options; the reply carries the response `context` and `status`.",
+            meth.name
+        );
+        let oneway_doc = format!(" Sends `{}` one-way: no reply, no result.", meth.name);
+        methods.push(quote! {
+            #method_doc
+            pub async fn #fn_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<#output, #p::CallError> {
+                self.#with_ident(&#p::CallOptions::default() #(, #args)*).await.map(|r| r.value)
+            }
+
+            #[doc = #with_doc]
+            pub async fn #with_ident(&self, opts: &#p::CallOptions #(, #args: #arg_types)*) -> ::core::result::Result<#p::Reply<#output>, #p::CallError> {
+                let mut __b = #p::BytesMut::new();
+                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
+                let __rsp = self.proxy.invoke(#wire, __b.freeze(), opts).await?;
+                let value = #value;
+                ::core::result::Result::Ok(#p::Reply { value, context: __rsp.context, status: __rsp.status })
+            }
+
+            #[doc = #oneway_doc]
+            pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
+                let mut __b = #p::BytesMut::new();
+                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
+                self.proxy.invoke_one_way(#wire, __b.freeze(), &#p::CallOptions::default()).await
+            }
+        });
+    }
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone)]
+        pub struct #proxy_ident {
+            proxy: #p::ServantProxy,
+        }
+
+        impl #p::Proxy for #proxy_ident {
+            fn from_servant_proxy(proxy: #p::ServantProxy) -> Self {
+                #proxy_ident { proxy }
+            }
+            fn servant_proxy(&self) -> &#p::ServantProxy {
+                &self.proxy
+            }
+        }
+
+        impl #proxy_ident {
+            /// The same proxy with another default call timeout.
+            pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
+                #proxy_ident { proxy: self.proxy.clone().with_timeout(timeout) }
+            }
+
+            /// Sets the default call timeout.
+            pub fn set_timeout(&mut self, timeout: ::core::time::Duration) {
+                self.proxy.set_timeout(timeout);
+            }
+
+            #(#methods)*
+        }
     }
 }
 
