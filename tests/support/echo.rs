@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! A Rust implementation of `tests/idl/interop.tars` (`Interop.Echo`) and `hello.tars`,
 //! served to foreign clients.
 

@@ -618,7 +618,7 @@ fn proxy(m: &model::Module, i: &model::Interface) -> TokenStream {
     }
     quote! {
         #[doc = #doc]
-        #[derive(::core::clone::Clone)]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
         pub struct #proxy_ident {
             proxy: #p::ServantProxy,
         }

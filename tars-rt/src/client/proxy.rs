@@ -97,6 +97,15 @@ pub(crate) struct ProxyInner {
     pub(crate) balance: Arc<dyn Balance>,
 }
 
+impl std::fmt::Debug for ServantProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServantProxy")
+            .field("name", &self.inner.name)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 impl ServantProxy {
     pub(crate) fn new(inner: ProxyInner, timeout: Duration) -> Self {
         ServantProxy {

@@ -1,0 +1,248 @@
+//! The Rust client against the Rust server: every type of interop.tars, out parameters,
+//! one-way, timeouts, error codes, context maps, UDP, filters, many concurrent calls.
+
+#[path = "support/echo.rs"]
+mod echo;
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use echo::interop::interop::{EchoProxy, Item, Kind};
+use tars::client::{CallError, CallErrorKind, CallOptions, Communicator};
+use tars::filter::{ClientFilter, ClientNext, ClientRequest, ClientResponse};
+use tars::server::{Application, Server};
+
+const ECHO: &str = "TestApp.HelloServer.EchoObj";
+const ECHO_UDP: &str = "TestApp.HelloServer.EchoUdpObj";
+
+async fn start() -> Server {
+    Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+        .servant(ECHO, echo::EchoImp::default())
+        .endpoint(ECHO, "tcp -h 127.0.0.1 -p 0 -t 60000")
+        .unwrap()
+        .servant(ECHO_UDP, echo::EchoImp::default())
+        .endpoint(ECHO_UDP, "udp -h 127.0.0.1 -p 0")
+        .unwrap()
+        .start()
+        .await
+        .unwrap()
+}
+
+fn obj(server: &Server, name: &str) -> String {
+    format!("{name}@{}", server.endpoint(name).unwrap())
+}
+
+fn item(id: i32) -> Item {
+    Item {
+        id,
+        name: format!("item-{id}"),
+        data: vec![0u8, 255, id as u8].into(),
+        tags: BTreeMap::from([("k".into(), "v".into())]),
+        kind: Kind::KindA,
+    }
+}
+
+#[tokio::test]
+async fn every_type_and_out_parameter() {
+    let server = start().await;
+    let comm = Communicator::new();
+    let p: EchoProxy = comm.string_to_proxy(&obj(&server, ECHO)).unwrap();
+    let (ret, sum) = p
+        .scalars(
+            true,
+            -128,
+            -32768,
+            i32::MAX,
+            -9_007_199_254_740_993,
+            1.5,
+            -2.25,
+            255,
+            65535,
+            u32::MAX,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ret, 0);
+    assert_eq!(
+        sum,
+        -128 - 32768 + i32::MAX as i64 - 9_007_199_254_740_993 + 255 + 65535 + u32::MAX as i64
+    );
+    for s in ["", &"x".repeat(300), "héllo 世界"] {
+        assert_eq!(p.echo_string(s).await.unwrap(), s);
+    }
+    let blob: Vec<u8> = (0..1000).map(|i| i as u8).collect();
+    assert_eq!(p.echo_bytes(&blob).await.unwrap().as_ref(), &blob[..]);
+    assert_eq!(p.echo_item(&item(7)).await.unwrap(), item(7));
+    let (n, ids, names) = p
+        .collections(
+            &[item(1), item(2)],
+            &BTreeMap::from([("g".into(), vec![1, 2])]),
+        )
+        .await
+        .unwrap();
+    assert_eq!((n, ids), (2, vec![1, 2]));
+    assert_eq!(
+        names,
+        BTreeMap::from([(1, "item-1".to_string()), (2, "item-2".to_string())])
+    );
+    assert_eq!(p.echo_kind(Kind::KindB).await.unwrap(), Kind::KindB);
+    assert_eq!(
+        p.echo_kind(Kind::from_value(42)).await.unwrap(),
+        Kind::Undeclared(42)
+    );
+    p.nothing().await.unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_way_calls_arrive_without_a_reply() {
+    let server = start().await;
+    let p: EchoProxy = Communicator::new()
+        .string_to_proxy(&obj(&server, ECHO))
+        .unwrap();
+    p.note_oneway("n-1").await.unwrap();
+    let start = Instant::now();
+    loop {
+        if p.last_note().await.unwrap().1 == "n-1" {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_carry_code_description_and_location() {
+    let server = start().await;
+    let target = obj(&server, ECHO);
+    let p: EchoProxy = Communicator::new().string_to_proxy(&target).unwrap();
+    let e = p.fail(-77, "custom failure").await.unwrap_err();
+    assert_eq!((e.code(), e.message().as_str()), (-77, "custom failure"));
+    assert_eq!(
+        e.to_string(),
+        format!("{ECHO}.fail failed with -77: custom failure")
+    );
+    // Timeout: -7, and nothing left in flight.
+    let e = p
+        .slow_with(
+            &CallOptions::new().timeout(Duration::from_millis(100)),
+            2000,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout());
+    assert_eq!(e.code(), -7);
+    let ep = server.endpoint(ECHO).unwrap().clone();
+    let comm = Communicator::new();
+    let p2: EchoProxy = comm.string_to_proxy(&target).unwrap();
+    let p2 = p2.with_timeout(Duration::from_millis(50));
+    assert_eq!(p2.slow(1000).await.unwrap_err().code(), -7);
+    assert_eq!(comm.in_flight(&ep), 0);
+    // Unknown function and servant through an untyped proxy.
+    let raw = comm.servant_proxy(&target).unwrap();
+    let e = raw
+        .invoke("noSuchFunc", Default::default(), &CallOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), -3);
+    let other = comm
+        .servant_proxy(&format!("TestApp.HelloServer.Nope@{ep}"))
+        .unwrap();
+    assert_eq!(
+        other
+            .invoke("x", Default::default(), &CallOptions::new())
+            .await
+            .unwrap_err()
+            .code(),
+        -4
+    );
+    // Bad object strings quote the string.
+    let e = comm.servant_proxy("A.B.C@tcp -h 127.0.0.1").unwrap_err();
+    assert!(e.to_string().contains("'tcp -h 127.0.0.1'"), "{e}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn many_concurrent_calls_share_one_connection() {
+    let server = start().await;
+    let p: EchoProxy = Communicator::new()
+        .string_to_proxy(&obj(&server, ECHO))
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..500 {
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move {
+            let s = format!("call-{i}");
+            assert_eq!(p.echo_string(&s).await.unwrap(), s);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn udp_endpoints_work() {
+    let server = start().await;
+    let p: EchoProxy = Communicator::new()
+        .string_to_proxy(&obj(&server, ECHO_UDP))
+        .unwrap();
+    assert_eq!(p.echo_string("over udp").await.unwrap(), "over udp");
+    assert_eq!(p.echo_item(&item(3)).await.unwrap(), item(3));
+    server.shutdown().await;
+}
+
+/// Adds a context entry, counts calls, and rejects one function without sending it.
+struct Stamp(Arc<AtomicUsize>);
+
+#[async_trait::async_trait]
+impl ClientFilter for Stamp {
+    async fn call(
+        &self,
+        mut req: ClientRequest,
+        next: ClientNext<'_>,
+    ) -> Result<ClientResponse, CallError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        if req.packet.s_func_name == "nothing" {
+            return Err(CallError {
+                servant: req.packet.s_servant_name.clone(),
+                function: req.packet.s_func_name.clone(),
+                endpoint: None,
+                kind: CallErrorKind::Rejected(tars::Status::new(-1001, "blocked by filter")),
+            });
+        }
+        req.packet.context.insert("stamped".into(), "yes".into());
+        let mut rsp = next.run(req).await?;
+        rsp.context.insert("seen-by-filter".into(), "yes".into());
+        Ok(rsp)
+    }
+}
+
+#[tokio::test]
+async fn client_filters_wrap_calls_and_maps_travel_both_ways() {
+    let server = start().await;
+    let count = Arc::new(AtomicUsize::new(0));
+    let comm = Communicator::builder().filter(Stamp(count.clone())).build();
+    let p: EchoProxy = comm.string_to_proxy(&obj(&server, ECHO)).unwrap();
+    let reply = p
+        .echo_string_with(&CallOptions::new().context("user", "u1"), "x")
+        .await
+        .unwrap();
+    assert_eq!(reply.value, "x");
+    assert_eq!(
+        reply.context.get("seen-by-filter").map(String::as_str),
+        Some("yes")
+    );
+    let e = p.nothing().await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.message().as_str()),
+        (-1001, "blocked by filter")
+    );
+    assert_eq!(count.load(Ordering::Relaxed), 2);
+    server.shutdown().await;
+}
