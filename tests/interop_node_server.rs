@@ -1,0 +1,193 @@
+//! The Rust client calling the official Node.js server, `@tars/rpc`
+//! (`tests/node/mock_server.js`, serving hello.tars and interop.tars over TCP and UDP).
+
+#[path = "support/echo.rs"]
+mod echo;
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use echo::hello::test_app::HelloProxy;
+use echo::interop::interop::{EchoProxy, Item, Kind};
+use tars::client::{CallOptions, Communicator};
+
+struct NodeServer {
+    child: Child,
+    tcp: String,
+    udp: String,
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_node_server() -> NodeServer {
+    let dir = support::node::peer_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("node")
+        .args([
+            "mock_server.js",
+            &port.to_string(),
+            "127.0.0.1",
+            "--exit-on-stdin-close",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(ready["ready"], true);
+    NodeServer {
+        child,
+        tcp: ready["tcp"].as_str().unwrap().into(),
+        udp: ready["udp"].as_str().unwrap().into(),
+    }
+}
+
+fn item(id: i32) -> Item {
+    Item {
+        id,
+        name: format!("n{id}"),
+        data: vec![1u8, 2, 255].into(),
+        tags: BTreeMap::from([("a".into(), "b".into())]),
+        kind: Kind::KindA,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_client_calls_node_server() {
+    let node = tokio::task::spawn_blocking(start_node_server)
+        .await
+        .unwrap();
+    let comm = Communicator::new();
+
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("TestApp.HelloServer.HelloObj@{}", node.tcp))
+        .unwrap();
+    assert_eq!(hello.test().await.unwrap(), 0);
+    assert_eq!(
+        hello.test_hello("from rust").await.unwrap(),
+        (0, "from rust".to_string())
+    );
+
+    let echo: EchoProxy = comm
+        .string_to_proxy(&format!("Interop.EchoServer.EchoObj@{}", node.tcp))
+        .unwrap();
+    let (ret, sum) = echo
+        .scalars(
+            true,
+            -128,
+            -32768,
+            i32::MAX,
+            -9_007_199_254_740_993,
+            1.5,
+            -2.25,
+            255,
+            65535,
+            u32::MAX,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (ret, sum),
+        (
+            0,
+            -128 - 32768 + i32::MAX as i64 - 9_007_199_254_740_993 + 255 + 65535 + u32::MAX as i64
+        )
+    );
+    for s in ["", &"x".repeat(300), "héllo 世界"] {
+        assert_eq!(echo.echo_string(s).await.unwrap(), s);
+    }
+    let blob: Vec<u8> = (0..1000).map(|i| i as u8).collect();
+    assert_eq!(echo.echo_bytes(&blob).await.unwrap().as_ref(), &blob[..]);
+    assert_eq!(echo.echo_item(&item(5)).await.unwrap(), item(5));
+    let (n, ids, names) = echo
+        .collections(
+            &[item(1), item(2)],
+            &BTreeMap::from([("g".into(), vec![1])]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (n, ids, names),
+        (
+            2,
+            vec![1, 2],
+            BTreeMap::from([(1, "n1".to_string()), (2, "n2".to_string())])
+        )
+    );
+    assert_eq!(echo.echo_kind(Kind::KindB).await.unwrap(), Kind::KindB);
+    assert_eq!(
+        echo.echo_kind(Kind::from_value(7)).await.unwrap(),
+        Kind::Undeclared(7)
+    );
+    echo.nothing().await.unwrap();
+
+    // One-way, then read it back.
+    echo.note_oneway("rust-note").await.unwrap();
+    let start = Instant::now();
+    while echo.last_note().await.unwrap().1 != "rust-note" {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the one-way note never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Error codes and timeouts.
+    let e = echo.fail(-77, "custom failure").await.unwrap_err();
+    assert_eq!(e.code(), -77, "{e}");
+    let e = echo
+        .slow_with(
+            &CallOptions::new().timeout(Duration::from_millis(200)),
+            2000,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), -7);
+    assert_eq!(echo.slow(10).await.unwrap(), 10);
+
+    // Many concurrent calls on one connection.
+    let mut tasks = Vec::new();
+    for i in 0..300 {
+        let echo = echo.clone();
+        tasks.push(tokio::spawn(async move {
+            let s = format!("c{i}");
+            assert_eq!(echo.echo_string(&s).await.unwrap(), s);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+
+    // UDP.
+    let hello_udp: HelloProxy = comm
+        .string_to_proxy(&format!("TestApp.HelloServer.HelloObj@{}", node.udp))
+        .unwrap();
+    assert_eq!(
+        hello_udp.test_hello("udp").await.unwrap(),
+        (0, "udp".to_string())
+    );
+    let echo_udp: EchoProxy = comm
+        .string_to_proxy(&format!("Interop.EchoServer.EchoObj@{}", node.udp))
+        .unwrap();
+    assert_eq!(echo_udp.echo_item(&item(9)).await.unwrap(), item(9));
+    drop(node);
+}
