@@ -246,3 +246,95 @@ async fn client_filters_wrap_calls_and_maps_travel_both_ways() {
     assert_eq!(count.load(Ordering::Relaxed), 2);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn idle_connections_close_and_reopen_on_the_next_call() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A server that answers every request with success and counts connections opened and
+    // closed by the client.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let opened = Arc::new(AtomicUsize::new(0));
+    let closed = Arc::new(AtomicUsize::new(0));
+    let (o, c) = (opened.clone(), closed.clone());
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = listener.accept().await.unwrap();
+            o.fetch_add(1, Ordering::SeqCst);
+            let c = c.clone();
+            tokio::spawn(async move {
+                let mut buf = tars::bytes::BytesMut::new();
+                loop {
+                    while let Ok(Some(f)) = tars::transport::frame::decode_frame(&mut buf, 1 << 20)
+                    {
+                        let req: tars::protocol::RequestPacket =
+                            tars::codec::from_bytes(&f).unwrap();
+                        let rsp = tars::protocol::ResponsePacket {
+                            i_version: 1,
+                            i_request_id: req.i_request_id,
+                            ..Default::default()
+                        };
+                        s.write_all(&support::raw::frame_of(&rsp)).await.unwrap();
+                    }
+                    if matches!(s.read_buf(&mut buf).await, Ok(0) | Err(_)) {
+                        c.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let comm = Communicator::builder()
+        .idle_timeout(Duration::from_millis(100))
+        .build();
+    let p: EchoProxy = comm
+        .string_to_proxy(&format!("{ECHO}@tcp -h 127.0.0.1 -p {port}"))
+        .unwrap();
+    p.nothing().await.unwrap();
+    p.nothing().await.unwrap();
+    assert_eq!(
+        (opened.load(Ordering::SeqCst), closed.load(Ordering::SeqCst)),
+        (1, 0)
+    );
+    let start = Instant::now();
+    while closed.load(Ordering::SeqCst) == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the idle connection was never closed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    p.nothing().await.unwrap();
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        2,
+        "the next call opens a new connection"
+    );
+}
+
+#[tokio::test]
+async fn communicators_take_the_client_section_of_a_config_file() {
+    let server = start().await;
+    let config: tars::config::Config = format!(
+        "<tars><application><client>
+async-invoke-timeout=150
+<{ECHO}>
+timeout=40
+</{ECHO}>
+</client></application></tars>"
+    )
+    .parse()
+    .unwrap();
+    let comm = Communicator::from_config(&config.client);
+    let p: EchoProxy = comm.string_to_proxy(&obj(&server, ECHO)).unwrap();
+    // The per-object timeout (40 ms) wins over the default (150 ms).
+    let start = Instant::now();
+    assert_eq!(p.slow(120).await.unwrap_err().code(), -7);
+    assert!(start.elapsed() < Duration::from_millis(110));
+    let other = comm
+        .servant_proxy(&format!("Other.Obj@{}", server.endpoint(ECHO).unwrap()))
+        .unwrap();
+    assert_eq!(other.timeout(), Duration::from_millis(150));
+    server.shutdown().await;
+}

@@ -146,3 +146,38 @@ async fn code_first_servants_serve_and_describe_themselves() {
 ";
     assert_eq!(idl, expected);
 }
+
+#[tokio::test]
+async fn code_first_servants_get_a_proxy() {
+    let obj = "Shop.ShopServer.ShopObj";
+    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+        .servant(obj, Shop)
+        .endpoint(obj, "tcp -h 127.0.0.1 -p 0")
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let comm = tars::client::Communicator::new();
+    let p: ShopProxy = comm
+        .string_to_proxy(&format!("{obj}@{}", server.endpoint(obj).unwrap()))
+        .unwrap();
+    let order = Order {
+        id: 9,
+        item: "tea".into(),
+        size: Size::Small,
+        extras: BTreeMap::new(),
+    };
+    let reply = p
+        .place_with(
+            &tars::client::CallOptions::new(),
+            &order,
+            &"note".to_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.value, (9, 3.0));
+    assert_eq!(reply.context["note"], "note");
+    assert_eq!(p.count(&vec!["a".to_string()]).await.unwrap(), 1);
+    assert_eq!(p.reset().await.unwrap_err().code(), -500);
+    server.shutdown().await;
+}

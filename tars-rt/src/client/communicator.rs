@@ -55,6 +55,13 @@ impl CommunicatorBuilder {
         self
     }
 
+    /// Connections close after this long without calls (`clientidletimeout`, 10 minutes by
+    /// default; zero keeps them open).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.client_idle_timeout = timeout;
+        self
+    }
+
     /// The connect timeout.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.client_dial_timeout = timeout;
@@ -217,7 +224,8 @@ impl Communicator {
         let budget = deadline
             .saturating_duration_since(Instant::now())
             .min(self.inner.config.client_dial_timeout);
-        let conn = Connection::open(endpoint, budget).await?;
+        let conn =
+            Connection::open(endpoint, budget, self.inner.config.client_idle_timeout).await?;
         *guard = Some(conn.clone());
         Ok(conn)
     }

@@ -6,14 +6,14 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::codec;
 use crate::protocol::ResponsePacket;
@@ -41,6 +41,11 @@ pub(crate) struct Connection {
     closed: Arc<AtomicBool>,
     /// The server asked clients to move away (`_reconnect_`).
     draining: Arc<AtomicBool>,
+    /// Tells the writer to close the connection (idle).
+    close: Arc<Notify>,
+    opened: Instant,
+    /// Milliseconds after `opened` of the last call sent.
+    last_used_ms: AtomicU64,
 }
 
 /// A registered call; dropping it (timeout, cancellation) removes it from the map.
@@ -62,13 +67,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Connection {
-    /// Connects (TCP) or binds and connects (UDP) within `connect_timeout`.
+    /// Connects (TCP) or binds and connects (UDP) within `connect_timeout`; the connection
+    /// closes itself after `idle_timeout` without calls (zero: never).
     pub(crate) async fn open(
         endpoint: &Endpoint,
         connect_timeout: Duration,
+        idle_timeout: Duration,
     ) -> std::io::Result<Arc<Connection>> {
         let waiters: Waiters = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
+        let close = Arc::new(Notify::new());
         let draining = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel::<Bytes>(SEND_QUEUE);
         let addr = endpoint.address();
@@ -91,7 +99,7 @@ impl Connection {
                     .map_err(|_| timed_out())??;
                 stream.set_nodelay(true)?;
                 let (rd, wr) = stream.into_split();
-                tokio::spawn(write_tcp(wr, rx, closed.clone()));
+                tokio::spawn(write_tcp(wr, rx, closed.clone(), close.clone()));
                 tokio::spawn(read_tcp(
                     rd,
                     waiters.clone(),
@@ -121,12 +129,24 @@ impl Connection {
                 tokio::spawn(read_udp(socket, waiters.clone(), closed.clone()));
             }
         }
-        Ok(Arc::new(Connection {
+        let conn = Arc::new(Connection {
             outgoing: tx,
             waiters,
             closed,
             draining,
-        }))
+            close,
+            opened: Instant::now(),
+            last_used_ms: AtomicU64::new(0),
+        });
+        if !idle_timeout.is_zero() {
+            tokio::spawn(close_when_idle(Arc::downgrade(&conn), idle_timeout));
+        }
+        Ok(conn)
+    }
+
+    fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_used_ms.load(Ordering::Relaxed));
+        self.opened.elapsed().saturating_sub(last)
     }
 
     /// Whether new calls may use this connection.
@@ -141,6 +161,8 @@ impl Connection {
 
     /// Registers call `id` before its frame is sent.
     pub(crate) fn register(&self, id: i32) -> Pending {
+        self.last_used_ms
+            .store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.waiters).insert(id, tx);
         if self.closed.load(Ordering::Acquire) {
@@ -158,10 +180,32 @@ impl Connection {
 
     /// Queues a frame; fails if the connection is gone.
     pub(crate) async fn send(&self, frame: Bytes) -> Result<(), String> {
+        self.last_used_ms
+            .store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
         self.outgoing
             .send(frame)
             .await
             .map_err(|_| "connection closed".to_string())
+    }
+}
+
+/// Closes the connection once no call has been sent for `idle` and none is in flight.
+async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
+    loop {
+        let wait = match conn.upgrade() {
+            Some(c) if c.closed.load(Ordering::Acquire) => return,
+            Some(c) if c.in_flight() == 0 && c.idle_for() >= idle => {
+                tracing::debug!("closing idle client connection");
+                c.closed.store(true, Ordering::Release);
+                c.close.notify_one();
+                return;
+            }
+            Some(c) => idle
+                .saturating_sub(c.idle_for())
+                .max(Duration::from_millis(10)),
+            None => return,
+        };
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -226,9 +270,17 @@ async fn write_tcp(
     mut wr: tokio::net::tcp::OwnedWriteHalf,
     mut rx: mpsc::Receiver<Bytes>,
     closed: Arc<AtomicBool>,
+    close: Arc<Notify>,
 ) {
     let mut batch = BytesMut::new();
-    while let Some(first) = rx.recv().await {
+    loop {
+        let first = tokio::select! {
+            f = rx.recv() => match f {
+                Some(f) => f,
+                None => break,
+            },
+            _ = close.notified() => break,
+        };
         let r = if rx.is_empty() {
             wr.write_all(&first).await
         } else {
