@@ -6,8 +6,14 @@
 //! cargo run --release --example load -- --addr 127.0.0.1:10015 -c 64 -k 1 -b 128 -d 10
 //! ```
 //!
-//! It speaks TARS on raw sockets (a multiplexed connection per `K`, requests matched by
-//! `iRequestId`), so it measures the server alone, whatever the client library does.
+//! By default it speaks TARS on raw sockets (a multiplexed connection per `K`, requests
+//! matched by `iRequestId`), so it measures the server alone. With `--client` the callers use
+//! the tars-rs client instead (one `Communicator`, hence one connection, per `K`), which
+//! measures client and server together and works against any TARS server:
+//!
+//! ```text
+//! cargo run --release --example load -- --client --addr 127.0.0.1:10015 -c 64 -k 1 -b 128 -d 10
+//! ```
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -23,6 +29,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
 struct Args {
+    client: bool,
     addr: String,
     servant: String,
     callers: usize,
@@ -33,6 +40,7 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut a = Args {
+        client: false,
         addr: "127.0.0.1:10015".into(),
         servant: "TestApp.HelloServer.HelloObj".into(),
         callers: 64,
@@ -44,13 +52,14 @@ fn parse_args() -> Args {
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
+            "--client" => a.client = true,
             "--addr" => a.addr = value(),
             "--servant" => a.servant = value(),
             "-c" => a.callers = value().parse().expect("-c N"),
             "-k" => a.connections = value().parse().expect("-k N"),
             "-b" => a.payload = value().parse().expect("-b BYTES"),
             "-d" => a.seconds = value().parse().expect("-d SECONDS"),
-            other => panic!("unknown flag {other}; flags: --addr HOST:PORT --servant OBJ -c CALLERS -k CONNECTIONS -b BYTES -d SECONDS"),
+            other => panic!("unknown flag {other}; flags: --client --addr HOST:PORT --servant OBJ -c CALLERS -k CONNECTIONS -b BYTES -d SECONDS"),
         }
     }
     a
@@ -107,9 +116,74 @@ async fn connect(addr: &str) -> Connection {
     }
 }
 
+mod hello {
+    tars::include_tars!("tests/idl/hello.tars");
+}
+
+/// Callers through the tars-rs client.
+async fn run_client(
+    args: &Args,
+    stop: Arc<AtomicBool>,
+    errors: Arc<AtomicI32>,
+) -> Vec<tokio::task::JoinHandle<Vec<u32>>> {
+    let (host, port) = args.addr.rsplit_once(':').expect("--addr HOST:PORT");
+    let obj = format!("{}@tcp -h {host} -p {port} -t 60000", args.servant);
+    let proxies: Vec<hello::test_app::HelloProxy> = (0..args.connections)
+        .map(|_| {
+            tars::client::Communicator::new()
+                .string_to_proxy(&obj)
+                .expect("proxy")
+        })
+        .collect();
+    let payload = "x".repeat(args.payload);
+    (0..args.callers)
+        .map(|c| {
+            let (proxy, stop, errors, payload) = (
+                proxies[c % proxies.len()].clone(),
+                stop.clone(),
+                errors.clone(),
+                payload.clone(),
+            );
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(1 << 16);
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    match proxy.test_hello(&payload).await {
+                        Ok(_) => latencies.push(t.elapsed().as_micros() as u32),
+                        Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                latencies
+            })
+        })
+        .collect()
+}
+
 #[tokio::main]
 async fn main() {
     let args = parse_args();
+    if args.client {
+        let stop = Arc::new(AtomicBool::new(false));
+        let errors = Arc::new(AtomicI32::new(0));
+        let started = Instant::now();
+        let callers = run_client(&args, stop.clone(), errors.clone()).await;
+        tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+        stop.store(true, Ordering::Relaxed);
+        let mut all = Vec::new();
+        for c in callers {
+            all.extend(c.await.unwrap());
+        }
+        report(
+            &args,
+            "tars-rs client",
+            all,
+            started.elapsed().as_secs_f64(),
+            errors.load(Ordering::Relaxed),
+        );
+        return;
+    }
     let payload = "x".repeat(args.payload);
     let mut body = BytesMut::new();
     payload.encode(1, &mut body);
@@ -170,7 +244,16 @@ async fn main() {
     for c in callers {
         all.extend(c.await.unwrap());
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    report(
+        &args,
+        "raw sockets",
+        all,
+        started.elapsed().as_secs_f64(),
+        errors.load(Ordering::Relaxed),
+    );
+}
+
+fn report(args: &Args, how: &str, mut all: Vec<u32>, elapsed: f64, errors: i32) {
     all.sort_unstable();
     let pct = |p: f64| {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
@@ -178,7 +261,7 @@ async fn main() {
             .unwrap_or(0)
     };
     println!(
-        "C={} K={} B={} D={}s: {} calls, {:.0} QPS, p50 {} us, p99 {} us, p999 {} us, errors {}",
+        "{how}: C={} K={} B={} D={}s: {} calls, {:.0} QPS, p50 {} us, p99 {} us, p999 {} us, errors {}",
         args.callers,
         args.connections,
         args.payload,
@@ -188,6 +271,6 @@ async fn main() {
         pct(0.50),
         pct(0.99),
         pct(0.999),
-        errors.load(Ordering::Relaxed)
+        errors
     );
 }
