@@ -28,3 +28,8 @@ pub use tars_rt::*;
 
 #[doc(hidden)]
 pub use tars_rt::__private;
+
+/// The README's examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
