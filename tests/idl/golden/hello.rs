@@ -99,4 +99,118 @@ pub mod test_app {
             }
         }
     }
+    /// Client proxy of TARS interface `TestApp::Hello`: `communicator.string_to_proxy::<HelloProxy>("App.Server.Obj@tcp -h HOST -p PORT")`.
+    #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+    pub struct HelloProxy {
+        proxy: ::tars::__private::ServantProxy,
+    }
+    impl ::tars::__private::Proxy for HelloProxy {
+        fn from_servant_proxy(proxy: ::tars::__private::ServantProxy) -> Self {
+            HelloProxy { proxy }
+        }
+        fn servant_proxy(&self) -> &::tars::__private::ServantProxy {
+            &self.proxy
+        }
+    }
+    impl HelloProxy {
+        /// The same proxy with another default call timeout.
+        pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
+            HelloProxy {
+                proxy: self.proxy.clone().with_timeout(timeout),
+            }
+        }
+        /// Sets the default call timeout.
+        pub fn set_timeout(&mut self, timeout: ::core::time::Duration) {
+            self.proxy.set_timeout(timeout);
+        }
+        /// Calls `test`.
+        pub async fn test(
+            &self,
+        ) -> ::core::result::Result<i32, ::tars::__private::CallError> {
+            self.test_with(&::tars::__private::CallOptions::default())
+                .await
+                .map(|r| r.value)
+        }
+        /// Calls `test` with call options; the reply carries the response `context` and `status`.
+        pub async fn test_with(
+            &self,
+            opts: &::tars::__private::CallOptions,
+        ) -> ::core::result::Result<
+            ::tars::__private::Reply<i32>,
+            ::tars::__private::CallError,
+        > {
+            let mut __b = ::tars::__private::BytesMut::new();
+            let __rsp = self.proxy.invoke("test", __b.freeze(), opts).await?;
+            let value = self.proxy.reply_field::<i32>("test", &__rsp, 0)?;
+            ::core::result::Result::Ok(::tars::__private::Reply {
+                value,
+                context: __rsp.context,
+                status: __rsp.status,
+            })
+        }
+        /// Sends `test` one-way: no reply, no result.
+        pub async fn test_oneway(
+            &self,
+        ) -> ::core::result::Result<(), ::tars::__private::CallError> {
+            let mut __b = ::tars::__private::BytesMut::new();
+            self.proxy
+                .invoke_one_way(
+                    "test",
+                    __b.freeze(),
+                    &::tars::__private::CallOptions::default(),
+                )
+                .await
+        }
+        /// Calls `testHello`.
+        pub async fn test_hello(
+            &self,
+            s_req: &str,
+        ) -> ::core::result::Result<
+            (i32, ::std::string::String),
+            ::tars::__private::CallError,
+        > {
+            self.test_hello_with(&::tars::__private::CallOptions::default(), s_req)
+                .await
+                .map(|r| r.value)
+        }
+        /// Calls `testHello` with call options; the reply carries the response `context` and `status`.
+        pub async fn test_hello_with(
+            &self,
+            opts: &::tars::__private::CallOptions,
+            s_req: &str,
+        ) -> ::core::result::Result<
+            ::tars::__private::Reply<(i32, ::std::string::String)>,
+            ::tars::__private::CallError,
+        > {
+            let mut __b = ::tars::__private::BytesMut::new();
+            ::tars::__private::TarsEncode::encode(&s_req, 1u8, &mut __b);
+            let __rsp = self.proxy.invoke("testHello", __b.freeze(), opts).await?;
+            let value = (
+                self.proxy.reply_field::<i32>("testHello", &__rsp, 0)?,
+                self
+                    .proxy
+                    .reply_field::<::std::string::String>("testHello", &__rsp, 2u8)?,
+            );
+            ::core::result::Result::Ok(::tars::__private::Reply {
+                value,
+                context: __rsp.context,
+                status: __rsp.status,
+            })
+        }
+        /// Sends `testHello` one-way: no reply, no result.
+        pub async fn test_hello_oneway(
+            &self,
+            s_req: &str,
+        ) -> ::core::result::Result<(), ::tars::__private::CallError> {
+            let mut __b = ::tars::__private::BytesMut::new();
+            ::tars::__private::TarsEncode::encode(&s_req, 1u8, &mut __b);
+            self.proxy
+                .invoke_one_way(
+                    "testHello",
+                    __b.freeze(),
+                    &::tars::__private::CallOptions::default(),
+                )
+                .await
+        }
+    }
 }
