@@ -18,9 +18,7 @@ const DEFAULT_OBJ: &str = "TestApp.HelloServer.HelloObj@tcp -h 127.0.0.1 -p 1001
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let obj = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| DEFAULT_OBJ.to_string());
+    let obj = std::env::args().nth(1).unwrap_or_else(|| DEFAULT_OBJ.to_string());
     let comm = Communicator::new();
     let proxy: HelloProxy = comm.string_to_proxy(&obj)?;
     let (ret, s_rsp) = proxy.test_hello("hello tars").await?;

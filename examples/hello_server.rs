@@ -50,9 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "HelloServer serving TestApp.HelloServer.HelloObj@{}",
-        server
-            .endpoint("TestApp.HelloServer.HelloObj")
-            .expect("bound")
+        server.endpoint("TestApp.HelloServer.HelloObj").expect("bound")
     );
     server.run_until_signal().await;
     Ok(())

@@ -110,10 +110,7 @@ async fn connect(addr: &str) -> Connection {
             }
         }
     });
-    Connection {
-        outgoing: tx,
-        pending,
-    }
+    Connection { outgoing: tx, pending }
 }
 
 mod hello {
@@ -129,11 +126,7 @@ async fn run_client(
     let (host, port) = args.addr.rsplit_once(':').expect("--addr HOST:PORT");
     let obj = format!("{}@tcp -h {host} -p {port} -t 60000", args.servant);
     let proxies: Vec<hello::test_app::HelloProxy> = (0..args.connections)
-        .map(|_| {
-            tars::client::Communicator::new()
-                .string_to_proxy(&obj)
-                .expect("proxy")
-        })
+        .map(|_| tars::client::Communicator::new().string_to_proxy(&obj).expect("proxy"))
         .collect();
     let payload = "x".repeat(args.payload);
     (0..args.callers)

@@ -77,10 +77,7 @@ async fn every_type_and_out_parameter() {
     assert_eq!(p.echo_bytes(&blob).await.unwrap().as_ref(), &blob[..]);
     assert_eq!(p.echo_item(&item(7)).await.unwrap(), item(7));
     let (n, ids, names) = p
-        .collections(
-            &[item(1), item(2)],
-            &BTreeMap::from([("g".into(), vec![1, 2])]),
-        )
+        .collections(&[item(1), item(2)], &BTreeMap::from([("g".into(), vec![1, 2])]))
         .await
         .unwrap();
     assert_eq!((n, ids), (2, vec![1, 2]));
@@ -89,10 +86,7 @@ async fn every_type_and_out_parameter() {
         BTreeMap::from([(1, "item-1".to_string()), (2, "item-2".to_string())])
     );
     assert_eq!(p.echo_kind(Kind::KindB).await.unwrap(), Kind::KindB);
-    assert_eq!(
-        p.echo_kind(Kind::from_value(42)).await.unwrap(),
-        Kind::Undeclared(42)
-    );
+    assert_eq!(p.echo_kind(Kind::from_value(42)).await.unwrap(), Kind::Undeclared(42));
     p.nothing().await.unwrap();
     server.shutdown().await;
 }
@@ -100,9 +94,7 @@ async fn every_type_and_out_parameter() {
 #[tokio::test]
 async fn one_way_calls_arrive_without_a_reply() {
     let server = start().await;
-    let p: EchoProxy = Communicator::new()
-        .string_to_proxy(&obj(&server, ECHO))
-        .unwrap();
+    let p: EchoProxy = Communicator::new().string_to_proxy(&obj(&server, ECHO)).unwrap();
     p.note_oneway("n-1").await.unwrap();
     let start = Instant::now();
     loop {
@@ -124,14 +116,14 @@ async fn errors_carry_code_description_and_location() {
     assert_eq!((e.code(), e.message().as_str()), (-77, "custom failure"));
     assert_eq!(
         e.to_string(),
-        format!("{ECHO}.fail failed with -77: custom failure")
+        format!(
+            "{ECHO}.fail at {} failed with -77: custom failure",
+            server.endpoint(ECHO).unwrap()
+        )
     );
     // Timeout: -7, and nothing left in flight.
     let e = p
-        .slow_with(
-            &CallOptions::new().timeout(Duration::from_millis(100)),
-            2000,
-        )
+        .slow_with(&CallOptions::new().timeout(Duration::from_millis(100)), 2000)
         .await
         .unwrap_err();
     assert!(e.is_timeout());
@@ -149,9 +141,7 @@ async fn errors_carry_code_description_and_location() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), -3);
-    let other = comm
-        .servant_proxy(&format!("TestApp.HelloServer.Nope@{ep}"))
-        .unwrap();
+    let other = comm.servant_proxy(&format!("TestApp.HelloServer.Nope@{ep}")).unwrap();
     assert_eq!(
         other
             .invoke("x", Default::default(), &CallOptions::new())
@@ -169,9 +159,7 @@ async fn errors_carry_code_description_and_location() {
 #[tokio::test]
 async fn many_concurrent_calls_share_one_connection() {
     let server = start().await;
-    let p: EchoProxy = Communicator::new()
-        .string_to_proxy(&obj(&server, ECHO))
-        .unwrap();
+    let p: EchoProxy = Communicator::new().string_to_proxy(&obj(&server, ECHO)).unwrap();
     let mut tasks = Vec::new();
     for i in 0..500 {
         let p = p.clone();
@@ -189,9 +177,7 @@ async fn many_concurrent_calls_share_one_connection() {
 #[tokio::test]
 async fn udp_endpoints_work() {
     let server = start().await;
-    let p: EchoProxy = Communicator::new()
-        .string_to_proxy(&obj(&server, ECHO_UDP))
-        .unwrap();
+    let p: EchoProxy = Communicator::new().string_to_proxy(&obj(&server, ECHO_UDP)).unwrap();
     assert_eq!(p.echo_string("over udp").await.unwrap(), "over udp");
     assert_eq!(p.echo_item(&item(3)).await.unwrap(), item(3));
     server.shutdown().await;
@@ -202,11 +188,7 @@ struct Stamp(Arc<AtomicUsize>);
 
 #[async_trait::async_trait]
 impl ClientFilter for Stamp {
-    async fn call(
-        &self,
-        mut req: ClientRequest,
-        next: ClientNext<'_>,
-    ) -> Result<ClientResponse, CallError> {
+    async fn call(&self, mut req: ClientRequest, next: ClientNext<'_>) -> Result<ClientResponse, CallError> {
         self.0.fetch_add(1, Ordering::Relaxed);
         if req.packet.s_func_name == "nothing" {
             return Err(CallError {
@@ -234,15 +216,9 @@ async fn client_filters_wrap_calls_and_maps_travel_both_ways() {
         .await
         .unwrap();
     assert_eq!(reply.value, "x");
-    assert_eq!(
-        reply.context.get("seen-by-filter").map(String::as_str),
-        Some("yes")
-    );
+    assert_eq!(reply.context.get("seen-by-filter").map(String::as_str), Some("yes"));
     let e = p.nothing().await.unwrap_err();
-    assert_eq!(
-        (e.code(), e.message().as_str()),
-        (-1001, "blocked by filter")
-    );
+    assert_eq!((e.code(), e.message().as_str()), (-1001, "blocked by filter"));
     assert_eq!(count.load(Ordering::Relaxed), 2);
     server.shutdown().await;
 }
@@ -265,10 +241,8 @@ async fn idle_connections_close_and_reopen_on_the_next_call() {
             tokio::spawn(async move {
                 let mut buf = tars::bytes::BytesMut::new();
                 loop {
-                    while let Ok(Some(f)) = tars::transport::frame::decode_frame(&mut buf, 1 << 20)
-                    {
-                        let req: tars::protocol::RequestPacket =
-                            tars::codec::from_bytes(&f).unwrap();
+                    while let Ok(Some(f)) = tars::transport::frame::decode_frame(&mut buf, 1 << 20) {
+                        let req: tars::protocol::RequestPacket = tars::codec::from_bytes(&f).unwrap();
                         let rsp = tars::protocol::ResponsePacket {
                             i_version: 1,
                             i_request_id: req.i_request_id,
@@ -284,18 +258,13 @@ async fn idle_connections_close_and_reopen_on_the_next_call() {
             });
         }
     });
-    let comm = Communicator::builder()
-        .idle_timeout(Duration::from_millis(100))
-        .build();
+    let comm = Communicator::builder().idle_timeout(Duration::from_millis(100)).build();
     let p: EchoProxy = comm
         .string_to_proxy(&format!("{ECHO}@tcp -h 127.0.0.1 -p {port}"))
         .unwrap();
     p.nothing().await.unwrap();
     p.nothing().await.unwrap();
-    assert_eq!(
-        (opened.load(Ordering::SeqCst), closed.load(Ordering::SeqCst)),
-        (1, 0)
-    );
+    assert_eq!((opened.load(Ordering::SeqCst), closed.load(Ordering::SeqCst)), (1, 0));
     let start = Instant::now();
     while closed.load(Ordering::SeqCst) == 0 {
         assert!(
@@ -306,11 +275,7 @@ async fn idle_connections_close_and_reopen_on_the_next_call() {
     }
     assert!(start.elapsed() >= Duration::from_millis(50));
     p.nothing().await.unwrap();
-    assert_eq!(
-        opened.load(Ordering::SeqCst),
-        2,
-        "the next call opens a new connection"
-    );
+    assert_eq!(opened.load(Ordering::SeqCst), 2, "the next call opens a new connection");
 }
 
 #[tokio::test]

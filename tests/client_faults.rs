@@ -77,10 +77,7 @@ async fn a_server_dying_mid_call_fails_the_call_fast_and_the_next_call_reconnect
                 assert_eq!(v, 1);
                 break;
             }
-            Err(e) => assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "did not reconnect: {e}"
-            ),
+            Err(e) => assert!(start.elapsed() < Duration::from_secs(10), "did not reconnect: {e}"),
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -120,9 +117,7 @@ async fn a_server_that_never_answers_times_out_and_leaves_nothing_behind() {
         }
     }
     assert_eq!(timeouts, 100_000);
-    let ep = format!("tcp -h 127.0.0.1 -p {}", addr.port())
-        .parse()
-        .unwrap();
+    let ep = format!("tcp -h 127.0.0.1 -p {}", addr.port()).parse().unwrap();
     assert_eq!(
         comm.in_flight(&ep),
         0,
@@ -137,8 +132,7 @@ async fn with_one_of_two_endpoints_down_every_call_succeeds() {
     let up = server.endpoint(ECHO).unwrap().port;
     let down = free_port();
     let comm = Communicator::new();
-    let obj =
-        format!("{ECHO}@tcp -h 127.0.0.1 -p {down} -t 60000:tcp -h 127.0.0.1 -p {up} -t 60000");
+    let obj = format!("{ECHO}@tcp -h 127.0.0.1 -p {down} -t 60000:tcp -h 127.0.0.1 -p {up} -t 60000");
     let p: EchoProxy = comm.string_to_proxy(&obj).unwrap();
     for i in 0..200 {
         let s = format!("call {i}");

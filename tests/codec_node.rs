@@ -72,30 +72,19 @@ impl<T: TarsEncode + TarsDecode + PartialEq + Debug> FieldCheck for F<T> {
     fn check(&self, r: &mut Reader<'_>) -> Result<(), String> {
         match r.read_field::<T>(self.0) {
             Ok(Some(v)) if v == self.1 => Ok(()),
-            Ok(Some(v)) => Err(format!(
-                "tag {}: decoded {v:?}, expected {:?}",
-                self.0, self.1
-            )),
+            Ok(Some(v)) => Err(format!("tag {}: decoded {v:?}, expected {:?}", self.0, self.1)),
             Ok(None) => Err(format!("tag {}: absent", self.0)),
             Err(e) => Err(format!("tag {}: {e}", self.0)),
         }
     }
 }
 
-fn f<T: TarsEncode + TarsDecode + PartialEq + Debug + 'static>(
-    tag: u8,
-    v: T,
-) -> Box<dyn FieldCheck> {
+fn f<T: TarsEncode + TarsDecode + PartialEq + Debug + 'static>(tag: u8, v: T) -> Box<dyn FieldCheck> {
     Box::new(F(tag, v))
 }
 
 fn tagged(a: i32, b: &str, c: i64, d: bool) -> Tagged {
-    Tagged {
-        a,
-        b: b.into(),
-        c,
-        d,
-    }
+    Tagged { a, b: b.into(), c, d }
 }
 
 fn battery() -> Vec<(&'static str, Vec<Box<dyn FieldCheck>>)> {
@@ -128,19 +117,11 @@ fn battery() -> Vec<(&'static str, Vec<Box<dyn FieldCheck>>)> {
         ),
         (
             "int64",
-            [
-                i64::MIN,
-                -2147483649,
-                -2147483648,
-                2147483647,
-                2147483648,
-                i64::MAX,
-                0,
-            ]
-            .iter()
-            .enumerate()
-            .map(|(t, &v)| f(t as u8, v))
-            .collect(),
+            [i64::MIN, -2147483649, -2147483648, 2147483647, 2147483648, i64::MAX, 0]
+                .iter()
+                .enumerate()
+                .map(|(t, &v)| f(t as u8, v))
+                .collect(),
         ),
         (
             "uint8",
@@ -196,10 +177,7 @@ fn battery() -> Vec<(&'static str, Vec<Box<dyn FieldCheck>>)> {
             vec![f(0, Vec::<i32>::new()), f(1, vec![1i32, -1, 300, 70000])],
         ),
         ("list_string", vec![f(0, vec![s("a"), s(""), s("xyz")])]),
-        (
-            "list_list",
-            vec![f(0, vec![vec![1i32, 2], vec![], vec![3]])],
-        ),
+        ("list_list", vec![f(0, vec![vec![1i32, 2], vec![], vec![3]])]),
         ("map_empty", vec![f(0, BTreeMap::<String, i32>::new())]),
         (
             "map_string_int",
@@ -294,8 +272,7 @@ fn encode_case(fields: &[Box<dyn FieldCheck>]) -> Vec<u8> {
 #[test]
 fn rust_and_node_encode_the_same_bytes_and_decode_each_other() {
     let out = support::node::run("codec_battery.js", &["encode"]);
-    let node: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&out.stdout).unwrap();
+    let node: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let cases = battery();
     assert_eq!(
         node.len(),
@@ -313,10 +290,7 @@ fn rust_and_node_encode_the_same_bytes_and_decode_each_other() {
         // Bytes, unless the difference is a documented one.
         let differs_legitimately = LEGITIMATE_DIFFERENCES.iter().any(|(n, _)| n == name);
         if !differs_legitimately && hex(&rust_bytes) != node_hex {
-            failures.push(format!(
-                "{name}: rust {} != node {node_hex}",
-                hex(&rust_bytes)
-            ));
+            failures.push(format!("{name}: rust {} != node {node_hex}", hex(&rust_bytes)));
         }
         if differs_legitimately && hex(&rust_bytes) == node_hex {
             failures.push(format!(
@@ -345,15 +319,11 @@ fn rust_and_node_encode_the_same_bytes_and_decode_each_other() {
     std::fs::write(&path, serde_json::to_vec(&ours).unwrap()).unwrap();
     let out = support::node::run("codec_battery.js", &["decode", path.to_str().unwrap()]);
     let _ = std::fs::remove_file(&path);
-    let verdicts: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&out.stdout).unwrap();
+    let verdicts: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verdicts.len(), cases.len());
     for (name, verdict) in &verdicts {
         if verdict["ok"] != true {
-            failures.push(format!(
-                "{name}: Node could not decode ours: {}",
-                verdict["error"]
-            ));
+            failures.push(format!("{name}: Node could not decode ours: {}", verdict["error"]));
         }
     }
 

@@ -10,20 +10,12 @@ use tars::__private::{Bytes, BytesMut};
 use tars::codec::{BinaryString, Reader, TarsDecode, TarsEncode};
 use tars::{TarsEnum, TarsStruct};
 
-fn round_trip<T: TarsEncode + TarsDecode + PartialEq + Debug>(
-    value: &T,
-    tag: u8,
-) -> Result<(), TestCaseError> {
+fn round_trip<T: TarsEncode + TarsDecode + PartialEq + Debug>(value: &T, tag: u8) -> Result<(), TestCaseError> {
     let mut buf = BytesMut::new();
     value.encode(tag, &mut buf);
     let bytes = buf.freeze();
     let back = Reader::from_bytes(&bytes).read_field::<T>(tag);
-    prop_assert_eq!(
-        back.as_ref().ok().and_then(|v| v.as_ref()),
-        Some(value),
-        "{:?}",
-        back
-    );
+    prop_assert_eq!(back.as_ref().ok().and_then(|v| v.as_ref()), Some(value), "{:?}", back);
     Ok(())
 }
 

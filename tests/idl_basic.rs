@@ -13,14 +13,8 @@ fn hello_interface_is_described() {
     let m = desc.method("testHello").unwrap();
     assert_eq!(m.ret, Some("int"));
     assert_eq!(m.params.len(), 2);
-    assert_eq!(
-        (m.params[0].name, m.params[0].tag, m.params[0].out),
-        ("sReq", 1, false)
-    );
-    assert_eq!(
-        (m.params[1].name, m.params[1].tag, m.params[1].out),
-        ("sRsp", 2, true)
-    );
+    assert_eq!((m.params[0].name, m.params[0].tag, m.params[0].out), ("sReq", 1, false));
+    assert_eq!((m.params[1].name, m.params[1].tag, m.params[1].out), ("sRsp", 2, true));
 }
 
 #[test]
@@ -35,10 +29,7 @@ fn rich_defaults() {
     assert_eq!(e.color2, Color::Red);
     assert_eq!(Color::Alias, Color::Green);
     assert_eq!(Color::from_value(7), Color::Undeclared(7));
-    assert_eq!(
-        (MAX_ITEMS, GREETING, DEFAULT_COLOR),
-        (100, "hi", Color::Blue)
-    );
+    assert_eq!((MAX_ITEMS, GREETING, DEFAULT_COLOR), (100, "hi", Color::Blue));
     let bytes = tars::codec::to_bytes(&e);
     assert_eq!(tars::codec::from_bytes::<Everything>(&bytes).unwrap(), e);
 }

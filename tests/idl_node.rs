@@ -34,10 +34,7 @@ fn everything_set() -> Everything {
         ints: vec![1, -1, 70000],
         strs: vec!["a".into(), "".into()],
         counts: BTreeMap::from([("k".into(), 7)]),
-        nested: BTreeMap::from([
-            (1, vec![Point { x: 1, y: 2 }, Point { x: 3, y: 4 }]),
-            (2, vec![]),
-        ]),
+        nested: BTreeMap::from([(1, vec![Point { x: 1, y: 2 }, Point { x: 3, y: 4 }]), (2, vec![])]),
         color: Color::Red,
         color2: Color::from_value(7),
         origin: Point { x: -1, y: 1 },
@@ -55,10 +52,7 @@ type Case = (
 );
 
 fn cases() -> Vec<Case> {
-    fn check<T: tars::codec::TarsDecode + PartialEq + std::fmt::Debug>(
-        bytes: &[u8],
-        want: &T,
-    ) -> Result<(), String> {
+    fn check<T: tars::codec::TarsDecode + PartialEq + std::fmt::Debug>(bytes: &[u8], want: &T) -> Result<(), String> {
         let mut r = tars::codec::Reader::new(bytes);
         match r.read_field::<T>(0) {
             Ok(Some(v)) if &v == want && r.remaining() == 0 => Ok(()),
@@ -109,8 +103,7 @@ fn unhex(s: &str) -> Vec<u8> {
 #[test]
 fn generated_structs_match_node() {
     let out = support::node::run("idl_rich.js", &["encode"]);
-    let node: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&out.stdout).unwrap();
+    let node: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let mut failures = Vec::new();
     let mut ours = serde_json::Map::new();
     for (name, encode, check, same_bytes) in cases() {
@@ -132,14 +125,10 @@ fn generated_structs_match_node() {
     std::fs::write(&path, serde_json::to_vec(&ours).unwrap()).unwrap();
     let out = support::node::run("idl_rich.js", &["decode", path.to_str().unwrap()]);
     let _ = std::fs::remove_file(&path);
-    let verdicts: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&out.stdout).unwrap();
+    let verdicts: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     for (name, v) in &verdicts {
         if v["ok"] != true {
-            failures.push(format!(
-                "{name}: Node could not decode ours: {}",
-                v["error"]
-            ));
+            failures.push(format!("{name}: Node could not decode ours: {}", v["error"]));
         }
     }
     assert_eq!(verdicts.len(), 3);

@@ -90,10 +90,7 @@ fn framework_packets_come_from_the_idl() {
         ..RequestPacket::default()
     };
     let bytes = tars::codec::to_bytes(&req);
-    assert_eq!(
-        tars::codec::from_bytes::<RequestPacket>(&bytes).unwrap(),
-        req
-    );
+    assert_eq!(tars::codec::from_bytes::<RequestPacket>(&bytes).unwrap(), req);
     assert_eq!(framework::TARSINVOKETIMEOUT, -7);
     assert_eq!(framework::TARSMESSAGETYPETRACE, 0x100);
     let q = &framework::QUERY_F_INTERFACE;

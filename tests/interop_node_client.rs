@@ -38,11 +38,9 @@ async fn run_suite(
     let ep = server.endpoint(servant).unwrap();
     let target = format!("{obj}@{ep}");
     let (suite, target) = (suite.to_string(), target.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        support::node::run("rpc_client.js", &[&suite, &target])
-    })
-    .await
-    .unwrap();
+    let out = tokio::task::spawn_blocking(move || support::node::run("rpc_client.js", &[&suite, &target]))
+        .await
+        .unwrap();
     let verdicts: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("bad output ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     let failures: Vec<String> = verdicts

@@ -51,8 +51,7 @@ fn start_node_server() -> NodeServer {
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let ready: serde_json::Value =
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert_eq!(ready["ready"], true);
     NodeServer {
         child,
@@ -73,9 +72,7 @@ fn item(id: i32) -> Item {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_calls_node_server() {
-    let node = tokio::task::spawn_blocking(start_node_server)
-        .await
-        .unwrap();
+    let node = tokio::task::spawn_blocking(start_node_server).await.unwrap();
     let comm = Communicator::new();
 
     let hello: HelloProxy = comm
@@ -119,10 +116,7 @@ async fn rust_client_calls_node_server() {
     assert_eq!(echo.echo_bytes(&blob).await.unwrap().as_ref(), &blob[..]);
     assert_eq!(echo.echo_item(&item(5)).await.unwrap(), item(5));
     let (n, ids, names) = echo
-        .collections(
-            &[item(1), item(2)],
-            &BTreeMap::from([("g".into(), vec![1])]),
-        )
+        .collections(&[item(1), item(2)], &BTreeMap::from([("g".into(), vec![1])]))
         .await
         .unwrap();
     assert_eq!(
@@ -134,10 +128,7 @@ async fn rust_client_calls_node_server() {
         )
     );
     assert_eq!(echo.echo_kind(Kind::KindB).await.unwrap(), Kind::KindB);
-    assert_eq!(
-        echo.echo_kind(Kind::from_value(7)).await.unwrap(),
-        Kind::Undeclared(7)
-    );
+    assert_eq!(echo.echo_kind(Kind::from_value(7)).await.unwrap(), Kind::Undeclared(7));
     echo.nothing().await.unwrap();
 
     // One-way, then read it back.
@@ -155,10 +146,7 @@ async fn rust_client_calls_node_server() {
     let e = echo.fail(-77, "custom failure").await.unwrap_err();
     assert_eq!(e.code(), -77, "{e}");
     let e = echo
-        .slow_with(
-            &CallOptions::new().timeout(Duration::from_millis(200)),
-            2000,
-        )
+        .slow_with(&CallOptions::new().timeout(Duration::from_millis(200)), 2000)
         .await
         .unwrap_err();
     assert_eq!(e.code(), -7);
@@ -181,10 +169,7 @@ async fn rust_client_calls_node_server() {
     let hello_udp: HelloProxy = comm
         .string_to_proxy(&format!("TestApp.HelloServer.HelloObj@{}", node.udp))
         .unwrap();
-    assert_eq!(
-        hello_udp.test_hello("udp").await.unwrap(),
-        (0, "udp".to_string())
-    );
+    assert_eq!(hello_udp.test_hello("udp").await.unwrap(), (0, "udp".to_string()));
     let echo_udp: EchoProxy = comm
         .string_to_proxy(&format!("Interop.EchoServer.EchoObj@{}", node.udp))
         .unwrap();

@@ -56,27 +56,17 @@ fn hello_args(s: &str) -> tars::__private::Bytes {
 async fn test_hello_returns_ret_and_out() {
     let server = start().await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    let rsp = c
-        .call(&request(1, OBJ, "testHello", hello_args("hello tars")))
-        .await;
+    let rsp = c.call(&request(1, OBJ, "testHello", hello_args("hello tars"))).await;
     assert_eq!((rsp.i_ret, rsp.i_request_id, rsp.i_version), (0, 1, 1));
     let mut r = Reader::from_bytes(&rsp.s_buffer);
     assert_eq!(r.read_field::<i32>(0).unwrap(), Some(10));
-    assert_eq!(
-        r.read_field::<String>(2).unwrap().as_deref(),
-        Some("hello tars")
-    );
-    assert_eq!(
-        rsp.context.get("echo-peer").map(String::as_str),
-        Some("127.0.0.1")
-    );
+    assert_eq!(r.read_field::<String>(2).unwrap().as_deref(), Some("hello tars"));
+    assert_eq!(rsp.context.get("echo-peer").map(String::as_str), Some("127.0.0.1"));
     let rsp = c.call(&request(2, OBJ, "test", Default::default())).await;
     assert_eq!(
         (
             rsp.i_ret,
-            Reader::from_bytes(&rsp.s_buffer)
-                .read_field::<i32>(0)
-                .unwrap()
+            Reader::from_bytes(&rsp.s_buffer).read_field::<i32>(0).unwrap()
         ),
         (0, Some(0))
     );
@@ -87,57 +77,29 @@ async fn test_hello_returns_ret_and_out() {
 async fn errors_map_to_return_codes() {
     let server = start().await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    let rsp = c
-        .call(&request(1, OBJ, "testHello", hello_args("fail")))
-        .await;
-    assert_eq!(
-        (rsp.i_ret, rsp.s_result_desc.as_str()),
-        (-77, "asked to fail")
-    );
+    let rsp = c.call(&request(1, OBJ, "testHello", hello_args("fail"))).await;
+    assert_eq!((rsp.i_ret, rsp.s_result_desc.as_str()), (-77, "asked to fail"));
     assert!(rsp.s_buffer.is_empty());
-    let rsp = c
-        .call(&request(2, OBJ, "noSuchFunc", Default::default()))
-        .await;
+    let rsp = c.call(&request(2, OBJ, "noSuchFunc", Default::default())).await;
     assert_eq!(rsp.i_ret, -3, "{}", rsp.s_result_desc);
     assert!(rsp.s_result_desc.contains("noSuchFunc"));
     let rsp = c
-        .call(&request(
-            3,
-            "TestApp.HelloServer.Nope",
-            "test",
-            Default::default(),
-        ))
+        .call(&request(3, "TestApp.HelloServer.Nope", "test", Default::default()))
         .await;
     assert_eq!(rsp.i_ret, -4);
     assert!(rsp.s_result_desc.contains("TestApp.HelloServer.Nope"));
     // Parameter of the wrong type: an int where a string is expected.
-    let rsp = c
-        .call(&request(4, OBJ, "testHello", args(|b| 5i32.encode(1, b))))
-        .await;
+    let rsp = c.call(&request(4, OBJ, "testHello", args(|b| 5i32.encode(1, b)))).await;
     assert_eq!(rsp.i_ret, -1);
     assert!(rsp.s_result_desc.contains("sReq"), "{}", rsp.s_result_desc);
-    let rsp = c
-        .call(&request(5, OBJ, "testHello", Default::default()))
-        .await;
+    let rsp = c.call(&request(5, OBJ, "testHello", Default::default())).await;
     assert_eq!(rsp.i_ret, -1);
-    assert!(
-        rsp.s_result_desc.contains("missing"),
-        "{}",
-        rsp.s_result_desc
-    );
-    let rsp = c
-        .call(&request(6, OBJ, "testHello", hello_args("panic")))
-        .await;
+    assert!(rsp.s_result_desc.contains("missing"), "{}", rsp.s_result_desc);
+    let rsp = c.call(&request(6, OBJ, "testHello", hello_args("panic"))).await;
     assert_eq!(rsp.i_ret, -99);
-    assert!(
-        rsp.s_result_desc.contains("asked to panic"),
-        "{}",
-        rsp.s_result_desc
-    );
+    assert!(rsp.s_result_desc.contains("asked to panic"), "{}", rsp.s_result_desc);
     // The connection still works.
-    let rsp = c
-        .call(&request(7, OBJ, "tars_ping", Default::default()))
-        .await;
+    let rsp = c.call(&request(7, OBJ, "tars_ping", Default::default())).await;
     assert_eq!((rsp.i_ret, rsp.s_buffer.len()), (0, 0));
     server.shutdown().await;
 }
@@ -147,10 +109,8 @@ async fn requests_on_one_connection_run_concurrently() {
     let server = start().await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
     // A slow request first, a fast one second: the fast reply must come back first.
-    c.send(&request(1, OBJ, "testHello", hello_args("sleep 300")))
-        .await;
-    c.send(&request(2, OBJ, "testHello", hello_args("quick")))
-        .await;
+    c.send(&request(1, OBJ, "testHello", hello_args("sleep 300"))).await;
+    c.send(&request(2, OBJ, "testHello", hello_args("quick"))).await;
     assert_eq!(c.recv().await.i_request_id, 2);
     assert_eq!(c.recv().await.i_request_id, 1);
     server.shutdown().await;
@@ -164,9 +124,6 @@ async fn one_way_requests_get_no_reply() {
     one_way.c_packet_type = 1;
     c.send(&one_way).await;
     let rsp = c.call(&request(2, OBJ, "test", Default::default())).await;
-    assert_eq!(
-        rsp.i_request_id, 2,
-        "the one-way request must not have been answered"
-    );
+    assert_eq!(rsp.i_request_id, 2, "the one-way request must not have been answered");
     server.shutdown().await;
 }

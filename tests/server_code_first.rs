@@ -104,17 +104,9 @@ async fn code_first_servants_serve_and_describe_themselves() {
             args(|b| vec!["a".to_string(), "b".into()].encode(1, b)),
         ))
         .await;
-    assert_eq!(
-        Reader::from_bytes(&rsp.s_buffer)
-            .read_field::<i32>(0)
-            .unwrap(),
-        Some(2)
-    );
+    assert_eq!(Reader::from_bytes(&rsp.s_buffer).read_field::<i32>(0).unwrap(), Some(2));
     let rsp = c.call(&request(3, obj, "reset", Default::default())).await;
-    assert_eq!(
-        (rsp.i_ret, rsp.s_result_desc.as_str()),
-        (-500, "disk on fire")
-    );
+    assert_eq!((rsp.i_ret, rsp.s_result_desc.as_str()), (-500, "disk on fire"));
     let rsp = c.call(&request(4, obj, "helper", Default::default())).await;
     assert_eq!(rsp.i_ret, -3);
     server.shutdown().await;
@@ -168,11 +160,7 @@ async fn code_first_servants_get_a_proxy() {
         extras: BTreeMap::new(),
     };
     let reply = p
-        .place_with(
-            &tars::client::CallOptions::new(),
-            &order,
-            &"note".to_string(),
-        )
+        .place_with(&tars::client::CallOptions::new(), &order, &"note".to_string())
         .await
         .unwrap();
     assert_eq!(reply.value, (9, 3.0));

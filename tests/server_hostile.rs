@@ -78,9 +78,7 @@ async fn hostile_input_is_answered_or_closed() {
 
     // A 2 GB length prefix: closed at once, nothing allocated for it.
     let mut c = Conn::connect(addr).await;
-    c.send_raw(&[0x7f, 0xff, 0xff, 0xff, 1, 2, 3])
-        .await
-        .unwrap();
+    c.send_raw(&[0x7f, 0xff, 0xff, 0xff, 1, 2, 3]).await.unwrap();
     assert_closed(&mut c).await;
     good_client_still_served(&mut good, 2).await;
 
@@ -116,12 +114,7 @@ async fn hostile_input_is_answered_or_closed() {
     deep.push(0x0c);
     let mut c = Conn::connect(addr).await;
     let rsp = c.call(&request(7, OBJ, "testHello", deep.into())).await;
-    assert_eq!(
-        (rsp.i_request_id, rsp.i_ret),
-        (7, -1),
-        "{}",
-        rsp.s_result_desc
-    );
+    assert_eq!((rsp.i_request_id, rsp.i_ret), (7, -1), "{}", rsp.s_result_desc);
     good_client_still_served(&mut good, 4).await;
 
     // A flood of connections beyond maxconns (20): the extra ones are closed, and once the

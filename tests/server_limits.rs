@@ -31,11 +31,7 @@ impl hello::test_app::Hello for HelloImp {
         if let Some(ms) = s_req.strip_prefix("sleep ") {
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap())).await;
         }
-        let seen = ctx
-            .request_context()
-            .get("seen-by")
-            .cloned()
-            .unwrap_or_default();
+        let seen = ctx.request_context().get("seen-by").cloned().unwrap_or_default();
         Ok((0, format!("{s_req}|{seen}")))
     }
 }
@@ -74,20 +70,13 @@ async fn over_queuecap_answers_overload_at_once() {
     let server = start("threads=1\nqueuecap=2\nqueuetimeout=60000").await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
     // Two admitted (one running, one waiting); the third is rejected without waiting.
-    c.send(&request(1, OBJ, "testHello", hello("sleep 400")))
-        .await;
-    c.send(&request(2, OBJ, "testHello", hello("sleep 1")))
-        .await;
+    c.send(&request(1, OBJ, "testHello", hello("sleep 400"))).await;
+    c.send(&request(2, OBJ, "testHello", hello("sleep 1"))).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let start = Instant::now();
     c.send(&request(3, OBJ, "testHello", hello("x"))).await;
     let rsp = c.recv().await;
-    assert_eq!(
-        (rsp.i_request_id, rsp.i_ret),
-        (3, -9),
-        "{}",
-        rsp.s_result_desc
-    );
+    assert_eq!((rsp.i_request_id, rsp.i_ret), (3, -9), "{}", rsp.s_result_desc);
     assert!(start.elapsed() < Duration::from_millis(300));
     assert_eq!(c.recv().await.i_ret, 0);
     assert_eq!(c.recv().await.i_ret, 0);
@@ -98,17 +87,10 @@ async fn over_queuecap_answers_overload_at_once() {
 async fn requests_that_waited_too_long_answer_queue_timeout() {
     let server = start("threads=1\nqueuecap=100\nqueuetimeout=100").await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    c.send(&request(1, OBJ, "testHello", hello("sleep 500")))
-        .await;
-    c.send(&request(2, OBJ, "testHello", hello("never runs")))
-        .await;
+    c.send(&request(1, OBJ, "testHello", hello("sleep 500"))).await;
+    c.send(&request(2, OBJ, "testHello", hello("never runs"))).await;
     let rsp = c.recv().await;
-    assert_eq!(
-        (rsp.i_request_id, rsp.i_ret),
-        (2, -6),
-        "{}",
-        rsp.s_result_desc
-    );
+    assert_eq!((rsp.i_request_id, rsp.i_ret), (2, -6), "{}", rsp.s_result_desc);
     // The caller's own iTimeout counts too.
     let mut short = request(3, OBJ, "testHello", hello("x"));
     short.i_timeout = 50;
@@ -125,47 +107,18 @@ async fn maxconns_closes_extra_connections_and_keeps_serving() {
     let addr = server.local_addr(OBJ).unwrap();
     let mut a = Conn::connect(addr).await;
     let mut b = Conn::connect(addr).await;
-    assert_eq!(
-        a.call(&request(1, OBJ, "test", Default::default()))
-            .await
-            .i_ret,
-        0
-    );
-    assert_eq!(
-        b.call(&request(1, OBJ, "test", Default::default()))
-            .await
-            .i_ret,
-        0
-    );
+    assert_eq!(a.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
+    assert_eq!(b.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
     let mut extra = Conn::connect(addr).await;
     let _ = extra
-        .send_raw(&support::raw::frame_of(&request(
-            1,
-            OBJ,
-            "test",
-            Default::default(),
-        )))
+        .send_raw(&support::raw::frame_of(&request(1, OBJ, "test", Default::default())))
         .await;
-    assert!(
-        extra.recv_frame().await.is_none(),
-        "a third connection must be closed"
-    );
-    assert_eq!(
-        a.call(&request(2, OBJ, "test", Default::default()))
-            .await
-            .i_ret,
-        0
-    );
+    assert!(extra.recv_frame().await.is_none(), "a third connection must be closed");
+    assert_eq!(a.call(&request(2, OBJ, "test", Default::default())).await.i_ret, 0);
     drop(b);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut again = Conn::connect(addr).await;
-    assert_eq!(
-        again
-            .call(&request(1, OBJ, "test", Default::default()))
-            .await
-            .i_ret,
-        0
-    );
+    assert_eq!(again.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
     server.shutdown().await;
 }
 
@@ -174,23 +127,13 @@ async fn allow_lists_refuse_other_addresses() {
     let server = start("allow=10.1.2.3").await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
     let _ = c
-        .send_raw(&support::raw::frame_of(&request(
-            1,
-            OBJ,
-            "test",
-            Default::default(),
-        )))
+        .send_raw(&support::raw::frame_of(&request(1, OBJ, "test", Default::default())))
         .await;
     assert!(c.recv_frame().await.is_none());
     server.shutdown().await;
     let server = start("allow=127.0.0.*").await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    assert_eq!(
-        c.call(&request(1, OBJ, "test", Default::default()))
-            .await
-            .i_ret,
-        0
-    );
+    assert_eq!(c.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
     server.shutdown().await;
 }
 
@@ -202,12 +145,7 @@ async fn idle_connections_close_after_the_endpoint_timeout() {
         .await
         .unwrap();
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    assert_eq!(
-        c.call(&request(1, OBJ, "test", Default::default()))
-            .await
-            .i_ret,
-        0
-    );
+    assert_eq!(c.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
     let start = Instant::now();
     assert!(tokio::time::timeout(Duration::from_secs(5), c.recv_frame())
         .await
@@ -220,12 +158,7 @@ async fn idle_connections_close_after_the_endpoint_timeout() {
     );
     // A request that runs longer than -t keeps its connection.
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    assert_eq!(
-        c.call(&request(1, OBJ, "testHello", hello("sleep 500")))
-            .await
-            .i_ret,
-        0
-    );
+    assert_eq!(c.call(&request(1, OBJ, "testHello", hello("sleep 500"))).await.i_ret, 0);
     server.shutdown().await;
 }
 
@@ -241,10 +174,7 @@ impl ServerFilter for Tag {
     async fn call(&self, mut req: ServerRequest, next: ServerNext<'_>) -> ServerResponse {
         self.order.lock().unwrap().push(format!("{}>", self.name));
         if req.packet.s_func_name == "blocked" {
-            return ServerResponse::from_status(&Status::new(
-                -1000,
-                format!("blocked by {}", self.name),
-            ));
+            return ServerResponse::from_status(&Status::new(-1000, format!("blocked by {}", self.name)));
         }
         let seen = req.packet.context.entry("seen-by".into()).or_default();
         seen.push_str(self.name);
@@ -252,8 +182,7 @@ impl ServerFilter for Tag {
         let mut rsp = next.run(req).await;
         self.latencies
             .fetch_add(start.elapsed().as_micros() as usize + 1, Ordering::Relaxed);
-        rsp.context
-            .insert(format!("filter-{}", self.name), "done".into());
+        rsp.context.insert(format!("filter-{}", self.name), "done".into());
         self.order.lock().unwrap().push(format!("<{}", self.name));
         rsp
     }
@@ -281,30 +210,16 @@ async fn server_filters_wrap_dispatch_in_order() {
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
     let rsp = c.call(&request(1, OBJ, "testHello", hello("hi"))).await;
     assert_eq!(rsp.i_ret, 0);
-    let out: Option<String> = tars::codec::Reader::from_bytes(&rsp.s_buffer)
-        .read_field(2)
-        .unwrap();
+    let out: Option<String> = tars::codec::Reader::from_bytes(&rsp.s_buffer).read_field(2).unwrap();
+    assert_eq!(out.as_deref(), Some("hi|ab"), "filters can modify the request");
     assert_eq!(
-        out.as_deref(),
-        Some("hi|ab"),
-        "filters can modify the request"
-    );
-    assert_eq!(
-        (
-            rsp.context["filter-a"].as_str(),
-            rsp.context["filter-b"].as_str()
-        ),
+        (rsp.context["filter-a"].as_str(), rsp.context["filter-b"].as_str()),
         ("done", "done")
     );
     assert_eq!(*order.lock().unwrap(), ["a>", "b>", "<b", "<a"]);
     assert!(latencies.load(Ordering::Relaxed) >= 2);
-    let rsp = c
-        .call(&request(2, OBJ, "blocked", Default::default()))
-        .await;
-    assert_eq!(
-        (rsp.i_ret, rsp.s_result_desc.as_str()),
-        (-1000, "blocked by a")
-    );
+    let rsp = c.call(&request(2, OBJ, "blocked", Default::default())).await;
+    assert_eq!((rsp.i_ret, rsp.s_result_desc.as_str()), (-1000, "blocked by a"));
     server.shutdown().await;
 }
 
@@ -312,16 +227,12 @@ async fn server_filters_wrap_dispatch_in_order() {
 async fn graceful_shutdown_pushes_reconnect_and_finishes_in_flight_requests() {
     let server = start("").await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    c.send(&request(1, OBJ, "testHello", hello("sleep 300")))
-        .await;
+    c.send(&request(1, OBJ, "testHello", hello("sleep 300"))).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let shutdown = tokio::spawn(server.shutdown());
     // First the push, then the in-flight reply, then the close.
     let push = c.recv().await;
-    assert_eq!(
-        (push.i_request_id, push.s_result_desc.as_str()),
-        (0, "_reconnect_")
-    );
+    assert_eq!((push.i_request_id, push.s_result_desc.as_str()), (0, "_reconnect_"));
     let rsp = c.recv().await;
     assert_eq!((rsp.i_request_id, rsp.i_ret), (1, 0));
     shutdown.await.unwrap();
@@ -342,18 +253,10 @@ async fn the_config_file_named_by_config_is_used() {
     assert_eq!((adapter.max_conns, adapter.servant.as_str()), (10240, OBJ));
     let server = app.servant(OBJ, HelloImp).start().await.unwrap();
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
-    assert_eq!(
-        c.call(&request(1, OBJ, "test", Default::default()))
-            .await
-            .i_ret,
-        0
-    );
+    assert_eq!(c.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
     server.shutdown().await;
     let err = Application::from_arg_list(
-        [
-            "--config".to_string(),
-            dir.join("missing.conf").display().to_string(),
-        ],
+        ["--config".to_string(), dir.join("missing.conf").display().to_string()],
         "",
     )
     .err()
@@ -367,6 +270,9 @@ async fn the_config_file_named_by_config_is_used() {
     let err = Application::from_arg_list([format!("--config={}", path.display())], "")
         .err()
         .unwrap();
-    assert_eq!(err.to_string(), "config syntax error at line 5: '</application>' does not close '<server>' (opened on line 3)");
+    assert_eq!(
+        err.to_string(),
+        "config syntax error at line 5: '</application>' does not close '<server>' (opened on line 3)"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

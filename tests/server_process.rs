@@ -18,12 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 fn example(name: &str) -> std::path::PathBuf {
     // target/debug/deps/<this test> → target/debug/examples/<name>
     let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name)
+    exe.parent().unwrap().parent().unwrap().join("examples").join(name)
 }
 
 #[cfg(unix)]
@@ -52,19 +47,12 @@ async fn sigterm_stops_the_example_server_gracefully() {
     let mut c = loop {
         match tokio::net::TcpStream::connect(addr).await {
             Ok(_) => break Conn::connect(addr).await,
-            Err(_) if start.elapsed() < Duration::from_secs(10) => {
-                tokio::time::sleep(Duration::from_millis(20)).await
-            }
+            Err(_) if start.elapsed() < Duration::from_secs(10) => tokio::time::sleep(Duration::from_millis(20)).await,
             Err(e) => panic!("the example server did not start: {e}"),
         }
     };
     let rsp = c
-        .call(&request(
-            1,
-            "TestApp.HelloServer.HelloObj",
-            "test",
-            Default::default(),
-        ))
+        .call(&request(1, "TestApp.HelloServer.HelloObj", "test", Default::default()))
         .await;
     assert_eq!(rsp.i_ret, 0);
     let status = Command::new("kill")
@@ -73,13 +61,8 @@ async fn sigterm_stops_the_example_server_gracefully() {
         .status()
         .unwrap();
     assert!(status.success());
-    let push = tokio::time::timeout(Duration::from_secs(5), c.recv())
-        .await
-        .unwrap();
-    assert_eq!(
-        (push.i_request_id, push.s_result_desc.as_str()),
-        (0, "_reconnect_")
-    );
+    let push = tokio::time::timeout(Duration::from_secs(5), c.recv()).await.unwrap();
+    assert_eq!((push.i_request_id, push.s_result_desc.as_str()), (0, "_reconnect_"));
     let code = tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await
         .unwrap();
@@ -120,20 +103,15 @@ protocol=shout
         .start()
         .await
         .unwrap();
-    let mut s =
-        tokio::net::TcpStream::connect(server.local_addr("TestApp.HelloServer.ShoutObj").unwrap())
-            .await
-            .unwrap();
+    let mut s = tokio::net::TcpStream::connect(server.local_addr("TestApp.HelloServer.ShoutObj").unwrap())
+        .await
+        .unwrap();
     s.write_all(b"hello\nworld\n").await.unwrap();
     let mut got = vec![0u8; 12];
     s.read_exact(&mut got).await.unwrap();
     assert_eq!(got, b"HELLO\nWORLD\n");
     server.shutdown().await;
     // An unregistered protocol is an error naming the adapter.
-    let err = Application::new(config.parse().unwrap())
-        .start()
-        .await
-        .err()
-        .unwrap();
+    let err = Application::new(config.parse().unwrap()).start().await.err().unwrap();
     assert!(err.to_string().contains("ShoutAdapter"), "{err}");
 }

@@ -58,20 +58,13 @@ async fn tup_requests_get_tup_replies() {
         // The reply uses the RequestPacket layout, echoing servant and function.
         let rsp = tup_call(&mut c, version, "tup").await;
         assert_eq!(
-            (
-                rsp.i_request_id,
-                rsp.s_servant_name.as_str(),
-                rsp.s_func_name.as_str()
-            ),
+            (rsp.i_request_id, rsp.s_servant_name.as_str(), rsp.s_func_name.as_str()),
             (9, OBJ, "testHello")
         );
         let attr = UniAttribute::decode(&rsp.s_buffer, version).unwrap();
         assert_eq!(attr.get::<i32>("").unwrap(), Some(7));
         assert_eq!(attr.get::<i32>("tars_ret").unwrap(), Some(7));
-        assert_eq!(
-            attr.get::<String>("sRsp").unwrap().as_deref(),
-            Some("echo:tup")
-        );
+        assert_eq!(attr.get::<String>("sRsp").unwrap().as_deref(), Some("echo:tup"));
         assert!(!rsp.status.contains_key("STATUS_RESULT_CODE"));
         // Errors travel in the status map.
         let rsp = tup_call(&mut c, version, "fail").await;
@@ -80,13 +73,8 @@ async fn tup_requests_get_tup_replies() {
     }
     // v2 replies carry TarsCpp's type names.
     let rsp = tup_call(&mut c, Version::V2, "types").await;
-    let raw: std::collections::BTreeMap<
-        String,
-        std::collections::BTreeMap<String, tars::__private::Bytes>,
-    > = Reader::from_bytes(&rsp.s_buffer)
-        .read_field(0)
-        .unwrap()
-        .unwrap();
+    let raw: std::collections::BTreeMap<String, std::collections::BTreeMap<String, tars::__private::Bytes>> =
+        Reader::from_bytes(&rsp.s_buffer).read_field(0).unwrap().unwrap();
     assert!(raw["sRsp"].contains_key("string"));
     assert!(raw[""].contains_key("int32"));
     server.shutdown().await;
@@ -101,10 +89,7 @@ async fn json_requests_get_json_replies() {
     let rsp = c.call(&req).await;
     assert_eq!((rsp.i_version, rsp.i_ret), (5, 0));
     let body: serde_json::Value = serde_json::from_slice(&rsp.s_buffer).unwrap();
-    assert_eq!(
-        body,
-        serde_json::json!({"tars_ret": 7, "sRsp": "echo:json"})
-    );
+    assert_eq!(body, serde_json::json!({"tars_ret": 7, "sRsp": "echo:json"}));
     let mut bad = request(4, OBJ, "testHello", br#"{"sReq": 5}"#.to_vec().into());
     bad.i_version = 5;
     let rsp = c.call(&bad).await;
@@ -147,9 +132,7 @@ async fn udp_adapters_answer_datagrams() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        codec::from_slice::<ResponsePacket>(&buf[4..n])
-            .unwrap()
-            .i_request_id,
+        codec::from_slice::<ResponsePacket>(&buf[4..n]).unwrap().i_request_id,
         11
     );
     server.shutdown().await;

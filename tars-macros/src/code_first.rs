@@ -34,12 +34,7 @@ pub fn expand(args: TokenStream, mut item: syn::ItemImpl) -> TokenStream {
     let mut cx = Ctxt::default();
     let mut module = std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "App".into());
     let mut interface = match &*item.self_ty {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
         _ => String::new(),
     };
     let parser = syn::meta::parser(|meta| {
@@ -48,7 +43,9 @@ pub fn expand(args: TokenStream, mut item: syn::ItemImpl) -> TokenStream {
         } else if meta.path.is_ident("interface") {
             interface = meta.value()?.parse::<syn::LitStr>()?.value();
         } else {
-            return Err(meta.error("unknown #[tars::servant] argument; expected `module = \"...\"` or `interface = \"...\"`"));
+            return Err(
+                meta.error("unknown #[tars::servant] argument; expected `module = \"...\"` or `interface = \"...\"`")
+            );
         }
         Ok(())
     });
@@ -100,9 +97,7 @@ fn method(cx: &mut Ctxt, f: &mut syn::ImplItemFn) -> Option<Method> {
             } else if meta.path.is_ident("skip") {
                 skip = true;
             } else {
-                return Err(
-                    meta.error("unknown tars method attribute; expected `name`, `outs` or `skip`")
-                );
+                return Err(meta.error("unknown tars method attribute; expected `name`, `outs` or `skip`"));
             }
             Ok(())
         });
@@ -191,10 +186,7 @@ fn method(cx: &mut Ctxt, f: &mut syn::ImplItemFn) -> Option<Method> {
         .enumerate()
         .map(|(i, ty)| {
             (
-                names_given
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| format!("out{}", i + 1)),
+                names_given.get(i).cloned().unwrap_or_else(|| format!("out{}", i + 1)),
                 ty,
             )
         })
@@ -314,12 +306,7 @@ fn proxy(item: &syn::ItemImpl, methods: &[Method]) -> TokenStream {
     }
 }
 
-fn generate(
-    item: &syn::ItemImpl,
-    module: &str,
-    interface: &str,
-    methods: &[Method],
-) -> TokenStream {
+fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Method]) -> TokenStream {
     let proxy = proxy(item, methods);
     let p = quote!(::tars::__private);
     let self_ty = &item.self_ty;

@@ -19,9 +19,7 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     fields.sort_by_key(|f| f.tag);
 
     let encodes = fields.iter().map(|f| encode_field(f, &p));
-    let locals: Vec<_> = (0..fields.len())
-        .map(|i| quote::format_ident!("__f{}", i))
-        .collect();
+    let locals: Vec<_> = (0..fields.len()).map(|i| quote::format_ident!("__f{}", i)).collect();
     let reads = fields.iter().zip(&locals).map(|(f, local)| {
         let read = decode_field(f, &p);
         quote!(let #local = #read;)
@@ -85,12 +83,7 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
 }
 
 /// The IDL form: the struct's name and its definition (fields in tag order).
-fn struct_idl(
-    s: &Struct,
-    fields: &[&Field],
-    p: &TokenStream,
-    generics: &syn::Generics,
-) -> TokenStream {
+fn struct_idl(s: &Struct, fields: &[&Field], p: &TokenStream, generics: &syn::Generics) -> TokenStream {
     let ident = &s.ident;
     let (impl_g, ty_g, where_c) = generics.split_for_impl();
     let header = format!("struct {}\n{{\n", crate::ir::last_segment(&s.wire_name));
@@ -131,12 +124,7 @@ fn struct_idl(
 
 /// The JSON form (for the JSON protocol): an object keyed by wire (IDL) names; absent
 /// fields take their defaults.
-fn struct_json(
-    s: &Struct,
-    fields: &[&Field],
-    p: &TokenStream,
-    generics: &syn::Generics,
-) -> TokenStream {
+fn struct_json(s: &Struct, fields: &[&Field], p: &TokenStream, generics: &syn::Generics) -> TokenStream {
     let ident = &s.ident;
     let (impl_g, ty_g, where_c) = generics.split_for_impl();
     let wires: Vec<_> = fields.iter().map(|f| &f.wire_name).collect();

@@ -44,9 +44,7 @@ pub fn expand_struct(input: &DeriveInput) -> TokenStream {
     let ir = Struct {
         ident: input.ident.clone(),
         generics: input.generics.clone(),
-        wire_name: container
-            .name
-            .unwrap_or_else(|| input.ident.unraw().to_string()),
+        wire_name: container.name.unwrap_or_else(|| input.ident.unraw().to_string()),
         fields,
         impl_default: container.impl_default,
     };
@@ -77,7 +75,10 @@ pub fn expand_enum(input: &DeriveInput) -> TokenStream {
                     );
                 }
                 for attr in v.attrs.iter().filter(|a| a.path().is_ident("tars")) {
-                    cx.error_spanned_by(attr, "TarsEnum variants take no #[tars] attributes; set the value with `Variant = N`");
+                    cx.error_spanned_by(
+                        attr,
+                        "TarsEnum variants take no #[tars] attributes; set the value with `Variant = N`",
+                    );
                 }
                 variants.push(v.ident.clone());
             }
@@ -89,9 +90,7 @@ pub fn expand_enum(input: &DeriveInput) -> TokenStream {
     }
     let ir = Enum {
         ident: input.ident.clone(),
-        wire_name: container
-            .name
-            .unwrap_or_else(|| input.ident.unraw().to_string()),
+        wire_name: container.name.unwrap_or_else(|| input.ident.unraw().to_string()),
         variants,
     };
     if cx.is_ok() {
@@ -117,8 +116,7 @@ enum TagState {
 fn tag_value(expr: &syn::Expr) -> Option<i128> {
     match expr {
         syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(i),
-            ..
+            lit: syn::Lit::Int(i), ..
         }) => i.base10_parse().ok(),
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
@@ -320,19 +318,14 @@ fn check_field_type(cx: &mut Ctxt, ty: &Type) {
         Type::Reference(_) => "TARS fields must own their data; use String, Vec<T> or bytes::Bytes",
         Type::Tuple(_) => "TARS has no tuples; use a struct",
         Type::Array(_) => "TARS has no fixed-size arrays; use Vec<T>",
-        Type::Slice(_)
-        | Type::Ptr(_)
-        | Type::BareFn(_)
-        | Type::TraitObject(_)
-        | Type::ImplTrait(_) => "this type cannot be encoded as TARS",
+        Type::Slice(_) | Type::Ptr(_) | Type::BareFn(_) | Type::TraitObject(_) | Type::ImplTrait(_) => {
+            "this type cannot be encoded as TARS"
+        }
         Type::Paren(p) => return check_field_type(cx, &p.elem),
         Type::Group(g) => return check_field_type(cx, &g.elem),
         _ => return,
     };
-    cx.error_spanned_by(
-        ty,
-        format_args!("unsupported field type `{}`: {hint}", type_str(ty)),
-    );
+    cx.error_spanned_by(ty, format_args!("unsupported field type `{}`: {hint}", type_str(ty)));
 }
 
 trait PathSegmentExt {
@@ -373,8 +366,7 @@ fn type_str(ty: &Type) -> String {
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
         let drop_space = c == ' '
-            && (out.ends_with(['<', '(', '[', '&', ':'])
-                || matches!(next, Some('>' | ')' | ']' | ',' | ':' | '<')));
+            && (out.ends_with(['<', '(', '[', '&', ':']) || matches!(next, Some('>' | ')' | ']' | ',' | ':' | '<')));
         if !drop_space {
             out.push(c);
         }

@@ -5,8 +5,8 @@ pub use bytes::{Bytes, BytesMut};
 
 pub use crate::client::{CallError, CallOptions, Proxy, Reply, ServantProxy};
 pub use crate::idl::{
-    idl_field, idl_file, idl_name, leak_slice, leak_str, split_wire_name, IdlDefinitions, IdlType,
-    InterfaceDesc, MethodDesc, ParamDesc,
+    idl_field, idl_file, idl_name, leak_slice, leak_str, split_wire_name, IdlDefinitions, IdlType, InterfaceDesc,
+    MethodDesc, ParamDesc,
 };
 pub use crate::protocol::json::{self, JsonError, TarsJson};
 pub use crate::server::{Call, Servant};
@@ -15,8 +15,8 @@ pub use async_trait::async_trait;
 pub use serde_json::Value as JsonValue;
 
 pub use crate::codec::{
-    write_struct_begin, write_struct_end, DecodeError, DefaultEq, Reader, TarsDecode, TarsEncode,
-    TarsEnum, TarsStruct, TypeCode,
+    write_struct_begin, write_struct_end, DecodeError, DefaultEq, Reader, TarsDecode, TarsEncode, TarsEnum, TarsStruct,
+    TypeCode,
 };
 
 /// Writes `value` as a nested struct at `tag`.
@@ -50,10 +50,7 @@ pub fn encode_enum<T: TarsEnum>(value: &T, tag: u8, buf: &mut BytesMut) {
 #[inline]
 pub fn decode_enum<T: TarsEnum>(r: &mut Reader<'_>, ty: TypeCode) -> Result<T, DecodeError> {
     let value = <i32 as TarsDecode>::decode_value(r, ty)?;
-    T::from_i32(value).ok_or(DecodeError::UnknownEnumValue {
-        name: T::NAME,
-        value,
-    })
+    T::from_i32(value).ok_or(DecodeError::UnknownEnumValue { name: T::NAME, value })
 }
 
 /// Reads a `require` field.
@@ -135,12 +132,7 @@ impl<T: Default> FieldDefault for T {
 }
 
 #[cold]
-fn in_field(
-    e: DecodeError,
-    struct_name: &'static str,
-    field: &'static str,
-    tag: u8,
-) -> DecodeError {
+fn in_field(e: DecodeError, struct_name: &'static str, field: &'static str, tag: u8) -> DecodeError {
     DecodeError::Field {
         struct_name,
         field,

@@ -99,10 +99,7 @@ mod tests {
         let c: Vec<Candidate<'_>> = eps
             .iter()
             .zip(&health)
-            .map(|(e, h)| Candidate {
-                endpoint: e,
-                health: h,
-            })
+            .map(|(e, h)| Candidate { endpoint: e, health: h })
             .collect();
         let rr = RoundRobin::default();
         let picks: Vec<usize> = (0..6).map(|_| rr.pick(&c, None).unwrap()).collect();

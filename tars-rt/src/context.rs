@@ -47,13 +47,8 @@ impl Context {
         }
     }
 
-    pub(crate) fn from_request(
-        peer: SocketAddr,
-        req: &crate::protocol::RequestPacket,
-        received: Instant,
-    ) -> Self {
-        let deadline =
-            (req.i_timeout > 0).then(|| received + Duration::from_millis(req.i_timeout as u64));
+    pub(crate) fn from_request(peer: SocketAddr, req: &crate::protocol::RequestPacket, received: Instant) -> Self {
+        let deadline = (req.i_timeout > 0).then(|| received + Duration::from_millis(req.i_timeout as u64));
         Context {
             peer,
             servant: req.s_servant_name.clone(),
@@ -127,8 +122,7 @@ impl Context {
 
     /// Time left before the deadline; `None` without one.
     pub fn remaining(&self) -> Option<Duration> {
-        self.deadline
-            .map(|d| d.saturating_duration_since(Instant::now()))
+        self.deadline.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
     /// Adds a key to the response's `context` map.
@@ -147,17 +141,11 @@ impl Context {
 
     fn lock_response(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
         // A panic while holding this lock leaves a map that is still valid.
-        self.response_context
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.response_context.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sets the request maps (for tests of servants and filters).
-    pub fn with_request_maps(
-        mut self,
-        context: BTreeMap<String, String>,
-        status: BTreeMap<String, String>,
-    ) -> Self {
+    pub fn with_request_maps(mut self, context: BTreeMap<String, String>, status: BTreeMap<String, String>) -> Self {
         self.request_context = context;
         self.request_status = status;
         self

@@ -75,10 +75,7 @@ pub struct ServerNext<'a> {
 }
 
 impl<'a> ServerNext<'a> {
-    pub(crate) fn new(
-        filters: &'a [Arc<dyn ServerFilter>],
-        endpoint: &'a dyn ServerEndpoint,
-    ) -> Self {
+    pub(crate) fn new(filters: &'a [Arc<dyn ServerFilter>], endpoint: &'a dyn ServerEndpoint) -> Self {
         ServerNext {
             rest: filters,
             endpoint,
@@ -122,11 +119,7 @@ pub type ClientResponse = crate::protocol::ResponsePacket;
 #[async_trait::async_trait]
 pub trait ClientFilter: Send + Sync + 'static {
     /// Handles `req`, usually by calling `next.run(req)`.
-    async fn call(
-        &self,
-        req: ClientRequest,
-        next: ClientNext<'_>,
-    ) -> Result<ClientResponse, crate::client::CallError>;
+    async fn call(&self, req: ClientRequest, next: ClientNext<'_>) -> Result<ClientResponse, crate::client::CallError>;
 }
 
 /// The end of a client filter chain: the transport.
@@ -142,10 +135,7 @@ pub struct ClientNext<'a> {
 }
 
 impl<'a> ClientNext<'a> {
-    pub(crate) fn new(
-        filters: &'a [Arc<dyn ClientFilter>],
-        endpoint: &'a dyn ClientEndpoint,
-    ) -> Self {
+    pub(crate) fn new(filters: &'a [Arc<dyn ClientFilter>], endpoint: &'a dyn ClientEndpoint) -> Self {
         ClientNext {
             rest: filters,
             endpoint,

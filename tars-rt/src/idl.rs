@@ -70,11 +70,7 @@ impl MethodDesc {
 /// Prints the interface as `.tars` text.
 impl fmt::Display for InterfaceDesc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "module {}\n{{\n    interface {}\n    {{",
-            self.module, self.name
-        )?;
+        writeln!(f, "module {}\n{{\n    interface {}\n    {{", self.module, self.name)?;
         for m in self.methods {
             let mut params = String::new();
             for (i, p) in m.params.iter().enumerate() {
@@ -89,13 +85,7 @@ impl fmt::Display for InterfaceDesc {
                 }
                 let _ = write!(params, "{} {}", p.ty, p.name);
             }
-            writeln!(
-                f,
-                "        {} {}({});",
-                m.ret.unwrap_or("void"),
-                m.name,
-                params
-            )?;
+            writeln!(f, "        {} {}({});", m.ret.unwrap_or("void"), m.name, params)?;
         }
         write!(f, "    }};\n}};\n")
     }
@@ -145,8 +135,7 @@ impl IdlDefinitions {
     /// Starts defining `module::name`; `false` if it is defined or being defined already.
     /// Define the dependencies, then call [`IdlDefinitions::finish`].
     pub fn begin(&mut self, module: &str, name: &str) -> bool {
-        if self.contains(module, name) || self.started.iter().any(|(m, n)| m == module && n == name)
-        {
+        if self.contains(module, name) || self.started.iter().any(|(m, n)| m == module && n == name) {
             return false;
         }
         self.started.push((module.to_string(), name.to_string()));
@@ -156,8 +145,7 @@ impl IdlDefinitions {
     /// Adds the definition started with [`IdlDefinitions::begin`].
     pub fn finish(&mut self, module: &str, name: &str, text: String) {
         self.started.retain(|(m, n)| !(m == module && n == name));
-        self.items
-            .push((module.to_string(), name.to_string(), text));
+        self.items.push((module.to_string(), name.to_string(), text));
     }
 
     /// Adds a definition unless one named `module::name` is there; returns whether it was new.
@@ -165,8 +153,7 @@ impl IdlDefinitions {
         if self.contains(module, name) {
             return false;
         }
-        self.items
-            .push((module.to_string(), name.to_string(), text()));
+        self.items.push((module.to_string(), name.to_string(), text()));
         true
     }
 
@@ -372,10 +359,7 @@ mod tests {
     #[test]
     fn std_types_spell_like_the_idl() {
         assert_eq!(<Vec<u8>>::idl_type(), "vector<byte>");
-        assert_eq!(
-            <Vec<crate::codec::UByte>>::idl_type(),
-            "vector<unsigned byte>"
-        );
+        assert_eq!(<Vec<crate::codec::UByte>>::idl_type(), "vector<unsigned byte>");
         assert_eq!(
             <std::collections::BTreeMap<String, Vec<i32>>>::idl_type(),
             "map<string, vector<int>>"

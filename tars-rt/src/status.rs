@@ -71,10 +71,7 @@ impl Status {
 
     /// -4: the server has no such servant.
     pub fn no_such_servant(servant: &str) -> Self {
-        Status::new(
-            codes::NO_SUCH_SERVANT,
-            format!("no servant '{servant}' on this server"),
-        )
+        Status::new(codes::NO_SUCH_SERVANT, format!("no servant '{servant}' on this server"))
     }
 
     /// -6: the request waited too long before it could run.

@@ -61,11 +61,7 @@ impl Echo for EchoImp {
         Ok(s)
     }
 
-    async fn echo_bytes(
-        &self,
-        _ctx: &Context,
-        data: tars::bytes::Bytes,
-    ) -> Result<tars::bytes::Bytes, Status> {
+    async fn echo_bytes(&self, _ctx: &Context, data: tars::bytes::Bytes) -> Result<tars::bytes::Bytes, Status> {
         Ok(data)
     }
 

@@ -152,10 +152,7 @@ fn struct_(m: &model::Module, s: &model::Struct) -> TokenStream {
             quote!(),
         ),
         Some(key) => {
-            let key: Vec<_> = key
-                .iter()
-                .map(|k| names::ident(&names::snake_case(k)))
-                .collect();
+            let key: Vec<_> = key.iter().map(|k| names::ident(&names::snake_case(k))).collect();
             let note = format!(
                 " Compared, ordered and hashed by its `key[]` fields only: {}.",
                 key.iter()
@@ -281,11 +278,7 @@ fn tup_type(ty: &Type) -> String {
 
 /// The catch-all variant's name, which must not clash with a member's.
 fn undeclared_variant(e: &model::Enum) -> syn::Ident {
-    let taken: Vec<String> = e
-        .members
-        .iter()
-        .map(|m| names::upper_camel(&m.name))
-        .collect();
+    let taken: Vec<String> = e.members.iter().map(|m| names::upper_camel(&m.name)).collect();
     let mut name = "Undeclared".to_string();
     while taken.contains(&name) {
         name.push('_');
@@ -484,11 +477,7 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
         } else {
             format!(": {}", meth.doc.join(" "))
         };
-        lines.push(format!(
-            "- `{ret} {}({})`{what}",
-            meth.name,
-            params.join(", ")
-        ));
+        lines.push(format!("- `{ret} {}({})`{what}", meth.name, params.join(", ")));
     }
     let doc = docs(&lines);
     let (module, name) = (&m.name, &i.name);
@@ -652,12 +641,7 @@ fn proxy(m: &model::Module, i: &model::Interface) -> TokenStream {
 /// parameters, as one value, a tuple, or `()`.
 fn method_output(meth: &model::Method, from: &str) -> TokenStream {
     let mut parts: Vec<TokenStream> = meth.ret.iter().map(|t| rust_type(t, from)).collect();
-    parts.extend(
-        meth.params
-            .iter()
-            .filter(|p| p.out)
-            .map(|p| rust_type(&p.ty, from)),
-    );
+    parts.extend(meth.params.iter().filter(|p| p.out).map(|p| rust_type(&p.ty, from)));
     match parts.len() {
         1 => parts.remove(0),
         _ => quote!((#(#parts),*)),
@@ -689,8 +673,7 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
             .iter()
             .map(|p| names::ident(&names::snake_case(&p.name)))
             .collect();
-        let arg_types: Vec<TokenStream> =
-            inputs.iter().map(|p| rust_type(&p.ty, &m.name)).collect();
+        let arg_types: Vec<TokenStream> = inputs.iter().map(|p| rust_type(&p.ty, &m.name)).collect();
         let output = method_output(meth, &m.name);
         let mut doc_lines = meth.doc.clone();
         if !doc_lines.is_empty() {

@@ -76,13 +76,7 @@ pub fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
                         text.push(c);
                         lx.bump();
                     }
-                    push_comment(
-                        &mut out,
-                        &mut pending_doc,
-                        last_line,
-                        line,
-                        clean_line_comment(&text),
-                    );
+                    push_comment(&mut out, &mut pending_doc, last_line, line, clean_line_comment(&text));
                 }
                 (Some('/'), Some('*')) => {
                     let start = lx.pos();
@@ -101,10 +95,7 @@ pub fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
                         lx.bump();
                     }
                     if !closed {
-                        errors.push(IdlError::new(
-                            start,
-                            "unterminated comment: '/*' without '*/'",
-                        ));
+                        errors.push(IdlError::new(start, "unterminated comment: '/*' without '*/'"));
                     }
                     push_comment(
                         &mut out,
@@ -130,16 +121,12 @@ pub fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
         };
         let tok = if c.is_ascii_alphabetic() || c == '_' {
             let mut s = String::new();
-            while let Some(c) = lx
-                .peek(0)
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            {
+            while let Some(c) = lx.peek(0).filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
                 s.push(c);
                 lx.bump();
             }
             Tok::Ident(s)
-        } else if c.is_ascii_digit() || (c == '.' && lx.peek(1).is_some_and(|d| d.is_ascii_digit()))
-        {
+        } else if c.is_ascii_digit() || (c == '.' && lx.peek(1).is_some_and(|d| d.is_ascii_digit())) {
             lx.number(pos, errors)
         } else if c == '"' {
             lx.string(pos, errors)
@@ -184,13 +171,7 @@ pub fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
 
 /// A comment on the same line as the previous token documents that token's item (the
 /// `0 require int a; // what a is` style); otherwise it documents what follows.
-fn push_comment(
-    out: &mut [Token],
-    pending: &mut Vec<String>,
-    last_line: u32,
-    line: u32,
-    text: Vec<String>,
-) {
+fn push_comment(out: &mut [Token], pending: &mut Vec<String>, last_line: u32, line: u32, text: Vec<String>) {
     if text.is_empty() {
         return;
     }
@@ -217,14 +198,8 @@ fn clean_block_comment(text: &str) -> Vec<String> {
         .map(|l| l.trim().trim_start_matches('*').trim().to_string())
         .collect();
     // Drop leading and trailing blank lines.
-    let start = lines
-        .iter()
-        .position(|l| !l.is_empty())
-        .unwrap_or(lines.len());
-    let end = lines
-        .iter()
-        .rposition(|l| !l.is_empty())
-        .map_or(start, |e| e + 1);
+    let start = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let end = lines.iter().rposition(|l| !l.is_empty()).map_or(start, |e| e + 1);
     lines[start..end].to_vec()
 }
 
@@ -263,10 +238,7 @@ impl Lexer {
 
     fn number(&mut self, pos: Pos, errors: &mut Vec<IdlError>) -> Tok {
         let mut s = String::new();
-        while let Some(c) = self
-            .peek(0)
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
-        {
+        while let Some(c) = self.peek(0).filter(|c| c.is_ascii_alphanumeric() || *c == '.') {
             s.push(c);
             self.bump();
             // An exponent sign: 1e-5.
@@ -289,19 +261,14 @@ impl Lexer {
         let is_float = s.contains(['.', 'e', 'E']) || s.ends_with(['f', 'F']);
         if is_float {
             let t = s.trim_end_matches(['f', 'F']);
-            return t
-                .parse::<f64>()
-                .map(Tok::Float)
-                .unwrap_or_else(|_| bad(errors));
+            return t.parse::<f64>().map(Tok::Float).unwrap_or_else(|_| bad(errors));
         }
         if s.len() > 1 && s.starts_with('0') {
             return i128::from_str_radix(&s[1..], 8)
                 .map(Tok::Int)
                 .unwrap_or_else(|_| bad(errors));
         }
-        s.parse::<i128>()
-            .map(Tok::Int)
-            .unwrap_or_else(|_| bad(errors))
+        s.parse::<i128>().map(Tok::Int).unwrap_or_else(|_| bad(errors))
     }
 
     fn string(&mut self, pos: Pos, errors: &mut Vec<IdlError>) -> Tok {
@@ -328,10 +295,7 @@ impl Lexer {
                         Some('0') => s.push('\0'),
                         Some(c @ ('"' | '\\' | '\'')) => s.push(c),
                         Some(c) => {
-                            errors.push(IdlError::new(
-                                self.pos(),
-                                format!("unknown escape '\\{c}' in string"),
-                            ));
+                            errors.push(IdlError::new(self.pos(), format!("unknown escape '\\{c}' in string")));
                         }
                         None => {}
                     }

@@ -43,9 +43,7 @@ impl Parse for Input {
                 other => {
                     return Err(syn::Error::new(
                         flag.span(),
-                        format!(
-                        "unknown include_tars! option `{other}`; the only option is `with_tars`"
-                    ),
+                        format!("unknown include_tars! option `{other}`; the only option is `with_tars`"),
                     ))
                 }
             }
@@ -64,9 +62,7 @@ pub fn expand(input: Input) -> TokenStream {
         Ok(tokens) => tokens,
         Err(messages) => {
             let span = input.path.span();
-            let errors = messages
-                .iter()
-                .map(|m| syn::Error::new(span, m).to_compile_error());
+            let errors = messages.iter().map(|m| syn::Error::new(span, m).to_compile_error());
             quote!(#(#errors)*)
         }
     }

@@ -84,9 +84,7 @@ pub fn screaming_snake(name: &str) -> String {
 /// keywords that cannot be raw (`self`, `Self`, `super`, `crate`).
 pub fn ident(name: &str) -> Ident {
     match name {
-        "self" | "Self" | "super" | "crate" | "_" => {
-            Ident::new(&format!("{name}_"), Span::call_site())
-        }
+        "self" | "Self" | "super" | "crate" | "_" => Ident::new(&format!("{name}_"), Span::call_site()),
         n if is_rust_keyword(n) => Ident::new_raw(n, Span::call_site()),
         n => Ident::new(n, Span::call_site()),
     }

@@ -68,16 +68,10 @@ impl Parser<'_> {
         let t = self.peek().clone();
         if let Some(prev) = self.i.checked_sub(1).map(|i| self.toks[i].clone()) {
             if prev.end.line < t.pos.line && prev.tok != Tok::Eof {
-                return self.error(
-                    prev.end,
-                    format!("expected {expected} after {}", prev.tok.describe()),
-                );
+                return self.error(prev.end, format!("expected {expected} after {}", prev.tok.describe()));
             }
         }
-        self.error(
-            t.pos,
-            format!("expected {expected}, found {}", t.tok.describe()),
-        )
+        self.error(t.pos, format!("expected {expected}, found {}", t.tok.describe()))
     }
 
     fn expect_punct(&mut self, c: char) -> PResult<Pos> {
@@ -154,10 +148,7 @@ impl Parser<'_> {
                         other => {
                             let _: PResult<()> = self.error(
                                 pos,
-                                format!(
-                                    "expected a quoted file name after #include, found {}",
-                                    other.describe()
-                                ),
+                                format!("expected a quoted file name after #include, found {}", other.describe()),
                             );
                         }
                     }
@@ -322,10 +313,7 @@ impl Parser<'_> {
             self.next();
             self.array_size()?;
             if !matches!(ty.kind, TypeKind::String | TypeKind::Vector(_)) {
-                return self.error(
-                    ty.pos,
-                    "only string or vector can have a fixed size ('type:N')",
-                );
+                return self.error(ty.pos, "only string or vector can have a fixed size ('type:N')");
             }
         } else if self.is_punct('*') {
             self.next();
@@ -404,7 +392,10 @@ impl Parser<'_> {
                     Tok::Ident(w) if w == "short" => TypeKind::UShort,
                     Tok::Ident(w) if w == "int" => TypeKind::UInt,
                     Tok::Ident(w) if w == "long" => {
-                        return self.error(pos, "'unsigned long' is not a TARS type (no wider integer holds it); use 'long'")
+                        return self.error(
+                            pos,
+                            "'unsigned long' is not a TARS type (no wider integer holds it); use 'long'",
+                        )
                     }
                     _ => return self.unexpected("'byte', 'short' or 'int' after 'unsigned'"),
                 };
@@ -532,12 +523,7 @@ impl Parser<'_> {
         self.expect_punct(';')?;
         let mut doc = doc;
         doc.extend(self.prev_trailing_doc());
-        Ok(Const {
-            ty,
-            name,
-            value,
-            doc,
-        })
+        Ok(Const { ty, name, value, doc })
     }
 
     fn key(&mut self) -> PResult<Key> {
@@ -552,15 +538,9 @@ impl Parser<'_> {
         self.expect_punct(']')?;
         self.expect_punct(';')?;
         if fields.is_empty() {
-            return self.error(
-                struct_name.pos,
-                format!("key[{}] lists no fields", struct_name.name),
-            );
+            return self.error(struct_name.pos, format!("key[{}] lists no fields", struct_name.name));
         }
-        Ok(Key {
-            struct_name,
-            fields,
-        })
+        Ok(Key { struct_name, fields })
     }
 
     fn interface(&mut self) -> PResult<Interface> {
@@ -603,12 +583,7 @@ impl Parser<'_> {
         self.expect_punct(')')?;
         self.expect_punct(';')?;
         doc.extend(self.prev_trailing_doc());
-        Ok(Method {
-            name,
-            ret,
-            params,
-            doc,
-        })
+        Ok(Method { name, ret, params, doc })
     }
 
     fn param(&mut self) -> PResult<Param> {

@@ -32,12 +32,7 @@ pub struct Options {
     pub with_tars: bool,
 }
 
-pub fn load(
-    source: &dyn Source,
-    root: &Path,
-    display: &str,
-    options: Options,
-) -> (model::Spec, Vec<IdlError>) {
+pub fn load(source: &dyn Source, root: &Path, display: &str, options: Options) -> (model::Spec, Vec<IdlError>) {
     let mut loader = Loader {
         source,
         files: Vec::new(),
@@ -69,13 +64,7 @@ struct Loader<'s> {
 impl Loader<'_> {
     /// Loads one file (after its includes, so definitions come before uses) unless it is
     /// loaded already. `stack` holds the files being loaded, to detect cycles.
-    fn load_file(
-        &mut self,
-        path: &Path,
-        display: String,
-        from: Option<Pos>,
-        stack: &mut Vec<(PathBuf, String)>,
-    ) {
+    fn load_file(&mut self, path: &Path, display: String, from: Option<Pos>, stack: &mut Vec<(PathBuf, String)>) {
         let key = normalize(path);
         if let Some(i) = stack.iter().position(|(p, _)| *p == key) {
             let chain: Vec<&str> = stack[i..]
@@ -123,10 +112,7 @@ impl Loader<'_> {
         let file = parser::parse(tokens, &mut self.errors);
         stack.push((key.clone(), display.clone()));
         let dir = key.parent().map(Path::to_path_buf).unwrap_or_default();
-        let display_dir = Path::new(&display)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let display_dir = Path::new(&display).parent().map(Path::to_path_buf).unwrap_or_default();
         for (inc, pos) in &file.includes {
             let inc_display = display_dir.join(inc).to_string_lossy().into_owned();
             self.load_file(&dir.join(inc), inc_display, Some(*pos), stack);
@@ -201,7 +187,10 @@ impl<'a> Resolver<'a> {
         if !self.options.with_tars && id.name.starts_with("tars") {
             self.err(
                 id.pos,
-                format!("{what} '{}' starts with 'tars': names beginning with 'tars' are reserved for the framework", id.name),
+                format!(
+                    "{what} '{}' starts with 'tars': names beginning with 'tars' are reserved for the framework",
+                    id.name
+                ),
             );
         }
     }
@@ -285,26 +274,18 @@ impl<'a> Resolver<'a> {
                 None => next,
                 Some(lit) => match &lit.kind {
                     ast::LitKind::Int(v) => *v,
-                    ast::LitKind::Name(path) if path.len() == 1 => {
-                        match out.iter().find(|(n, _)| *n == path[0].name) {
-                            Some((_, v)) => *v as i128,
-                            None => {
-                                self.err(
-                                    lit.pos,
-                                    format!(
-                                        "'{}' is not an earlier member of enum {}",
-                                        path[0].name, e.name.name
-                                    ),
-                                );
-                                next
-                            }
+                    ast::LitKind::Name(path) if path.len() == 1 => match out.iter().find(|(n, _)| *n == path[0].name) {
+                        Some((_, v)) => *v as i128,
+                        None => {
+                            self.err(
+                                lit.pos,
+                                format!("'{}' is not an earlier member of enum {}", path[0].name, e.name.name),
+                            );
+                            next
                         }
-                    }
+                    },
                     _ => {
-                        self.err(
-                            lit.pos,
-                            "an enum value is an integer or the name of an earlier member",
-                        );
+                        self.err(lit.pos, "an enum value is an integer or the name of an earlier member");
                         next
                     }
                 },
@@ -314,10 +295,7 @@ impl<'a> Resolver<'a> {
                 Err(_) => {
                     self.err(
                         m.name.pos,
-                        format!(
-                            "enum value {value} of '{}' does not fit in int32",
-                            m.name.name
-                        ),
+                        format!("enum value {value} of '{}' does not fit in int32", m.name.name),
                     );
                     0
                 }
@@ -325,10 +303,7 @@ impl<'a> Resolver<'a> {
             if out.iter().any(|(n, _)| *n == m.name.name) {
                 self.err(
                     m.name.pos,
-                    format!(
-                        "duplicate enum member '{}' in enum {}",
-                        m.name.name, e.name.name
-                    ),
+                    format!("duplicate enum member '{}' in enum {}", m.name.name, e.name.name),
                 );
             } else {
                 out.push((m.name.name.clone(), value));
@@ -379,10 +354,7 @@ impl<'a> Resolver<'a> {
                     let ty = self.type_(module, &c.ty);
                     if let Some(ty) = ty {
                         if matches!(ty, Type::Vector(_) | Type::Map(..) | Type::Struct(_)) {
-                            self.err(
-                                c.ty.pos,
-                                format!("a constant cannot have type {}", ty.idl()),
-                            );
+                            self.err(c.ty.pos, format!("a constant cannot have type {}", ty.idl()));
                         } else if let Some(value) = self.value(module, &ty, &c.value) {
                             out.consts.push(model::Const {
                                 name: c.name.name.clone(),
@@ -416,22 +388,13 @@ impl<'a> Resolver<'a> {
         let mut seen = HashSet::new();
         for f in &k.fields {
             if !seen.insert(f.name.as_str()) {
-                self.err(
-                    f.pos,
-                    format!("'{}' appears twice in key[{}]", f.name, s.name.name),
-                );
+                self.err(f.pos, format!("'{}' appears twice in key[{}]", f.name, s.name.name));
             }
             match s.fields.iter().find(|x| x.name.name == f.name) {
-                None => self.err(
-                    f.pos,
-                    format!("struct {} has no field '{}'", s.name.name, f.name),
-                ),
+                None => self.err(f.pos, format!("struct {} has no field '{}'", s.name.name, f.name)),
                 Some(field) => {
                     if let Err(why) = self.orderable(module, &field.ty.kind) {
-                        self.err(
-                            f.pos,
-                            format!("key field '{}' cannot be ordered: {why}", f.name),
-                        );
+                        self.err(f.pos, format!("key field '{}' cannot be ordered: {why}", f.name));
                     }
                 }
             }
@@ -452,10 +415,7 @@ impl<'a> Resolver<'a> {
         if s.fields.is_empty() && !s.had_syntax_errors {
             self.err(
                 s.name.pos,
-                format!(
-                    "struct {} has no fields (TARS structs need at least one)",
-                    s.name.name
-                ),
+                format!("struct {} has no fields (TARS structs need at least one)", s.name.name),
             );
         }
         let mut tags: HashMap<i128, &str> = HashMap::new();
@@ -498,10 +458,7 @@ impl<'a> Resolver<'a> {
                 if let Some(other) = rust_names.insert(rust.clone(), &f.name.name) {
                     self.err(
                         f.name.pos,
-                        format!(
-                            "fields '{other}' and '{}' both become `{rust}` in Rust",
-                            f.name.name
-                        ),
+                        format!("fields '{other}' and '{}' both become `{rust}` in Rust", f.name.name),
                     );
                 }
             }
@@ -517,7 +474,13 @@ impl<'a> Resolver<'a> {
                             Type::Map(..) => "map",
                             _ => "struct",
                         };
-                        self.err(lit.pos, format!("field '{}' is a {what}: only scalar, string and enum fields take a default", f.name.name));
+                        self.err(
+                            lit.pos,
+                            format!(
+                                "field '{}' is a {what}: only scalar, string and enum fields take a default",
+                                f.name.name
+                            ),
+                        );
                         None
                     }
                     _ => self.value(module, &ty, lit),
@@ -534,10 +497,7 @@ impl<'a> Resolver<'a> {
                 });
             }
         }
-        let key = self
-            .keys
-            .get(&(module.to_string(), s.name.name.clone()))
-            .cloned();
+        let key = self.keys.get(&(module.to_string(), s.name.name.clone())).cloned();
         Some(model::Struct {
             name: s.name.name.clone(),
             doc: s.doc.clone(),
@@ -555,7 +515,10 @@ impl<'a> Resolver<'a> {
             if let Some(prev) = seen.get(m.name.name.as_str()) {
                 self.err(
                     m.name.pos,
-                    format!("method '{}' is already defined in interface {} (at line {}); TARS has no overloading", m.name.name, i.name.name, prev.line),
+                    format!(
+                        "method '{}' is already defined in interface {} (at line {}); TARS has no overloading",
+                        m.name.name, i.name.name, prev.line
+                    ),
                 );
                 continue;
             }
@@ -568,10 +531,7 @@ impl<'a> Resolver<'a> {
                 if !names.insert(p.name.name.as_str()) {
                     self.err(
                         p.name.pos,
-                        format!(
-                            "duplicate parameter '{}' in method {}",
-                            p.name.name, m.name.name
-                        ),
+                        format!("duplicate parameter '{}' in method {}", p.name.name, m.name.name),
                     );
                 }
                 if p.name.name == m.name.name {
@@ -583,10 +543,7 @@ impl<'a> Resolver<'a> {
                 if p.out && p.routekey {
                     self.err(
                         p.name.pos,
-                        format!(
-                            "routekey parameter '{}' cannot be an out parameter",
-                            p.name.name
-                        ),
+                        format!("routekey parameter '{}' cannot be an out parameter", p.name.name),
                     );
                 }
                 if idx >= 255 {
@@ -650,11 +607,7 @@ impl<'a> Resolver<'a> {
                         return None;
                     }
                 };
-                let shown = path
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join("::");
+                let shown = path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("::");
                 match self.symbols.get(&(m.clone(), name.name.clone())) {
                     Some((Kind::Struct, _)) => Type::Struct(QualName {
                         module: m,
@@ -693,9 +646,7 @@ impl<'a> Resolver<'a> {
             let mut elsewhere: Vec<&String> = self
                 .symbols
                 .iter()
-                .filter(|((m, n), (k, _))| {
-                    n == name && m != module && matches!(k, Kind::Struct | Kind::Enum)
-                })
+                .filter(|((m, n), (k, _))| n == name && m != module && matches!(k, Kind::Struct | Kind::Enum))
                 .map(|((m, _), _)| m)
                 .collect();
             elsewhere.sort();
@@ -723,10 +674,7 @@ impl<'a> Resolver<'a> {
     /// Checks a literal against the type it initializes.
     fn value(&mut self, module: &str, ty: &Type, lit: &ast::Literal) -> Option<Value> {
         let wrong = |this: &mut Self, what: &str| {
-            this.err(
-                lit.pos,
-                format!("{} is not a valid {} value", describe(lit), what),
-            );
+            this.err(lit.pos, format!("{} is not a valid {} value", describe(lit), what));
             None
         };
         let int_range = |t: &Type| -> Option<(i128, i128)> {
@@ -749,10 +697,7 @@ impl<'a> Resolver<'a> {
                 if (lo..=hi).contains(v) {
                     Some(Value::Int(*v))
                 } else {
-                    self.err(
-                        lit.pos,
-                        format!("{v} is out of range for {} ({lo}..={hi})", t.idl()),
-                    );
+                    self.err(lit.pos, format!("{v} is out of range for {} ({lo}..={hi})", t.idl()));
                     None
                 }
             }
@@ -777,10 +722,7 @@ impl<'a> Resolver<'a> {
                         member: member.clone(),
                     })
                 } else {
-                    self.err(
-                        lit.pos,
-                        format!("'{member}' is not a member of enum {}", q.name),
-                    );
+                    self.err(lit.pos, format!("'{member}' is not a member of enum {}", q.name));
                     None
                 }
             }
@@ -788,11 +730,7 @@ impl<'a> Resolver<'a> {
                 let found = self
                     .enum_values
                     .get(&(q.module.clone(), q.name.clone()))
-                    .and_then(|ms| {
-                        ms.iter()
-                            .find(|(_, x)| *x as i128 == *v)
-                            .map(|(n, _)| n.clone())
-                    });
+                    .and_then(|ms| ms.iter().find(|(_, x)| *x as i128 == *v).map(|(n, _)| n.clone()));
                 match found {
                     Some(member) => Some(Value::EnumMember {
                         enum_name: q.clone(),
@@ -823,9 +761,7 @@ impl<'a> Resolver<'a> {
                 Err("floats have no total order in Rust; use an integer or string".into())
             }
             ast::TypeKind::Vector(inner) => self.orderable(module, &inner.kind),
-            ast::TypeKind::Map(k, v) => self
-                .orderable(module, &k.kind)
-                .and(self.orderable(module, &v.kind)),
+            ast::TypeKind::Map(k, v) => self.orderable(module, &k.kind).and(self.orderable(module, &v.kind)),
             ast::TypeKind::Named(path) => {
                 let (m, n) = match path.as_slice() {
                     [n] => (module.to_string(), n.name.clone()),
@@ -883,10 +819,7 @@ impl<'a> Resolver<'a> {
                 reported.extend(path.iter().map(|(q, _)| q.clone()));
                 self.errors.push(IdlError::new(
                     *pos,
-                    format!(
-                        "struct {} contains itself: {text}; use a vector to nest it",
-                        start.name
-                    ),
+                    format!("struct {} contains itself: {text}; use a vector to nest it", start.name),
                 ));
             }
         }
@@ -902,9 +835,7 @@ fn find_cycle(
 ) -> bool {
     for (field, next) in edges.get(cur).map(Vec::as_slice).unwrap_or_default() {
         path.push((next.clone(), field.clone()));
-        if next == start
-            || (visited.insert(next.clone()) && find_cycle(edges, start, next, path, visited))
-        {
+        if next == start || (visited.insert(next.clone()) && find_cycle(edges, start, next, path, visited)) {
             return true;
         }
         path.pop();
@@ -918,13 +849,7 @@ fn describe(lit: &ast::Literal) -> String {
         ast::LitKind::Float(f) => f.to_string(),
         ast::LitKind::Str(s) => format!("\"{s}\""),
         ast::LitKind::Bool(b) => b.to_string(),
-        ast::LitKind::Name(p) => format!(
-            "'{}'",
-            p.iter()
-                .map(|i| i.name.as_str())
-                .collect::<Vec<_>>()
-                .join("::")
-        ),
+        ast::LitKind::Name(p) => format!("'{}'", p.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("::")),
     }
 }
 

@@ -38,8 +38,7 @@ fn errors(src: &str) -> Vec<String> {
 
 fn spec(src: &str) -> super::model::Spec {
     let mem = Mem([(PathBuf::from("/idl/t.tars"), src.to_string())].into());
-    let (spec, errors) =
-        resolve::load(&mem, Path::new("/idl/t.tars"), "t.tars", Options::default());
+    let (spec, errors) = resolve::load(&mem, Path::new("/idl/t.tars"), "t.tars", Options::default());
     assert!(errors.is_empty(), "{errors:?}");
     spec
 }
@@ -47,10 +46,7 @@ fn spec(src: &str) -> super::model::Spec {
 #[test]
 fn unknown_type_points_at_the_type_with_a_hint() {
     let e = errors("module M {\n  struct S {\n    0 require strin name;\n  };\n};\n");
-    assert_eq!(
-        e,
-        ["t.tars:3:15: unknown type 'strin' (did you mean 'string'?)"]
-    );
+    assert_eq!(e, ["t.tars:3:15: unknown type 'strin' (did you mean 'string'?)"]);
 }
 
 #[test]
@@ -131,23 +127,13 @@ fn enum_values_follow_the_idl_rules() {
         .iter()
         .map(|m| (m.name.clone(), m.value))
         .collect();
-    let expected = [
-        ("A", 0),
-        ("B", 5),
-        ("C", 6),
-        ("D", 5),
-        ("E2", -3),
-        ("F", -2),
-        ("G", 16),
-    ];
+    let expected = [("A", 0), ("B", 5), ("C", 6), ("D", 5), ("E2", -3), ("F", -2), ("G", 16)];
     assert_eq!(values, expected.map(|(n, v)| (n.to_string(), v)));
 }
 
 #[test]
 fn method_params_take_their_position_as_tag() {
-    let s = spec(
-        "module M { interface I { int f(string a, out string b, routekey int c); void g(); }; };",
-    );
+    let s = spec("module M { interface I { int f(string a, out string b, routekey int c); void g(); }; };");
     let f = &s.modules[0].interfaces[0].methods[0];
     let tags: Vec<(&str, u8, bool, bool)> = f
         .params
@@ -156,11 +142,7 @@ fn method_params_take_their_position_as_tag() {
         .collect();
     assert_eq!(
         tags,
-        [
-            ("a", 1, false, false),
-            ("b", 2, true, false),
-            ("c", 3, false, true)
-        ]
+        [("a", 1, false, false), ("b", 2, true, false), ("c", 3, false, true)]
     );
     assert!(s.modules[0].interfaces[0].methods[1].ret.is_none());
 }
@@ -195,20 +177,21 @@ fn map_keys_must_be_ordered() {
 
 #[test]
 fn self_containing_structs_and_unsigned_long_are_rejected() {
-    let e =
-        errors("module M { struct S { 0 optional S s; }; struct T { 0 optional vector<T> t; }; };");
+    let e = errors("module M { struct S { 0 optional S s; }; struct T { 0 optional vector<T> t; }; };");
     assert_eq!(
         e,
         ["t.tars:1:19: struct S contains itself: S.s -> S; use a vector to nest it"]
     );
-    let e =
-        errors("module M {\n struct A { 0 optional B b; };\n struct B { 0 optional A a; };\n};");
+    let e = errors("module M {\n struct A { 0 optional B b; };\n struct B { 0 optional A a; };\n};");
     assert_eq!(
         e,
         ["t.tars:2:9: struct A contains itself: A.b -> B.a -> A; use a vector to nest it"]
     );
     let e = errors("module M { struct S { 0 optional unsigned long x; }; };");
-    assert_eq!(e, ["t.tars:1:34: 'unsigned long' is not a TARS type (no wider integer holds it); use 'long'"]);
+    assert_eq!(
+        e,
+        ["t.tars:1:34: 'unsigned long' is not a TARS type (no wider integer holds it); use 'long'"]
+    );
 }
 
 #[test]
@@ -227,8 +210,7 @@ fn a_missing_semicolon_is_reported_at_the_end_of_its_line() {
 
 #[test]
 fn errors_inside_an_enum_do_not_hide_later_items() {
-    let e =
-        errors("module M {\n  enum Color { RED GREEN };\n  struct S { 0 require strin s; };\n};");
+    let e = errors("module M {\n  enum Color { RED GREEN };\n  struct S { 0 require strin s; };\n};");
     assert_eq!(
         e,
         [
@@ -241,13 +223,7 @@ fn errors_inside_an_enum_do_not_hide_later_items() {
 #[test]
 fn a_missing_root_file_says_where_it_looked() {
     let mem = Mem(HashMap::new());
-    let e = super::compile(
-        &mem,
-        Path::new("/crate/x.tars"),
-        "x.tars",
-        Options::default(),
-    )
-    .unwrap_err();
+    let e = super::compile(&mem, Path::new("/crate/x.tars"), "x.tars", Options::default()).unwrap_err();
     assert_eq!(
         e,
         ["cannot read 'x.tars': no such file (looked for /crate/x.tars; the path is relative to the crate's CARGO_MANIFEST_DIR)"]
@@ -257,24 +233,9 @@ fn a_missing_root_file_says_where_it_looked() {
 #[test]
 fn cpp_fixed_sizes_map_to_wire_types() {
     let s = spec("module M { struct S { 0 require string:8 a; 1 optional byte *b; 2 optional int c[4]; 3 optional int d:2; 4 optional vector<int>:3 e; }; };");
-    let tys: Vec<String> = s.modules[0].structs[0]
-        .fields
-        .iter()
-        .map(|f| f.ty.idl())
-        .collect();
-    assert_eq!(
-        tys,
-        [
-            "string",
-            "vector<byte>",
-            "vector<int>",
-            "int",
-            "vector<int>"
-        ]
-    );
-    let e = errors(
-        "module M { struct S { 0 require int:8 a; 1 optional short *b; 2 optional int c[0]; }; };",
-    );
+    let tys: Vec<String> = s.modules[0].structs[0].fields.iter().map(|f| f.ty.idl()).collect();
+    assert_eq!(tys, ["string", "vector<byte>", "vector<int>", "int", "vector<int>"]);
+    let e = errors("module M { struct S { 0 require int:8 a; 1 optional short *b; 2 optional int c[0]; }; };");
     assert_eq!(
         e,
         [
@@ -289,21 +250,10 @@ fn cpp_fixed_sizes_map_to_wire_types() {
 /// expected output. `TARS_BLESS=1 cargo test -p tars-macros golden` rewrites it.
 #[test]
 fn golden() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let cases = [
-        (
-            "tests/idl/hello.tars",
-            "tests/idl/golden/hello.rs",
-            Options::default(),
-        ),
-        (
-            "tests/idl/rich.tars",
-            "tests/idl/golden/rich.rs",
-            Options::default(),
-        ),
+        ("tests/idl/hello.tars", "tests/idl/golden/hello.rs", Options::default()),
+        ("tests/idl/rich.tars", "tests/idl/golden/rich.rs", Options::default()),
         (
             "tars-rt/idl/RequestF.tars",
             "tests/idl/golden/request_f.rs",
@@ -316,9 +266,7 @@ fn golden() {
         let tokens = super::compile(&resolve::FileSystem, &root.join(tars), tars, options).unwrap();
         let file: syn::File = syn::parse2(tokens).expect("generated code parses as a file");
         let text = prettyplease::unparse(&file).replace(root.to_str().unwrap(), "$WORKSPACE");
-        let text = format!(
-            "// Generated by include_tars!(\"{tars}\"). Rewrite with TARS_BLESS=1.\n{text}"
-        );
+        let text = format!("// Generated by include_tars!(\"{tars}\"). Rewrite with TARS_BLESS=1.\n{text}");
         let path = root.join(golden);
         if bless {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

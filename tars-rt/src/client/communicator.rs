@@ -135,9 +135,7 @@ impl Communicator {
     /// An untyped proxy for `object`.
     pub fn servant_proxy(&self, object: &str) -> Result<ServantProxy, CallError> {
         let object = object.trim();
-        let bad = |name: &str, why: String| {
-            CallError::new(name, "", None, CallErrorKind::NoEndpoint(why))
-        };
+        let bad = |name: &str, why: String| CallError::new(name, "", None, CallErrorKind::NoEndpoint(why));
         let (name, discovery): (&str, Arc<dyn Discover>) = match object.split_once('@') {
             Some((name, eps)) => {
                 let endpoints = Endpoint::parse_list(eps).map_err(|e| bad(name.trim(), e.to_string()))?;
@@ -148,16 +146,15 @@ impl Communicator {
                 None => {
                     return Err(bad(
                         object,
-                        format!("'{object}' names no endpoint (Obj@tcp -h HOST -p PORT) and the communicator has no registry"),
+                        format!(
+                        "'{object}' names no endpoint (Obj@tcp -h HOST -p PORT) and the communicator has no registry"
+                    ),
                     ))
                 }
             },
         };
         if name.is_empty() {
-            return Err(bad(
-                name,
-                format!("'{object}' has no object name before '@'"),
-            ));
+            return Err(bad(name, format!("'{object}' has no object name before '@'")));
         }
         let timeout = self
             .inner
@@ -191,32 +188,20 @@ impl Communicator {
             if id > 0 {
                 return id;
             }
-            let _ = self.inner.next_id.compare_exchange(
-                id.wrapping_add(1),
-                1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            );
+            let _ = self
+                .inner
+                .next_id
+                .compare_exchange(id.wrapping_add(1), 1, Ordering::Relaxed, Ordering::Relaxed);
         }
     }
 
     pub(crate) fn health(&self, endpoint: &Endpoint) -> Arc<EndpointHealth> {
-        lock(&self.inner.health)
-            .entry(endpoint.clone())
-            .or_default()
-            .clone()
+        lock(&self.inner.health).entry(endpoint.clone()).or_default().clone()
     }
 
     /// The live connection to `endpoint`, opening one (once, whoever asks) if needed.
-    pub(crate) async fn connection(
-        &self,
-        endpoint: &Endpoint,
-        deadline: Instant,
-    ) -> std::io::Result<Arc<Connection>> {
-        let slot = lock(&self.inner.slots)
-            .entry(endpoint.clone())
-            .or_default()
-            .clone();
+    pub(crate) async fn connection(&self, endpoint: &Endpoint, deadline: Instant) -> std::io::Result<Arc<Connection>> {
+        let slot = lock(&self.inner.slots).entry(endpoint.clone()).or_default().clone();
         let mut guard = slot.lock().await;
         if let Some(conn) = guard.as_ref().filter(|c| c.is_usable()) {
             return Ok(conn.clone());
@@ -224,8 +209,7 @@ impl Communicator {
         let budget = deadline
             .saturating_duration_since(Instant::now())
             .min(self.inner.config.client_dial_timeout);
-        let conn =
-            Connection::open(endpoint, budget, self.inner.config.client_idle_timeout).await?;
+        let conn = Connection::open(endpoint, budget, self.inner.config.client_idle_timeout).await?;
         *guard = Some(conn.clone());
         Ok(conn)
     }
@@ -233,11 +217,7 @@ impl Communicator {
     /// Calls in flight on the connection to `endpoint` (for tests and metrics).
     pub fn in_flight(&self, endpoint: &Endpoint) -> usize {
         let slot = lock(&self.inner.slots).get(endpoint).cloned();
-        slot.and_then(|s| {
-            s.try_lock()
-                .ok()
-                .and_then(|g| g.as_ref().map(|c| c.in_flight()))
-        })
-        .unwrap_or(0)
+        slot.and_then(|s| s.try_lock().ok().and_then(|g| g.as_ref().map(|c| c.in_flight())))
+            .unwrap_or(0)
     }
 }

@@ -15,7 +15,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::codec;
 use crate::protocol::ResponsePacket;
 use crate::transport::endpoint::{Endpoint, Transport};
 use crate::transport::frame;
@@ -80,12 +79,7 @@ impl Connection {
         let draining = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel::<Bytes>(SEND_QUEUE);
         let addr = endpoint.address();
-        let timed_out = || {
-            std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("connect to {addr} timed out"),
-            )
-        };
+        let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("connect to {addr} timed out"));
         match endpoint.transport {
             Transport::Tcp | Transport::Ssl => {
                 if endpoint.transport == Transport::Ssl {
@@ -100,29 +94,13 @@ impl Connection {
                 stream.set_nodelay(true)?;
                 let (rd, wr) = stream.into_split();
                 tokio::spawn(write_tcp(wr, rx, closed.clone(), close.clone()));
-                tokio::spawn(read_tcp(
-                    rd,
-                    waiters.clone(),
-                    closed.clone(),
-                    draining.clone(),
-                ));
+                tokio::spawn(read_tcp(rd, waiters.clone(), closed.clone(), draining.clone()));
             }
             Transport::Udp => {
-                let peer: SocketAddr =
-                    tokio::net::lookup_host(&addr)
-                        .await?
-                        .next()
-                        .ok_or_else(|| {
-                            std::io::Error::new(
-                                std::io::ErrorKind::NotFound,
-                                format!("no address for {addr}"),
-                            )
-                        })?;
-                let local = if peer.is_ipv4() {
-                    "0.0.0.0:0"
-                } else {
-                    "[::]:0"
-                };
+                let peer: SocketAddr = tokio::net::lookup_host(&addr).await?.next().ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::NotFound, format!("no address for {addr}"))
+                })?;
+                let local = if peer.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
                 let socket = Arc::new(UdpSocket::bind(local).await?);
                 socket.connect(peer).await?;
                 tokio::spawn(write_udp(socket.clone(), rx));
@@ -200,9 +178,7 @@ async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
                 c.close.notify_one();
                 return;
             }
-            Some(c) => idle
-                .saturating_sub(c.idle_for())
-                .max(Duration::from_millis(10)),
+            Some(c) => idle.saturating_sub(c.idle_for()).max(Duration::from_millis(10)),
             None => return,
         };
         tokio::time::sleep(wait).await;
@@ -243,7 +219,7 @@ async fn read_tcp(
     let reason = loop {
         loop {
             match frame::decode_frame(&mut buf, MAX_REPLY) {
-                Ok(Some(f)) => match codec::from_bytes::<ResponsePacket>(&f) {
+                Ok(Some(f)) => match crate::protocol::decode_response(&f) {
                     Ok(rsp) => deliver(&waiters, &draining, rsp),
                     Err(e) => tracing::warn!(error = %e, "undecodable response dropped"),
                 },
@@ -335,7 +311,7 @@ async fn read_udp(socket: Arc<UdpSocket>, waiters: Waiters, closed: Arc<AtomicBo
         };
         let mut data = BytesMut::from(&buf[..n]);
         if let Ok(Some(f)) = frame::decode_frame(&mut data, MAX_REPLY) {
-            if let Ok(rsp) = codec::from_bytes::<ResponsePacket>(&f) {
+            if let Ok(rsp) = crate::protocol::decode_response(&f) {
                 deliver(&waiters, &never, rsp);
             }
         }

@@ -48,12 +48,7 @@ pub enum CallErrorKind {
 }
 
 impl CallError {
-    pub(crate) fn new(
-        servant: &str,
-        function: &str,
-        endpoint: Option<String>,
-        kind: CallErrorKind,
-    ) -> Self {
+    pub(crate) fn new(servant: &str, function: &str, endpoint: Option<String>, kind: CallErrorKind) -> Self {
         CallError {
             servant: servant.to_string(),
             function: function.to_string(),

@@ -137,37 +137,27 @@ impl ServantProxy {
 
     /// Calls `function` with encoded arguments and returns the reply packet (the server's
     /// return code already checked).
-    pub async fn invoke(
-        &self,
-        function: &str,
-        body: Bytes,
-        opts: &CallOptions,
-    ) -> Result<ResponsePacket, CallError> {
+    pub async fn invoke(&self, function: &str, body: Bytes, opts: &CallOptions) -> Result<ResponsePacket, CallError> {
         let timeout = opts.timeout.unwrap_or(self.timeout);
-        let rsp = self.send(function, body, opts, timeout, false).await?;
+        let (rsp, endpoint) = self.send(function, body, opts, timeout, false).await;
+        let rsp = rsp?;
         if rsp.i_ret != 0 {
             let kind = CallErrorKind::Server {
                 code: rsp.i_ret,
                 message: rsp.s_result_desc.clone(),
             };
-            return Err(CallError::new(&self.inner.name, function, None, kind));
+            return Err(CallError::new(&self.inner.name, function, endpoint, kind));
         }
         Ok(rsp)
     }
 
     /// Sends `function` one-way: returns once the request is queued on a connection.
-    pub async fn invoke_one_way(
-        &self,
-        function: &str,
-        body: Bytes,
-        opts: &CallOptions,
-    ) -> Result<(), CallError> {
+    pub async fn invoke_one_way(&self, function: &str, body: Bytes, opts: &CallOptions) -> Result<(), CallError> {
         let timeout = opts.timeout.unwrap_or(self.timeout);
-        self.send(function, body, opts, timeout, true)
-            .await
-            .map(|_| ())
+        self.send(function, body, opts, timeout, true).await.0.map(|_| ())
     }
 
+    /// Sends through the filter chain; also returns the endpoint the call went to.
     async fn send(
         &self,
         function: &str,
@@ -175,7 +165,7 @@ impl ServantProxy {
         opts: &CallOptions,
         timeout: Duration,
         one_way: bool,
-    ) -> Result<ResponsePacket, CallError> {
+    ) -> (Result<ResponsePacket, CallError>, Option<String>) {
         let packet = RequestPacket {
             i_version: TARSVERSION,
             c_packet_type: if one_way { TARSONEWAY } else { TARSNORMAL },
@@ -197,30 +187,30 @@ impl ServantProxy {
             proxy: self,
             hash: opts.hash,
             deadline: Instant::now() + timeout,
+            used: Default::default(),
         };
         let filters = self.inner.comm.filters();
-        match tokio::time::timeout(timeout, ClientNext::new(&filters, &transport).run(req)).await {
-            Ok(r) => r,
-            Err(_) => Err(CallError::new(
-                &self.inner.name,
-                function,
-                None,
-                CallErrorKind::Timeout,
-            )),
+        let result = tokio::time::timeout(timeout, ClientNext::new(&filters, &transport).run(req)).await;
+        let endpoint = transport.used.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match result {
+            Ok(r) => (r, endpoint),
+            Err(_) => (
+                Err(CallError::new(
+                    &self.inner.name,
+                    function,
+                    endpoint.clone(),
+                    CallErrorKind::Timeout,
+                )),
+                endpoint,
+            ),
         }
     }
 
     /// Decodes field `tag` of a reply (the return value is tag 0, `out` parameters their
     /// position); a missing field is a client decode error (-12).
-    pub fn reply_field<T: TarsDecode>(
-        &self,
-        function: &str,
-        rsp: &ResponsePacket,
-        tag: u8,
-    ) -> Result<T, CallError> {
-        let err = |e: crate::codec::DecodeError| {
-            CallError::new(&self.inner.name, function, None, CallErrorKind::Decode(e))
-        };
+    pub fn reply_field<T: TarsDecode>(&self, function: &str, rsp: &ResponsePacket, tag: u8) -> Result<T, CallError> {
+        let err =
+            |e: crate::codec::DecodeError| CallError::new(&self.inner.name, function, None, CallErrorKind::Decode(e));
         match Reader::from_bytes(&rsp.s_buffer).read_field::<T>(tag) {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Err(err(crate::codec::DecodeError::Custom(format!(
@@ -236,6 +226,8 @@ struct Transport<'a> {
     proxy: &'a ServantProxy,
     hash: Option<u64>,
     deadline: Instant,
+    /// The endpoint the call was sent to, for error messages.
+    used: std::sync::Mutex<Option<String>>,
 }
 
 #[async_trait::async_trait]
@@ -243,9 +235,7 @@ impl ClientEndpoint for Transport<'_> {
     async fn send(&self, mut req: ClientRequest) -> Result<ClientResponse, CallError> {
         let p = &self.proxy.inner;
         let func = req.packet.s_func_name.clone();
-        let fail = |ep: Option<&Endpoint>, kind| {
-            CallError::new(&p.name, &func, ep.map(|e| e.to_string()), kind)
-        };
+        let fail = |ep: Option<&Endpoint>, kind| CallError::new(&p.name, &func, ep.map(|e| e.to_string()), kind);
         let endpoints = p
             .discovery
             .endpoints(&p.name)
@@ -278,6 +268,7 @@ impl ClientEndpoint for Transport<'_> {
                     continue;
                 }
             };
+            *self.used.lock().unwrap_or_else(|e| e.into_inner()) = Some(ep.to_string());
             let id = p.comm.next_request_id();
             req.packet.i_request_id = id;
             let remaining = self.deadline.saturating_duration_since(Instant::now());
@@ -311,11 +302,6 @@ impl ClientEndpoint for Transport<'_> {
                 )),
             };
         }
-        Err(last_error.unwrap_or_else(|| {
-            fail(
-                None,
-                CallErrorKind::NoEndpoint("no endpoint could be used".into()),
-            )
-        }))
+        Err(last_error.unwrap_or_else(|| fail(None, CallErrorKind::NoEndpoint("no endpoint could be used".into()))))
     }
 }

@@ -7,8 +7,8 @@ use bytes::{Bytes, BytesMut};
 
 use super::reader::ByteVec;
 use super::{
-    write_f32, write_f64, write_int, write_map_header, write_simple_list, write_string_bytes,
-    DecodeError, DefaultEq, Reader, TarsDecode, TarsEncode, TypeCode,
+    write_f32, write_f64, write_int, write_map_header, write_simple_list, write_string_bytes, DecodeError, DefaultEq,
+    Reader, TarsDecode, TarsEncode, TypeCode,
 };
 
 macro_rules! default_eq_by_value {
@@ -241,11 +241,7 @@ where
 }
 
 /// Reads a Map payload, handing each entry to `insert`.
-fn decode_map<K, V>(
-    r: &mut Reader<'_>,
-    ty: TypeCode,
-    mut insert: impl FnMut(K, V),
-) -> Result<usize, DecodeError>
+fn decode_map<K, V>(r: &mut Reader<'_>, ty: TypeCode, mut insert: impl FnMut(K, V)) -> Result<usize, DecodeError>
 where
     K: TarsDecode,
     V: TarsDecode,

@@ -173,21 +173,12 @@ impl<'a> Reader<'a> {
 
     /// Reads an integer payload of type `ty` for a target that holds at most `widest`.
     #[inline]
-    pub fn read_int(
-        &mut self,
-        ty: TypeCode,
-        widest: TypeCode,
-        target: &'static str,
-    ) -> Result<i64, DecodeError> {
+    pub fn read_int(&mut self, ty: TypeCode, widest: TypeCode, target: &'static str) -> Result<i64, DecodeError> {
         let v = match ty {
             TypeCode::Zero => 0,
             TypeCode::Int1 => i8::from_be_bytes(self.take_array()?) as i64,
-            TypeCode::Int2 if widest as u8 >= TypeCode::Int2 as u8 => {
-                i16::from_be_bytes(self.take_array()?) as i64
-            }
-            TypeCode::Int4 if widest as u8 >= TypeCode::Int4 as u8 => {
-                i32::from_be_bytes(self.take_array()?) as i64
-            }
+            TypeCode::Int2 if widest as u8 >= TypeCode::Int2 as u8 => i16::from_be_bytes(self.take_array()?) as i64,
+            TypeCode::Int4 if widest as u8 >= TypeCode::Int4 as u8 => i32::from_be_bytes(self.take_array()?) as i64,
             TypeCode::Int8 if widest == TypeCode::Int8 => i64::from_be_bytes(self.take_array()?),
             found => return Err(self.mismatch(target, found)),
         };
@@ -283,11 +274,7 @@ impl<'a> Reader<'a> {
         let len = len as u64;
         let remaining = self.remaining();
         if len.saturating_mul(min_elem_size as u64) > remaining as u64 {
-            return Err(DecodeError::LengthTooLarge {
-                len,
-                remaining,
-                offset,
-            });
+            return Err(DecodeError::LengthTooLarge { len, remaining, offset });
         }
         Ok(len as usize)
     }

@@ -47,10 +47,7 @@ fn unsigned_types_widen_like_tarscpp() {
     assert_eq!(enc(&65535u16, 0), "020000ffff");
     assert_eq!(enc(&u32::MAX, 0), "0300000000ffffffff");
     assert_eq!(dec::<u8>(&[0x01, 0x00, 0xff], 0).unwrap(), Some(255));
-    assert_eq!(
-        dec::<u32>(&hex_bytes("0300000000ffffffff"), 0).unwrap(),
-        Some(u32::MAX)
-    );
+    assert_eq!(dec::<u32>(&hex_bytes("0300000000ffffffff"), 0).unwrap(), Some(u32::MAX));
 }
 
 #[test]
@@ -115,10 +112,7 @@ fn byte_vectors_are_simple_lists_and_lists_are_accepted() {
     // peers do).
     let list = hex_bytes("09000300010c010080");
     assert_eq!(dec::<Vec<u8>>(&list, 0).unwrap(), Some(vec![1, 0, 128]));
-    assert_eq!(
-        dec::<Bytes>(&list, 0).unwrap().unwrap().as_ref(),
-        &[1, 0, 128]
-    );
+    assert_eq!(dec::<Bytes>(&list, 0).unwrap().unwrap().as_ref(), &[1, 0, 128]);
     // A List of ints is not a SimpleList.
     assert_eq!(enc(&vec![1i32, 2], 0), "09000200010002");
 }
@@ -138,10 +132,7 @@ fn bytes_decode_as_zero_copy_slices() {
 #[test]
 fn maps_and_nested_lists_round_trip() {
     let mut m: BTreeMap<i32, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-    m.insert(
-        1,
-        [("x".to_string(), vec!["p".to_string(), "q".to_string()])].into(),
-    );
+    m.insert(1, [("x".to_string(), vec!["p".to_string(), "q".to_string()])].into());
     m.insert(2, BTreeMap::new());
     let wire = encode_field(&m, 0);
     assert_eq!(decode_field(&wire, 0).unwrap(), Some(m));
@@ -270,10 +261,7 @@ fn missing_require_field_names_struct_field_and_tag() {
     // Tagged without tag 14.
     let wire = hex_bytes("0a0007f00f0ff0c8010b");
     let err = decode_field::<Tagged>(&Bytes::from(wire), 0).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "required field Tagged.b (tag 14) is missing"
-    );
+    assert_eq!(err.to_string(), "required field Tagged.b (tag 14) is missing");
 }
 
 #[test]
@@ -326,10 +314,7 @@ fn huge_length_prefixes_fail_before_allocating() {
     let s = hex_bytes("07800000000102030405");
     assert!(matches!(
         dec::<String>(&s, 0),
-        Err(DecodeError::LengthTooLarge {
-            len: 2147483648,
-            ..
-        })
+        Err(DecodeError::LengthTooLarge { len: 2147483648, .. })
     ));
     // List claiming 2^31 - 1 elements.
     let l = hex_bytes("0902 7fffffff 00 01".replace(' ', "").as_str());
@@ -368,23 +353,15 @@ fn nesting_is_capped() {
     ));
     // Unknown nested structs are skipped under the same cap.
     let structs = vec![0x1a; 10_000];
-    assert!(matches!(
-        dec::<i32>(&structs, 5),
-        Err(DecodeError::TooDeep { .. })
-    ));
+    assert!(matches!(dec::<i32>(&structs, 5), Err(DecodeError::TooDeep { .. })));
     // A recursive type built 150 deep: valid bytes, but deeper than the reader allows.
     let mut tree = Tree::default();
     for _ in 0..150 {
-        tree = Tree {
-            children: vec![tree],
-        };
+        tree = Tree { children: vec![tree] };
     }
     let wire = encode_field(&tree, 0);
     let err = decode_field::<Tree>(&wire, 0).unwrap_err();
-    assert!(
-        matches!(err.root(), DecodeError::TooDeep { max: 100, .. }),
-        "{err}"
-    );
+    assert!(matches!(err.root(), DecodeError::TooDeep { max: 100, .. }), "{err}");
     let shallow = Reader::from_bytes(&wire)
         .with_max_depth(400)
         .read_field::<Tree>(0)
@@ -411,10 +388,7 @@ fn truncated_input_is_an_error_at_every_cut() {
     );
     for cut in 0..wire.len() {
         let r = Reader::new(&wire[..cut]).read_field::<Opt>(0);
-        assert!(
-            cut == 0 && matches!(r, Ok(None)) || r.is_err(),
-            "cut {cut}: {r:?}"
-        );
+        assert!(cut == 0 && matches!(r, Ok(None)) || r.is_err(), "cut {cut}: {r:?}");
     }
 }
 
@@ -434,10 +408,7 @@ fn struct_end_without_begin_and_bad_type_codes_are_errors() {
     ));
     // A complete struct whose StructEnd is missing.
     let err = dec::<Tagged>(&hex_bytes("0a0007e608666f75727465656ef00f0ff0c801"), 0).unwrap_err();
-    assert!(
-        matches!(err, DecodeError::UnterminatedStruct { offset: 19 }),
-        "{err}"
-    );
+    assert!(matches!(err, DecodeError::UnterminatedStruct { offset: 19 }), "{err}");
 }
 
 fn hex_bytes(s: &str) -> Vec<u8> {

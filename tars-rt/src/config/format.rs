@@ -55,11 +55,7 @@ impl Domain {
                     .ok_or_else(|| err(line, format!("'{t}' is missing its closing '>'")))?;
                 let tag = &t[..=end];
                 t = t[end + 1..].trim_start();
-                if let Some(name) = tag
-                    .strip_prefix("</")
-                    .and_then(|r| r.strip_suffix('>'))
-                    .map(str::trim)
-                {
+                if let Some(name) = tag.strip_prefix("</").and_then(|r| r.strip_suffix('>')).map(str::trim) {
                     let open = stack
                         .pop()
                         .filter(|_| !stack.is_empty())
@@ -73,11 +69,7 @@ impl Domain {
                             ),
                         ));
                     }
-                    stack
-                        .last_mut()
-                        .expect("root stays on the stack")
-                        .domains
-                        .push(open);
+                    stack.last_mut().expect("root stays on the stack").domains.push(open);
                 } else {
                     let name = tag[1..tag.len() - 1].trim();
                     if name.is_empty() || name.contains(['<', '>', '=']) {

@@ -336,11 +336,7 @@ impl std::str::FromStr for Config {
         let enable_set = keys.bool("enableset", false)?;
         let set_division = keys.string("setdivision");
         let server = app.domain("server").map(parse_server).transpose()?;
-        let client = app
-            .domain("client")
-            .map(parse_client)
-            .transpose()?
-            .unwrap_or_default();
+        let client = app.domain("client").map(parse_client).transpose()?.unwrap_or_default();
         Ok(Config {
             enable_set,
             set_division,
@@ -408,20 +404,17 @@ fn parse_server(d: &Domain) -> Result<ServerConfig, ConfigError> {
         adapters,
         extra: BTreeMap::new(),
     };
-    Ok(ServerConfig {
-        extra: k.rest(),
-        ..cfg
-    })
+    Ok(ServerConfig { extra: k.rest(), ..cfg })
 }
 
 fn parse_adapter(d: &Domain) -> Result<AdapterConfig, ConfigError> {
     let mut k = Keys::new(d);
-    let endpoint = k.endpoint("endpoint")?.ok_or_else(|| {
-        ConfigError::Missing(format!("endpoint= in <{}> (line {})", d.name, d.line))
-    })?;
-    let servant = k.string("servant").ok_or_else(|| {
-        ConfigError::Missing(format!("servant= in <{}> (line {})", d.name, d.line))
-    })?;
+    let endpoint = k
+        .endpoint("endpoint")?
+        .ok_or_else(|| ConfigError::Missing(format!("endpoint= in <{}> (line {})", d.name, d.line)))?;
+    let servant = k
+        .string("servant")
+        .ok_or_else(|| ConfigError::Missing(format!("servant= in <{}> (line {})", d.name, d.line)))?;
     let list = |v: Option<String>| -> Vec<String> {
         v.map(|v| {
             v.split([';', ',', ' '])
@@ -448,10 +441,7 @@ fn parse_adapter(d: &Domain) -> Result<AdapterConfig, ConfigError> {
         tls: k.tls()?,
         extra: BTreeMap::new(),
     };
-    Ok(AdapterConfig {
-        extra: k.rest(),
-        ..cfg
-    })
+    Ok(AdapterConfig { extra: k.rest(), ..cfg })
 }
 
 fn parse_client(d: &Domain) -> Result<ClientConfig, ConfigError> {
@@ -465,11 +455,7 @@ fn parse_client(d: &Domain) -> Result<ClientConfig, ConfigError> {
         module_name: k.string("modulename"),
         sync_invoke_timeout: ms(&mut k, "sync-invoke-timeout", dflt.sync_invoke_timeout)?,
         async_invoke_timeout: ms(&mut k, "async-invoke-timeout", dflt.async_invoke_timeout)?,
-        refresh_endpoint_interval: ms(
-            &mut k,
-            "refresh-endpoint-interval",
-            dflt.refresh_endpoint_interval,
-        )?,
+        refresh_endpoint_interval: ms(&mut k, "refresh-endpoint-interval", dflt.refresh_endpoint_interval)?,
         report_interval: ms(&mut k, "report-interval", dflt.report_interval)?,
         check_status_interval: ms(&mut k, "check-status-interval", dflt.check_status_interval)?,
         keep_alive_interval: ms(&mut k, "keep-alive-interval", dflt.keep_alive_interval)?,
@@ -490,19 +476,13 @@ fn parse_client(d: &Domain) -> Result<ClientConfig, ConfigError> {
             .map(|o| {
                 (
                     o.name.clone(),
-                    o.params
-                        .iter()
-                        .map(|(k, p)| (k.clone(), p.value.clone()))
-                        .collect(),
+                    o.params.iter().map(|(k, p)| (k.clone(), p.value.clone())).collect(),
                 )
             })
             .collect(),
         extra: BTreeMap::new(),
     };
-    Ok(ClientConfig {
-        extra: k.rest(),
-        ..cfg
-    })
+    Ok(ClientConfig { extra: k.rest(), ..cfg })
 }
 
 /// Typed access to a section's keys; what is not taken ends up in `extra`.

@@ -50,10 +50,7 @@ fn parses_a_tarsnode_config() {
     assert!(c.enable_set);
     assert_eq!(c.set_division.as_deref(), Some("gz.a.1"));
     let s = c.server.unwrap();
-    assert_eq!(
-        (s.app.as_str(), s.server.as_str()),
-        ("TestApp", "HelloServer")
-    );
+    assert_eq!((s.app.as_str(), s.server.as_str()), ("TestApp", "HelloServer"));
     assert_eq!(s.local.unwrap().port, 19385);
     assert_eq!(s.log_size, 10 << 20);
     assert_eq!(s.log_level, "INFO");
@@ -79,10 +76,7 @@ fn parses_a_tarsnode_config() {
 fn errors_name_the_line() {
     let bad = SAMPLE.replace("threads=5", "threads=five");
     let e = bad.parse::<Config>().unwrap_err().to_string();
-    assert_eq!(
-        e,
-        "line 27: invalid threads=five: not a non-negative integer"
-    );
+    assert_eq!(e, "line 27: invalid threads=five: not a non-negative integer");
     let bad = SAMPLE.replace(
         "endpoint=tcp -h 127.0.0.1 -p 10015 -t 60000",
         "endpoint=tcp -h 127.0.0.1 -p 70000",
@@ -98,14 +92,8 @@ fn errors_name_the_line() {
         e,
         "config syntax error at line 40: '</clint>' does not close '<client>' (opened on line 31)"
     );
-    let e = "<tars>\n<application>\n"
-        .parse::<Config>()
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        e,
-        "config syntax error at line 2: '<application>' is never closed"
-    );
+    let e = "<tars>\n<application>\n".parse::<Config>().unwrap_err().to_string();
+    assert_eq!(e, "config syntax error at line 2: '<application>' is never closed");
 }
 
 #[test]
@@ -117,8 +105,5 @@ fn embedded_default_parses() {
 #[test]
 fn round_trips_through_display() {
     let tree = Domain::parse(SAMPLE).unwrap();
-    assert_eq!(
-        Domain::parse(&tree.to_string()).unwrap().to_string(),
-        tree.to_string()
-    );
+    assert_eq!(Domain::parse(&tree.to_string()).unwrap().to_string(), tree.to_string());
 }

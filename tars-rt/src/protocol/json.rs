@@ -127,9 +127,7 @@ impl TarsJson for String {
         Value::String(self.clone())
     }
     fn from_json(v: &Value) -> Result<Self, JsonError> {
-        v.as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| expected("a string", v))
+        v.as_str().map(str::to_owned).ok_or_else(|| expected("a string", v))
     }
 }
 
@@ -210,9 +208,7 @@ fn key_string(k: &Value) -> Option<String> {
     }
 }
 
-fn map_to_json<'a, K: TarsJson + 'a, V: TarsJson + 'a>(
-    entries: impl Iterator<Item = (&'a K, &'a V)>,
-) -> Value {
+fn map_to_json<'a, K: TarsJson + 'a, V: TarsJson + 'a>(entries: impl Iterator<Item = (&'a K, &'a V)>) -> Value {
     let pairs: Vec<(Value, Value)> = entries.map(|(k, v)| (k.to_json(), v.to_json())).collect();
     if pairs.iter().all(|(k, _)| key_string(k).is_some()) {
         Value::Object(
@@ -222,19 +218,11 @@ fn map_to_json<'a, K: TarsJson + 'a, V: TarsJson + 'a>(
                 .collect::<Map<_, _>>(),
         )
     } else {
-        Value::Array(
-            pairs
-                .into_iter()
-                .map(|(k, v)| Value::Array(vec![k, v]))
-                .collect(),
-        )
+        Value::Array(pairs.into_iter().map(|(k, v)| Value::Array(vec![k, v])).collect())
     }
 }
 
-fn map_from_json<K: TarsJson, V: TarsJson>(
-    v: &Value,
-    mut insert: impl FnMut(K, V),
-) -> Result<(), JsonError> {
+fn map_from_json<K: TarsJson, V: TarsJson>(v: &Value, mut insert: impl FnMut(K, V)) -> Result<(), JsonError> {
     match v {
         Value::Object(o) => {
             for (ks, vv) in o {
@@ -256,9 +244,7 @@ fn map_from_json<K: TarsJson, V: TarsJson>(
             for (i, pair) in items.iter().enumerate() {
                 match pair.as_array().map(Vec::as_slice) {
                     Some([k, vv]) => insert(K::from_json(k)?, V::from_json(vv)?),
-                    _ => {
-                        return Err(expected("a [key, value] pair", pair).within(&format!("[{i}]")))
-                    }
+                    _ => return Err(expected("a [key, value] pair", pair).within(&format!("[{i}]"))),
                 }
             }
             Ok(())
@@ -305,12 +291,7 @@ impl<T: TarsJson> TarsJson for Box<T> {
 /// For generated struct code: an object from `(IDL name, value)` pairs.
 #[doc(hidden)]
 pub fn object(fields: Vec<(&str, Value)>) -> Value {
-    Value::Object(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// For generated struct code: the object behind `v`.
@@ -322,11 +303,7 @@ pub fn as_object<'a>(v: &'a Value, struct_name: &str) -> Result<&'a Map<String, 
 
 /// For generated struct code: a field by IDL name, or its default when absent or null.
 #[doc(hidden)]
-pub fn field<T: TarsJson>(
-    o: &Map<String, Value>,
-    name: &str,
-    default: impl FnOnce() -> T,
-) -> Result<T, JsonError> {
+pub fn field<T: TarsJson>(o: &Map<String, Value>, name: &str, default: impl FnOnce() -> T) -> Result<T, JsonError> {
     match o.get(name) {
         None | Some(Value::Null) => Ok(default()),
         Some(v) => T::from_json(v).map_err(|e| e.within(name)),
@@ -344,14 +321,9 @@ mod tests {
             9007199254740993
         );
         assert!(i8::from_json(&Value::from(300)).is_err());
+        assert_eq!(Bytes::from_static(&[1, 255]).to_json(), serde_json::json!([1, -1]));
         assert_eq!(
-            Bytes::from_static(&[1, 255]).to_json(),
-            serde_json::json!([1, -1])
-        );
-        assert_eq!(
-            Bytes::from_json(&serde_json::json!([1, -1, 255]))
-                .unwrap()
-                .as_ref(),
+            Bytes::from_json(&serde_json::json!([1, -1, 255])).unwrap().as_ref(),
             &[1, 255, 255]
         );
         let m: BTreeMap<i32, String> = BTreeMap::from([(1, "a".into())]);

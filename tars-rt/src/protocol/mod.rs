@@ -18,3 +18,64 @@ pub mod framework {
 }
 
 pub use framework::{RequestPacket, ResponsePacket};
+
+/// Decodes a `ResponsePacket` as clients should: like the IDL says, except that a missing
+/// `status` map (tag 7, `require`) is taken as empty. TarsJava servers leave it out of
+/// overload replies, and a strict decoder then loses the reply's real error code.
+pub fn decode_response(bytes: &bytes::Bytes) -> Result<ResponsePacket, crate::codec::DecodeError> {
+    use crate::__private::{read_optional_or, read_require};
+    let r = &mut crate::codec::Reader::from_bytes(bytes);
+    const NAME: &str = "tars.ResponsePacket";
+    Ok(ResponsePacket {
+        i_version: read_require(r, 1, NAME, "iVersion")?,
+        c_packet_type: read_require(r, 2, NAME, "cPacketType")?,
+        i_request_id: read_require(r, 3, NAME, "iRequestId")?,
+        i_message_type: read_require(r, 4, NAME, "iMessageType")?,
+        i_ret: read_require(r, 5, NAME, "iRet")?,
+        s_buffer: read_require(r, 6, NAME, "sBuffer")?,
+        status: read_optional_or(r, 7, NAME, "status", Default::default)?,
+        s_result_desc: read_optional_or(r, 8, NAME, "sResultDesc", Default::default)?,
+        context: read_optional_or(r, 9, NAME, "context", Default::default)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{self, TarsEncode};
+
+    #[test]
+    fn lenient_response_decoding_matches_the_idl_and_accepts_a_missing_status() {
+        let rsp = ResponsePacket {
+            i_version: 1,
+            i_request_id: 9,
+            i_ret: -9,
+            s_result_desc: "overload".into(),
+            s_buffer: bytes::Bytes::from_static(b"\x0c"),
+            status: [("k".to_string(), "v".to_string())].into(),
+            context: [("c".to_string(), "d".to_string())].into(),
+            ..Default::default()
+        };
+        let bytes = codec::to_bytes(&rsp);
+        assert_eq!(
+            decode_response(&bytes).unwrap(),
+            codec::from_bytes::<ResponsePacket>(&bytes).unwrap()
+        );
+        // Without tag 7, as TarsJava sends overload replies.
+        let mut buf = bytes::BytesMut::new();
+        1i16.encode(1, &mut buf);
+        0i8.encode(2, &mut buf);
+        9i32.encode(3, &mut buf);
+        0i32.encode(4, &mut buf);
+        (-9i32).encode(5, &mut buf);
+        bytes::Bytes::new().encode(6, &mut buf);
+        "overload".encode(8, &mut buf);
+        let bytes = buf.freeze();
+        assert!(codec::from_bytes::<ResponsePacket>(&bytes).is_err());
+        let lenient = decode_response(&bytes).unwrap();
+        assert_eq!(
+            (lenient.i_ret, lenient.s_result_desc.as_str(), lenient.status.len()),
+            (-9, "overload", 0)
+        );
+    }
+}

@@ -65,8 +65,7 @@ impl UniAttribute {
         let mut buf = BytesMut::new();
         match self.version {
             Version::V3 => {
-                let m: BTreeMap<&String, &Bytes> =
-                    self.values.iter().map(|(k, (_, v))| (k, v)).collect();
+                let m: BTreeMap<&String, &Bytes> = self.values.iter().map(|(k, (_, v))| (k, v)).collect();
                 m.encode(0, &mut buf);
             }
             Version::V2 => {
@@ -108,10 +107,7 @@ impl UniAttribute {
 /// `int32`; its IDL name cannot tell it from a struct, so pass `int` for enums.
 pub fn type_name(idl: &str) -> String {
     let idl = idl.trim();
-    if let Some(inner) = idl
-        .strip_prefix("vector<")
-        .and_then(|s| s.strip_suffix('>'))
-    {
+    if let Some(inner) = idl.strip_prefix("vector<").and_then(|s| s.strip_suffix('>')) {
         return format!("list<{}>", type_name(inner));
     }
     if let Some(inner) = idl.strip_prefix("map<").and_then(|s| s.strip_suffix('>')) {
@@ -153,10 +149,7 @@ mod tests {
     fn type_names_follow_tarscpp() {
         assert_eq!(type_name("int"), "int32");
         assert_eq!(type_name("vector<byte>"), "list<char>");
-        assert_eq!(
-            type_name("map<string, vector<int>>"),
-            "map<string,list<int32>>"
-        );
+        assert_eq!(type_name("map<string, vector<int>>"), "map<string,list<int32>>");
         assert_eq!(type_name("unsigned int"), "int64");
         assert_eq!(type_name("TestApp::Req"), "TestApp.Req");
     }
@@ -168,10 +161,7 @@ mod tests {
             a.put("sReq", "string", &"hello".to_string());
             a.put("", "int32", &7i32);
             let back = UniAttribute::decode(&a.encode(), version).unwrap();
-            assert_eq!(
-                back.get::<String>("sReq").unwrap().as_deref(),
-                Some("hello")
-            );
+            assert_eq!(back.get::<String>("sReq").unwrap().as_deref(), Some("hello"));
             assert_eq!(back.get::<i32>("").unwrap(), Some(7));
             assert_eq!(back.get::<i32>("nope").unwrap(), None);
         }

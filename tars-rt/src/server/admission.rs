@@ -35,21 +35,13 @@ impl Admission {
         Admission {
             running: (threads > 0).then(|| Arc::new(Semaphore::new(threads))),
             admitted: AtomicUsize::new(0),
-            queue_cap: if queue_cap == 0 {
-                usize::MAX
-            } else {
-                queue_cap
-            },
+            queue_cap: if queue_cap == 0 { usize::MAX } else { queue_cap },
             queue_timeout,
         }
     }
 
     /// Admits a request received at `received` whose caller waits until `deadline`.
-    pub(crate) async fn admit(
-        &self,
-        received: Instant,
-        deadline: Option<Instant>,
-    ) -> Result<Permit<'_>, Status> {
+    pub(crate) async fn admit(&self, received: Instant, deadline: Option<Instant>) -> Result<Permit<'_>, Status> {
         let before = self.admitted.fetch_add(1, Ordering::AcqRel);
         let mut permit = Permit {
             admission: self,

@@ -118,10 +118,7 @@ impl Application {
     }
 
     /// Like [`Application::from_args_or`] with explicit arguments (without the program name).
-    pub fn from_arg_list(
-        args: impl IntoIterator<Item = String>,
-        default_config: &str,
-    ) -> Result<Self, ServerError> {
+    pub fn from_arg_list(args: impl IntoIterator<Item = String>, default_config: &str) -> Result<Self, ServerError> {
         let mut args = args.into_iter();
         let mut path = None;
         while let Some(arg) = args.next() {
@@ -159,18 +156,12 @@ impl Application {
     pub fn endpoint(mut self, name: &str, endpoint: &str) -> Result<Self, ServerError> {
         let name = self.full_name(name);
         let endpoint: Endpoint = endpoint.parse()?;
-        let server = self
-            .config
-            .server
-            .as_mut()
-            .ok_or(ServerError::NoServerSection)?;
+        let server = self.config.server.as_mut().ok_or(ServerError::NoServerSection)?;
         match server.adapters.iter_mut().find(|a| a.servant == name) {
             Some(a) => a.endpoint = endpoint,
-            None => {
-                server
-                    .adapters
-                    .push(AdapterConfig::new(format!("{name}Adapter"), endpoint, name))
-            }
+            None => server
+                .adapters
+                .push(AdapterConfig::new(format!("{name}Adapter"), endpoint, name)),
         }
         Ok(self)
     }
@@ -196,16 +187,10 @@ impl Application {
 
     /// Binds every adapter and starts serving; returns at once with a handle.
     pub async fn start(self) -> Result<Server, ServerError> {
-        let server_cfg = self
-            .config
-            .server
-            .clone()
-            .ok_or(ServerError::NoServerSection)?;
+        let server_cfg = self.config.server.clone().ok_or(ServerError::NoServerSection)?;
         for (name, _) in &self.servants {
             if !server_cfg.adapters.iter().any(|a| &a.servant == name) {
-                return Err(ServerError::NoAdapter {
-                    servant: name.clone(),
-                });
+                return Err(ServerError::NoAdapter { servant: name.clone() });
             }
         }
         let filters: Arc<[Arc<dyn ServerFilter>]> = self.filters.into();
@@ -225,8 +210,7 @@ impl Application {
                             adapter: adapter.name.clone(),
                             servant: adapter.servant.clone(),
                         })?;
-                    let handle_timeout =
-                        (!server_cfg.handle_timeout.is_zero()).then_some(server_cfg.handle_timeout);
+                    let handle_timeout = (!server_cfg.handle_timeout.is_zero()).then_some(server_cfg.handle_timeout);
                     Arc::new(TarsProtocol::new(
                         adapter.servant.clone(),
                         servant,
@@ -236,12 +220,14 @@ impl Application {
                         handle_timeout,
                     ))
                 }
-                other => self.protocols.get(other).cloned().ok_or_else(|| {
-                    ServerError::UnknownProtocol {
+                other => self
+                    .protocols
+                    .get(other)
+                    .cloned()
+                    .ok_or_else(|| ServerError::UnknownProtocol {
                         adapter: adapter.name.clone(),
                         protocol: other.to_string(),
-                    }
-                })?,
+                    })?,
             };
             let bind_err = |source| ServerError::Bind {
                 servant: adapter.servant.clone(),
@@ -250,13 +236,11 @@ impl Application {
             };
             let local = match adapter.endpoint.transport {
                 Transport::Tcp => {
-                    let listener = TcpListener::bind(adapter.endpoint.address())
-                        .await
-                        .map_err(bind_err)?;
+                    let listener = TcpListener::bind(adapter.endpoint.address()).await.map_err(bind_err)?;
                     let local = listener.local_addr().map_err(bind_err)?;
                     let access = Arc::new(AccessList::new(adapter));
-                    let idle = (adapter.endpoint.timeout_ms > 0)
-                        .then(|| Duration::from_millis(adapter.endpoint.timeout_ms));
+                    let idle =
+                        (adapter.endpoint.timeout_ms > 0).then(|| Duration::from_millis(adapter.endpoint.timeout_ms));
                     tasks.spawn(accept_loop(
                         listener,
                         protocol,
@@ -269,16 +253,9 @@ impl Application {
                     local
                 }
                 Transport::Udp => {
-                    let socket = UdpSocket::bind(adapter.endpoint.address())
-                        .await
-                        .map_err(bind_err)?;
+                    let socket = UdpSocket::bind(adapter.endpoint.address()).await.map_err(bind_err)?;
                     let local = socket.local_addr().map_err(bind_err)?;
-                    tasks.spawn(udp::serve(
-                        socket,
-                        protocol,
-                        shutdown_rx.clone(),
-                        in_flight.clone(),
-                    ));
+                    tasks.spawn(udp::serve(socket, protocol, shutdown_rx.clone(), in_flight.clone()));
                     local
                 }
                 Transport::Ssl => {
@@ -314,8 +291,7 @@ impl Application {
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let term = async {
             match term.as_mut() {
                 Some(t) => {
@@ -345,18 +321,12 @@ pub struct Server {
 impl Server {
     /// The address the servant `name` listens on (with the real port when the config said 0).
     pub fn local_addr(&self, name: &str) -> Option<SocketAddr> {
-        self.bound
-            .iter()
-            .find(|(n, ..)| n == name)
-            .map(|(.., a)| *a)
+        self.bound.iter().find(|(n, ..)| n == name).map(|(.., a)| *a)
     }
 
     /// The endpoint of servant `name`, as clients write it.
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
-        self.bound
-            .iter()
-            .find(|(n, ..)| n == name)
-            .map(|(_, e, _)| e)
+        self.bound.iter().find(|(n, ..)| n == name).map(|(_, e, _)| e)
     }
 
     /// Stops accepting, pushes `_reconnect_` to every connection, waits for in-flight
@@ -421,12 +391,8 @@ async fn accept_loop(
             continue;
         }
         conns.fetch_add(1, Ordering::AcqRel);
-        let (protocol, conns, shutdown, in_flight) = (
-            protocol.clone(),
-            conns.clone(),
-            shutdown.clone(),
-            in_flight.clone(),
-        );
+        let (protocol, conns, shutdown, in_flight) =
+            (protocol.clone(), conns.clone(), shutdown.clone(), in_flight.clone());
         tasks.spawn(async move {
             connection::serve(
                 stream,
@@ -454,11 +420,7 @@ struct AccessList {
 
 impl AccessList {
     fn new(a: &AdapterConfig) -> Self {
-        let deny_first = a
-            .order
-            .to_ascii_lowercase()
-            .replace(' ', "")
-            .starts_with("deny");
+        let deny_first = a.order.to_ascii_lowercase().replace(' ', "").starts_with("deny");
         AccessList {
             allow: a.allow.clone(),
             deny: a.deny.clone(),
@@ -468,10 +430,7 @@ impl AccessList {
 
     fn allows(&self, ip: IpAddr) -> bool {
         let ip = match ip {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(IpAddr::V4)
-                .unwrap_or(IpAddr::V6(v6)),
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
             v4 => v4,
         }
         .to_string();
@@ -512,11 +471,7 @@ mod tests {
 
     #[test]
     fn access_lists() {
-        let mut a = AdapterConfig::new(
-            "A".into(),
-            "tcp -h 0.0.0.0 -p 1".parse().unwrap(),
-            "S".into(),
-        );
+        let mut a = AdapterConfig::new("A".into(), "tcp -h 0.0.0.0 -p 1".parse().unwrap(), "S".into());
         let all = AccessList::new(&a);
         assert!(all.allows("1.2.3.4".parse().unwrap()));
         a.allow = vec!["127.0.0.1".into(), "10.0.*".into()];

@@ -89,8 +89,7 @@ impl Call {
                 let v: Value = if body.is_empty() {
                     Value::Object(Map::new())
                 } else {
-                    serde_json::from_slice(&body)
-                        .map_err(|e| Status::decode_error(format!("JSON body: {e}")))?
+                    serde_json::from_slice(&body).map_err(|e| Status::decode_error(format!("JSON body: {e}")))?
                 };
                 match v {
                     Value::Object(o) => (Args::Json(o), Results::Json(Map::new())),
@@ -123,12 +122,8 @@ impl Call {
 
     /// Reads input parameter `name` (tag `tag`). A missing parameter is a decode error (-1).
     pub fn arg<T: TarsDecode + TarsJson>(&self, tag: u8, name: &str) -> Result<T, Status> {
-        let fail = |what: String| {
-            Status::decode_error(format!(
-                "{}: parameter '{name}' (tag {tag}) {what}",
-                self.function
-            ))
-        };
+        let fail =
+            |what: String| Status::decode_error(format!("{}: parameter '{name}' (tag {tag}) {what}", self.function));
         match &self.args {
             Args::Tars(body) => match Reader::from_bytes(body).read_field::<T>(tag) {
                 Ok(Some(v)) => Ok(v),
@@ -187,9 +182,7 @@ impl Call {
         match self.results {
             Results::Tars(buf) => buf.freeze(),
             Results::Tup(attr) => attr.encode(),
-            Results::Json(o) => {
-                Bytes::from(serde_json::to_vec(&Value::Object(o)).unwrap_or_default())
-            }
+            Results::Json(o) => Bytes::from(serde_json::to_vec(&Value::Object(o)).unwrap_or_default()),
         }
     }
 }

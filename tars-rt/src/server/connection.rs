@@ -47,8 +47,7 @@ pub(crate) async fn serve(
             match protocol.split_frame(&mut buf) {
                 Ok(Some(request)) => {
                     let received = Instant::now();
-                    let (protocol, tx, close, running) =
-                        (protocol.clone(), tx.clone(), close.clone(), running.clone());
+                    let (protocol, tx, close, running) = (protocol.clone(), tx.clone(), close.clone(), running.clone());
                     let guard = in_flight.enter();
                     running.fetch_add(1, Ordering::AcqRel);
                     tokio::spawn(async move {

@@ -116,8 +116,8 @@ impl ServerProtocol for TarsProtocol {
                 packet.i_version
             ))),
             Some(encoding) => {
-                let deadline = (packet.i_timeout > 0)
-                    .then(|| received + Duration::from_millis(packet.i_timeout as u64));
+                let deadline =
+                    (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
                 match self.admission.admit(received, deadline).await {
                     Err(status) => ServerResponse::from_status(&status),
                     Ok(_permit) => {
@@ -125,11 +125,7 @@ impl ServerProtocol for TarsProtocol {
                             protocol: self,
                             encoding,
                         };
-                        let req = ServerRequest {
-                            peer,
-                            received,
-                            packet,
-                        };
+                        let req = ServerRequest { peer, received, packet };
                         ServerNext::new(&self.filters, &endpoint).run(req).await
                     }
                 }
@@ -274,10 +270,7 @@ struct CatchUnwind<F>(AssertUnwindSafe<F>);
 impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
     type Output = std::thread::Result<F::Output>;
 
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         // SAFETY: structural pinning of the only field: `self` is pinned, so the inner future
         // is never moved; we only hand out a pinned reference to it.
         let inner = unsafe { self.map_unchecked_mut(|s| &mut (s.0).0) };

@@ -134,11 +134,7 @@ impl FromStr for Endpoint {
             Some("tcp") => Transport::Tcp,
             Some("udp") => Transport::Udp,
             Some("ssl") => Transport::Ssl,
-            Some(other) => {
-                return Err(bad(format!(
-                    "unknown transport '{other}' (expected tcp, udp or ssl)"
-                )))
-            }
+            Some(other) => return Err(bad(format!("unknown transport '{other}' (expected tcp, udp or ssl)"))),
             None => return Err(bad("empty".into())),
         };
         let mut ep = Endpoint {
@@ -147,9 +143,7 @@ impl FromStr for Endpoint {
         };
         let mut port = None;
         while let Some(flag) = words.next() {
-            let value = words
-                .next()
-                .ok_or_else(|| bad(format!("'{flag}' needs a value")))?;
+            let value = words.next().ok_or_else(|| bad(format!("'{flag}' needs a value")))?;
             let int = |v: &str| {
                 v.parse::<i32>()
                     .map_err(|_| bad(format!("'{flag} {v}' is not a number")))
@@ -163,9 +157,9 @@ impl FromStr for Endpoint {
                     port = Some(p);
                 }
                 "-t" => {
-                    ep.timeout_ms = value.parse().map_err(|_| {
-                        bad(format!("timeout '{value}' is not a number of milliseconds"))
-                    })?
+                    ep.timeout_ms = value
+                        .parse()
+                        .map_err(|_| bad(format!("timeout '{value}' is not a number of milliseconds")))?
                 }
                 "-g" => ep.grid = int(value)?,
                 "-q" => ep.qos = int(value)?,
@@ -219,10 +213,9 @@ mod tests {
 
     #[test]
     fn parses_every_flag() {
-        let ep: Endpoint =
-            "tcp -h 127.0.0.1 -p 10015 -t 60000 -g 1 -q 2 -w 3 -v 1 -e 1 -b 10.0.0.1"
-                .parse()
-                .unwrap();
+        let ep: Endpoint = "tcp -h 127.0.0.1 -p 10015 -t 60000 -g 1 -q 2 -w 3 -v 1 -e 1 -b 10.0.0.1"
+            .parse()
+            .unwrap();
         assert_eq!(
             (ep.transport, ep.host.as_str(), ep.port, ep.timeout_ms),
             (Transport::Tcp, "127.0.0.1", 10015, 60000)
@@ -248,10 +241,7 @@ mod tests {
             e.to_string(),
             "invalid endpoint 'tcp -h a -p 1:tcp -h b -p 99999': port '99999' is not in 0..=65535"
         );
-        assert_eq!(
-            "tcp -h a".parse::<Endpoint>().unwrap_err().reason,
-            "missing '-p PORT'"
-        );
+        assert_eq!("tcp -h a".parse::<Endpoint>().unwrap_err().reason, "missing '-p PORT'");
         assert_eq!(
             "http -h a -p 1".parse::<Endpoint>().unwrap_err().reason,
             "unknown transport 'http' (expected tcp, udp or ssl)"
