@@ -227,9 +227,8 @@ fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
 }
 
 /// The client proxy of a code-first servant: `<Type>Proxy`, with the same methods minus the
-/// context, taking arguments by reference.
+/// context, taking arguments by reference (see [`crate::codegen::proxy`]).
 fn proxy(item: &syn::ItemImpl, methods: &[Method]) -> TokenStream {
-    let p = quote!(::tars::__private);
     let syn::Type::Path(tp) = &*item.self_ty else {
         return TokenStream::new();
     };
@@ -242,68 +241,32 @@ fn proxy(item: &syn::ItemImpl, methods: &[Method]) -> TokenStream {
     }
     let proxy_ident = format_ident!("{}Proxy", last.ident);
     let doc = format!(" Client proxy of the code-first servant `{}`.", last.ident);
-    let fns = methods.iter().map(|m| {
-        let ident = &m.ident;
-        let with_ident = format_ident!("{}_with", m.ident);
-        let wire = &m.wire;
-        let args: Vec<&syn::Ident> = m.inputs.iter().map(|(id, _, _)| id).collect();
-        let tys: Vec<&syn::Type> = m.inputs.iter().map(|(_, _, ty)| ty).collect();
-        let tags: Vec<u8> = (1..=m.inputs.len() as u8).collect();
-        let mut reads: Vec<TokenStream> = Vec::new();
-        let mut out_tys: Vec<&syn::Type> = Vec::new();
-        if let Some(t) = &m.ret {
-            reads.push(quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, 0)?));
-            out_tys.push(t);
-        }
-        for (k, (_, t)) in m.outs.iter().enumerate() {
-            let tag = (m.inputs.len() + k + 1) as u8;
-            reads.push(quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, #tag)?));
-            out_tys.push(t);
-        }
-        let (output, value) = match reads.len() {
-            0 => (quote!(()), quote!(())),
-            1 => {
-                let t = out_tys[0];
-                (quote!(#t), reads.remove(0))
+    let methods: Vec<crate::codegen::ProxyMethod> = methods
+        .iter()
+        .map(|m| {
+            let args = m
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(i, (id, _, ty))| (id.clone(), quote!(&#ty), (i + 1) as u8))
+                .collect();
+            let mut results: Vec<(TokenStream, u8)> = m.ret.iter().map(|t| (quote!(#t), 0)).collect();
+            results.extend(
+                m.outs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (_, t))| (quote!(#t), (m.inputs.len() + k + 1) as u8)),
+            );
+            crate::codegen::ProxyMethod {
+                ident: m.ident.clone(),
+                wire: m.wire.clone(),
+                doc: Vec::new(),
+                args,
+                results,
             }
-            _ => (quote!((#(#out_tys),*)), quote!((#(#reads),*))),
-        };
-        quote! {
-            #[doc = concat!(" Calls `", #wire, "`.")]
-            pub async fn #ident(&self #(, #args: &#tys)*) -> ::core::result::Result<#output, #p::CallError> {
-                self.#with_ident(&#p::CallOptions::default() #(, #args)*).await.map(|r| r.value)
-            }
-
-            #[doc = concat!(" Calls `", #wire, "` with call options.")]
-            pub async fn #with_ident(&self, opts: &#p::CallOptions #(, #args: &#tys)*) -> ::core::result::Result<#p::Reply<#output>, #p::CallError> {
-                let mut __b = #p::BytesMut::new();
-                #(#p::TarsEncode::encode(#args, #tags, &mut __b);)*
-                let __rsp = self.proxy.invoke(#wire, __b.freeze(), opts).await?;
-                let value = #value;
-                ::core::result::Result::Ok(#p::Reply { value, context: __rsp.context, status: __rsp.status })
-            }
-        }
-    });
-    quote! {
-        #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-        pub struct #proxy_ident {
-            proxy: #p::ServantProxy,
-        }
-
-        impl #p::Proxy for #proxy_ident {
-            fn from_servant_proxy(proxy: #p::ServantProxy) -> Self {
-                #proxy_ident { proxy }
-            }
-            fn servant_proxy(&self) -> &#p::ServantProxy {
-                &self.proxy
-            }
-        }
-
-        impl #proxy_ident {
-            #(#fns)*
-        }
-    }
+        })
+        .collect();
+    crate::codegen::proxy(&proxy_ident, &doc, &methods)
 }
 
 fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Method]) -> TokenStream {

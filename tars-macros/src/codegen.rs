@@ -347,3 +347,100 @@ fn with_codec_bounds(generics: &syn::Generics, p: &TokenStream) -> syn::Generics
     }
     generics
 }
+
+/// One method of a generated client proxy.
+pub struct ProxyMethod {
+    /// Rust name.
+    pub ident: syn::Ident,
+    /// Wire (IDL) name.
+    pub wire: String,
+    /// Doc lines.
+    pub doc: Vec<String>,
+    /// Input parameters: name, the type the proxy method takes, tag.
+    pub args: Vec<(syn::Ident, TokenStream, u8)>,
+    /// The return value (tag 0) and `out` parameters: Rust type and tag.
+    pub results: Vec<(TokenStream, u8)>,
+}
+
+/// A client proxy type: `method(args)`, `method_with(&CallOptions, args)` (returning the
+/// reply's maps too) and `method_oneway(args)` per method. Used for IDL interfaces and for
+/// code-first servants alike.
+pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStream {
+    let p = quote!(::tars::__private);
+    let fns = methods.iter().map(|m| {
+        let (fn_ident, wire) = (&m.ident, &m.wire);
+        let with_ident = quote::format_ident!("{}_with", m.ident.to_string().trim_start_matches("r#"));
+        let oneway_ident = quote::format_ident!("{}_oneway", m.ident.to_string().trim_start_matches("r#"));
+        let args: Vec<&syn::Ident> = m.args.iter().map(|(a, _, _)| a).collect();
+        let arg_types: Vec<&TokenStream> = m.args.iter().map(|(_, t, _)| t).collect();
+        let tags: Vec<u8> = m.args.iter().map(|(_, _, t)| *t).collect();
+        let types: Vec<&TokenStream> = m.results.iter().map(|(t, _)| t).collect();
+        let reads: Vec<TokenStream> =
+            m.results.iter().map(|(t, tag)| quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, #tag)?)).collect();
+        let (output, value) = match m.results.len() {
+            0 => (quote!(()), quote!(())),
+            1 => (types[0].clone(), reads[0].clone()),
+            _ => (quote!((#(#types),*)), quote!((#(#reads),*))),
+        };
+        let mut doc_lines: Vec<String> = m.doc.clone();
+        if !doc_lines.is_empty() {
+            doc_lines.push(String::new());
+        }
+        doc_lines.push(format!("Calls `{wire}`."));
+        let doc_lines = doc_lines.iter().map(|l| format!(" {l}"));
+        let with_doc = format!(" Calls `{wire}` with call options; the reply carries the response `context` and `status`.");
+        let oneway_doc = format!(" Sends `{wire}` one-way: no reply, no result.");
+        quote! {
+            #(#[doc = #doc_lines])*
+            pub async fn #fn_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<#output, #p::CallError> {
+                self.#with_ident(&#p::CallOptions::default() #(, #args)*).await.map(|r| r.value)
+            }
+
+            #[doc = #with_doc]
+            pub async fn #with_ident(&self, opts: &#p::CallOptions #(, #args: #arg_types)*) -> ::core::result::Result<#p::Reply<#output>, #p::CallError> {
+                let mut __b = #p::BytesMut::new();
+                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
+                let __rsp = self.proxy.invoke(#wire, __b.freeze(), opts).await?;
+                let value = #value;
+                ::core::result::Result::Ok(#p::Reply { value, context: __rsp.context, status: __rsp.status })
+            }
+
+            #[doc = #oneway_doc]
+            pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
+                let mut __b = #p::BytesMut::new();
+                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
+                self.proxy.invoke_one_way(#wire, __b.freeze(), &#p::CallOptions::default()).await
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        pub struct #ident {
+            proxy: #p::ServantProxy,
+        }
+
+        impl #p::Proxy for #ident {
+            fn from_servant_proxy(proxy: #p::ServantProxy) -> Self {
+                #ident { proxy }
+            }
+            fn servant_proxy(&self) -> &#p::ServantProxy {
+                &self.proxy
+            }
+        }
+
+        impl #ident {
+            /// The same proxy with another default call timeout.
+            pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
+                #ident { proxy: self.proxy.clone().with_timeout(timeout) }
+            }
+
+            /// Sets the default call timeout.
+            pub fn set_timeout(&mut self, timeout: ::core::time::Duration) {
+                self.proxy.set_timeout(timeout);
+            }
+
+            #(#fns)*
+        }
+    }
+}

@@ -259,6 +259,29 @@ fn value_expr(v: &Value, ty: &Type, from: &str) -> TokenStream {
     }
 }
 
+/// A method as IDL text: `int testHello(string sReq, out string sRsp)`.
+fn signature(meth: &model::Method) -> String {
+    let params: Vec<String> = meth
+        .params
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{}{} {}",
+                if p.out { "out " } else { "" },
+                if p.routekey { "routekey " } else { "" },
+                p.ty.idl(),
+                p.name
+            )
+        })
+        .collect();
+    format!(
+        "{} {}({})",
+        meth.ret.as_ref().map_or("void".to_string(), Type::idl),
+        meth.name,
+        params.join(", ")
+    )
+}
+
 /// The TUP v2 type name (TarsCpp's `TarsClass`): enums are `int32`, structs `Module.Name`.
 fn tup_type(ty: &Type) -> String {
     match ty {
@@ -458,26 +481,12 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
     let mut lines = i.doc.clone();
     lines.push(String::new());
     for meth in &i.methods {
-        let params: Vec<String> = meth
-            .params
-            .iter()
-            .map(|p| {
-                format!(
-                    "{}{}{} {}",
-                    if p.out { "out " } else { "" },
-                    if p.routekey { "routekey " } else { "" },
-                    p.ty.idl(),
-                    p.name
-                )
-            })
-            .collect();
-        let ret = meth.ret.as_ref().map_or("void".to_string(), Type::idl);
         let what = if meth.doc.is_empty() {
             String::new()
         } else {
             format!(": {}", meth.doc.join(" "))
         };
-        lines.push(format!("- `{ret} {}({})`{what}", meth.name, params.join(", ")));
+        lines.push(format!("- `{}`{what}", signature(meth)));
     }
     let doc = docs(&lines);
     let (module, name) = (&m.name, &i.name);
@@ -534,107 +543,46 @@ fn arg_type(ty: &Type, from: &str) -> TokenStream {
     }
 }
 
-/// The client proxy: `method(args)`, `method_with(&CallOptions, args)` (returning the reply's
-/// maps too) and `method_oneway(args)` for each IDL method.
+/// The client proxy of an interface (see [`codegen::proxy`]).
 fn proxy(m: &model::Module, i: &model::Interface) -> TokenStream {
-    let p = quote!(::tars::__private);
     let proxy_ident = format_ident!("{}Proxy", names::upper_camel(&i.name));
     let doc = format!(
         " Client proxy of TARS interface `{}::{}`: `communicator.string_to_proxy::<{}>(\"App.Server.Obj@tcp -h HOST -p PORT\")`.",
         m.name, i.name, proxy_ident
     );
-    let mut methods = Vec::new();
-    for meth in &i.methods {
-        let fn_ident = names::ident(&names::snake_case(&meth.name));
-        let with_ident = format_ident!("{}_with", names::snake_case(&meth.name));
-        let oneway_ident = format_ident!("{}_oneway", names::snake_case(&meth.name));
-        let wire = &meth.name;
-        let inputs: Vec<&model::Param> = meth.params.iter().filter(|p| !p.out).collect();
-        let args: Vec<syn::Ident> = inputs
-            .iter()
-            .map(|p| names::ident(&names::snake_case(&p.name)))
-            .collect();
-        let arg_types: Vec<TokenStream> = inputs.iter().map(|p| arg_type(&p.ty, &m.name)).collect();
-        let tags: Vec<u8> = inputs.iter().map(|p| p.tag).collect();
-        let output = method_output(meth, &m.name);
-        let mut reads: Vec<TokenStream> = Vec::new();
-        if let Some(t) = &meth.ret {
-            let t = rust_type(t, &m.name);
-            reads.push(quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, 0)?));
-        }
-        for out in meth.params.iter().filter(|p| p.out) {
-            let (t, tag) = (rust_type(&out.ty, &m.name), out.tag);
-            reads.push(quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, #tag)?));
-        }
-        let value = match reads.len() {
-            0 => quote!(()),
-            1 => reads.remove(0),
-            _ => quote!((#(#reads),*)),
-        };
-        let mut doc_lines = meth.doc.clone();
-        if !doc_lines.is_empty() {
-            doc_lines.push(String::new());
-        }
-        doc_lines.push(format!("Calls `{}`.", meth.name));
-        let method_doc = docs(&doc_lines);
-        let with_doc = format!(
-            " Calls `{}` with call options; the reply carries the response `context` and `status`.",
-            meth.name
-        );
-        let oneway_doc = format!(" Sends `{}` one-way: no reply, no result.", meth.name);
-        methods.push(quote! {
-            #method_doc
-            pub async fn #fn_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<#output, #p::CallError> {
-                self.#with_ident(&#p::CallOptions::default() #(, #args)*).await.map(|r| r.value)
+    let methods: Vec<codegen::ProxyMethod> = i
+        .methods
+        .iter()
+        .map(|meth| {
+            let args = meth
+                .params
+                .iter()
+                .filter(|p| !p.out)
+                .map(|p| {
+                    (
+                        names::ident(&names::snake_case(&p.name)),
+                        arg_type(&p.ty, &m.name),
+                        p.tag,
+                    )
+                })
+                .collect();
+            let mut results: Vec<(TokenStream, u8)> = meth.ret.iter().map(|t| (rust_type(t, &m.name), 0)).collect();
+            results.extend(
+                meth.params
+                    .iter()
+                    .filter(|p| p.out)
+                    .map(|p| (rust_type(&p.ty, &m.name), p.tag)),
+            );
+            codegen::ProxyMethod {
+                ident: names::ident(&names::snake_case(&meth.name)),
+                wire: meth.name.clone(),
+                doc: meth.doc.clone(),
+                args,
+                results,
             }
-
-            #[doc = #with_doc]
-            pub async fn #with_ident(&self, opts: &#p::CallOptions #(, #args: #arg_types)*) -> ::core::result::Result<#p::Reply<#output>, #p::CallError> {
-                let mut __b = #p::BytesMut::new();
-                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
-                let __rsp = self.proxy.invoke(#wire, __b.freeze(), opts).await?;
-                let value = #value;
-                ::core::result::Result::Ok(#p::Reply { value, context: __rsp.context, status: __rsp.status })
-            }
-
-            #[doc = #oneway_doc]
-            pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
-                let mut __b = #p::BytesMut::new();
-                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
-                self.proxy.invoke_one_way(#wire, __b.freeze(), &#p::CallOptions::default()).await
-            }
-        });
-    }
-    quote! {
-        #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-        pub struct #proxy_ident {
-            proxy: #p::ServantProxy,
-        }
-
-        impl #p::Proxy for #proxy_ident {
-            fn from_servant_proxy(proxy: #p::ServantProxy) -> Self {
-                #proxy_ident { proxy }
-            }
-            fn servant_proxy(&self) -> &#p::ServantProxy {
-                &self.proxy
-            }
-        }
-
-        impl #proxy_ident {
-            /// The same proxy with another default call timeout.
-            pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
-                #proxy_ident { proxy: self.proxy.clone().with_timeout(timeout) }
-            }
-
-            /// Sets the default call timeout.
-            pub fn set_timeout(&mut self, timeout: ::core::time::Duration) {
-                self.proxy.set_timeout(timeout);
-            }
-
-            #(#methods)*
-        }
-    }
+        })
+        .collect();
+    codegen::proxy(&proxy_ident, &doc, &methods)
 }
 
 /// The Rust type a method returns: the return value (unless `void`) followed by the `out`
@@ -679,25 +627,7 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
         if !doc_lines.is_empty() {
             doc_lines.push(String::new());
         }
-        let params: Vec<String> = meth
-            .params
-            .iter()
-            .map(|p| {
-                format!(
-                    "{}{}{} {}",
-                    if p.out { "out " } else { "" },
-                    if p.routekey { "routekey " } else { "" },
-                    p.ty.idl(),
-                    p.name
-                )
-            })
-            .collect();
-        doc_lines.push(format!(
-            "`{} {}({})`",
-            meth.ret.as_ref().map_or("void".to_string(), Type::idl),
-            meth.name,
-            params.join(", ")
-        ));
+        doc_lines.push(format!("`{}`", signature(meth)));
         let fn_doc = docs(&doc_lines);
         sigs.push(quote! {
             #fn_doc

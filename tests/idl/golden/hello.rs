@@ -141,7 +141,7 @@ pub mod test_app {
         > {
             let mut __b = ::tars::__private::BytesMut::new();
             let __rsp = self.proxy.invoke("test", __b.freeze(), opts).await?;
-            let value = self.proxy.reply_field::<i32>("test", &__rsp, 0)?;
+            let value = self.proxy.reply_field::<i32>("test", &__rsp, 0u8)?;
             ::core::result::Result::Ok(::tars::__private::Reply {
                 value,
                 context: __rsp.context,
@@ -186,7 +186,7 @@ pub mod test_app {
             ::tars::__private::TarsEncode::encode(&s_req, 1u8, &mut __b);
             let __rsp = self.proxy.invoke("testHello", __b.freeze(), opts).await?;
             let value = (
-                self.proxy.reply_field::<i32>("testHello", &__rsp, 0)?,
+                self.proxy.reply_field::<i32>("testHello", &__rsp, 0u8)?,
                 self
                     .proxy
                     .reply_field::<::std::string::String>("testHello", &__rsp, 2u8)?,
