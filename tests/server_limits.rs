@@ -78,7 +78,10 @@ async fn over_queuecap_answers_overload_at_once() {
     c.send(&request(3, OBJ, "testHello", hello("x"))).await;
     let rsp = c.recv().await;
     assert_eq!((rsp.i_request_id, rsp.i_ret), (3, -9), "{}", rsp.s_result_desc);
-    assert!(start.elapsed() < Duration::from_millis(1000), "rejected at once, not after the queue drained");
+    assert!(
+        start.elapsed() < Duration::from_millis(1000),
+        "rejected at once, not after the queue drained"
+    );
     assert_eq!(c.recv().await.i_ret, 0);
     assert_eq!(c.recv().await.i_ret, 0);
     server.shutdown().await;

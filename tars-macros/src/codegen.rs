@@ -147,8 +147,8 @@ fn struct_json(s: &Struct, fields: &[&Field], p: &TokenStream, generics: &syn::G
     }
 }
 
-// Field code carries the span of the field's type, so "trait not implemented" errors point
-// at the field rather than at the derive.
+// Field code carries the span of the field's type, so a missing trait bound is reported at
+// the field rather than at the derive.
 fn encode_field(f: &Field, p: &TokenStream) -> TokenStream {
     let name = &f.ident;
     let tag = f.tag;
@@ -193,7 +193,7 @@ fn default_init(f: &Field, p: &TokenStream) -> TokenStream {
 }
 
 /// After an error: impls whose bodies never run (the crate does not compile), so that the
-/// error is not followed by a cascade of "TarsStruct is not implemented" errors.
+/// real error is not followed by a cascade of missing-trait errors at every use of the type.
 pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &s.ident;
