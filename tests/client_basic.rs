@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use echo::interop::interop::{EchoProxy, Item, Kind};
+use echo::interop::interop::{EchoProxy, Kind};
+use echo::item;
 use tars::client::{CallError, CallErrorKind, CallOptions, Communicator};
 use tars::filter::{ClientFilter, ClientNext, ClientRequest, ClientResponse};
 use tars::server::{Application, Server};
@@ -33,16 +34,6 @@ async fn start() -> Server {
 
 fn obj(server: &Server, name: &str) -> String {
     format!("{name}@{}", server.endpoint(name).unwrap())
-}
-
-fn item(id: i32) -> Item {
-    Item {
-        id,
-        name: format!("item-{id}"),
-        data: vec![0u8, 255, id as u8].into(),
-        tags: BTreeMap::from([("k".into(), "v".into())]),
-        kind: Kind::KindA,
-    }
 }
 
 #[tokio::test]

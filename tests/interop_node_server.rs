@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use echo::hello::test_app::HelloProxy;
-use echo::interop::interop::{EchoProxy, Item, Kind};
+use echo::interop::interop::{EchoProxy, Kind};
+use echo::item;
 use tars::client::{CallOptions, Communicator};
 
 struct NodeServer {
@@ -57,16 +58,6 @@ fn start_node_server() -> NodeServer {
         child,
         tcp: ready["tcp"].as_str().unwrap().into(),
         udp: ready["udp"].as_str().unwrap().into(),
-    }
-}
-
-fn item(id: i32) -> Item {
-    Item {
-        id,
-        name: format!("n{id}"),
-        data: vec![1u8, 2, 255].into(),
-        tags: BTreeMap::from([("a".into(), "b".into())]),
-        kind: Kind::KindA,
     }
 }
 
@@ -124,7 +115,7 @@ async fn rust_client_calls_node_server() {
         (
             2,
             vec![1, 2],
-            BTreeMap::from([(1, "n1".to_string()), (2, "n2".to_string())])
+            BTreeMap::from([(1, "item-1".to_string()), (2, "item-2".to_string())])
         )
     );
     assert_eq!(echo.echo_kind(Kind::KindB).await.unwrap(), Kind::KindB);

@@ -47,18 +47,19 @@ impl Context {
         }
     }
 
-    pub(crate) fn from_request(peer: SocketAddr, req: &crate::protocol::RequestPacket, received: Instant) -> Self {
+    /// The context of `req`, taking its names and maps (the body has been handed to the call).
+    pub(crate) fn from_request(peer: SocketAddr, req: crate::protocol::RequestPacket, received: Instant) -> Self {
         let deadline = (req.i_timeout > 0).then(|| received + Duration::from_millis(req.i_timeout as u64));
         Context {
             peer,
-            servant: req.s_servant_name.clone(),
-            function: req.s_func_name.clone(),
+            servant: req.s_servant_name,
+            function: req.s_func_name,
             request_id: req.i_request_id,
             version: req.i_version,
             packet_type: req.c_packet_type,
             message_type: req.i_message_type,
-            request_context: req.context.clone(),
-            request_status: req.status.clone(),
+            request_context: req.context,
+            request_status: req.status,
             received,
             deadline,
             response_context: Mutex::new(BTreeMap::new()),

@@ -106,3 +106,14 @@ impl Echo for EchoImp {
         Ok(())
     }
 }
+
+/// A fully populated `Item`, for round trips.
+pub fn item(id: i32) -> Item {
+    Item {
+        id,
+        name: format!("item-{id}"),
+        data: vec![0u8, 255, id as u8].into(),
+        tags: BTreeMap::from([("k".into(), "v".into())]),
+        kind: Kind::KindA,
+    }
+}

@@ -105,6 +105,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The entry for `endpoint`, created on first use; the key is cloned only then.
+fn get_or_insert<V: Default + Clone>(map: &Mutex<HashMap<Endpoint, V>>, endpoint: &Endpoint) -> V {
+    let mut map = lock(map);
+    if let Some(v) = map.get(endpoint) {
+        return v.clone();
+    }
+    map.entry(endpoint.clone()).or_default().clone()
+}
+
 impl Communicator {
     /// A communicator with default settings.
     pub fn new() -> Self {
@@ -196,12 +205,12 @@ impl Communicator {
     }
 
     pub(crate) fn health(&self, endpoint: &Endpoint) -> Arc<EndpointHealth> {
-        lock(&self.inner.health).entry(endpoint.clone()).or_default().clone()
+        get_or_insert(&self.inner.health, endpoint)
     }
 
     /// The live connection to `endpoint`, opening one (once, whoever asks) if needed.
     pub(crate) async fn connection(&self, endpoint: &Endpoint, deadline: Instant) -> std::io::Result<Arc<Connection>> {
-        let slot = lock(&self.inner.slots).entry(endpoint.clone()).or_default().clone();
+        let slot = get_or_insert(&self.inner.slots, endpoint);
         let mut guard = slot.lock().await;
         if let Some(conn) = guard.as_ref().filter(|c| c.is_usable()) {
             return Ok(conn.clone());

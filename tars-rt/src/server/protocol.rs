@@ -160,7 +160,11 @@ struct Dispatch<'a> {
 impl ServerEndpoint for Dispatch<'_> {
     async fn serve(&self, req: ServerRequest) -> ServerResponse {
         let p = self.protocol;
-        let packet = &req.packet;
+        let ServerRequest {
+            peer,
+            received,
+            mut packet,
+        } = req;
         if packet.s_servant_name != p.servant_name {
             return ServerResponse::from_status(&Status::no_such_servant(&packet.s_servant_name));
         }
@@ -168,16 +172,12 @@ impl ServerEndpoint for Dispatch<'_> {
             return ServerResponse::default();
         }
         let method = p.servant.interface().method(&packet.s_func_name);
-        let mut call = match Call::new(
-            packet.s_func_name.clone(),
-            self.encoding,
-            packet.s_buffer.clone(),
-            method,
-        ) {
+        let body = std::mem::take(&mut packet.s_buffer);
+        let mut call = match Call::new(packet.s_func_name.clone(), self.encoding, body, method) {
             Ok(c) => c,
             Err(status) => return ServerResponse::from_status(&status),
         };
-        let ctx = Context::from_request(req.peer, packet, req.received);
+        let ctx = Context::from_request(peer, packet, received);
         let run = CatchUnwind(AssertUnwindSafe(p.servant.dispatch(&ctx, &mut call)));
         let outcome = match p.handle_timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
@@ -201,7 +201,7 @@ impl ServerEndpoint for Dispatch<'_> {
             },
             Err(panic) => {
                 let what = panic_message(&*panic);
-                tracing::error!(servant = %packet.s_servant_name, function = %packet.s_func_name, panic = %what, "servant panicked");
+                tracing::error!(servant = %ctx.servant(), function = %ctx.function(), panic = %what, "servant panicked");
                 ServerResponse::from_status(&Status::unknown(format!("servant panicked: {what}")))
             }
         }
