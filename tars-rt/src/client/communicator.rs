@@ -32,6 +32,8 @@ struct Inner {
     health: Mutex<HashMap<Endpoint, Arc<EndpointHealth>>>,
     filters: Arc<[Arc<dyn ClientFilter>]>,
     discovery: Option<Arc<dyn Discover>>,
+    /// Built on the first `ssl` connection from the `<client>` TLS keys.
+    tls: std::sync::OnceLock<Result<Arc<tokio_rustls::rustls::ClientConfig>, String>>,
 }
 
 /// Builds a [`Communicator`].
@@ -59,6 +61,13 @@ impl CommunicatorBuilder {
     /// default; zero keeps them open).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.client_idle_timeout = timeout;
+        self
+    }
+
+    /// TLS for `ssl` endpoints: the CA that signed the servers' certificates, and this
+    /// client's certificate and key when servers verify clients.
+    pub fn tls(mut self, tls: crate::config::TlsConfig) -> Self {
+        self.config.tls = tls;
         self
     }
 
@@ -90,6 +99,7 @@ impl CommunicatorBuilder {
                 health: Mutex::default(),
                 filters: self.filters.into(),
                 discovery: self.discovery,
+                tls: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -218,7 +228,20 @@ impl Communicator {
         let budget = deadline
             .saturating_duration_since(Instant::now())
             .min(self.inner.config.client_dial_timeout);
-        let conn = Connection::open(endpoint, budget, self.inner.config.client_idle_timeout).await?;
+        let tls = match endpoint.transport {
+            crate::transport::endpoint::Transport::Ssl => {
+                let config = self.inner.tls.get_or_init(|| {
+                    crate::transport::tls::client_config(&self.inner.config.tls).map_err(|e| e.to_string())
+                });
+                Some(
+                    config
+                        .clone()
+                        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+                )
+            }
+            _ => None,
+        };
+        let conn = Connection::open(endpoint, budget, self.inner.config.client_idle_timeout, tls).await?;
         *guard = Some(conn.clone());
         Ok(conn)
     }

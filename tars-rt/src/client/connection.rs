@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, Notify};
 
@@ -68,10 +68,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Connection {
     /// Connects (TCP) or binds and connects (UDP) within `connect_timeout`; the connection
     /// closes itself after `idle_timeout` without calls (zero: never).
+    /// `tls` is required for `ssl` endpoints.
     pub(crate) async fn open(
         endpoint: &Endpoint,
         connect_timeout: Duration,
         idle_timeout: Duration,
+        tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
     ) -> std::io::Result<Arc<Connection>> {
         let waiters: Waiters = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
@@ -81,18 +83,29 @@ impl Connection {
         let addr = endpoint.address();
         let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("connect to {addr} timed out"));
         match endpoint.transport {
-            Transport::Tcp | Transport::Ssl => {
-                if endpoint.transport == Transport::Ssl {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::Unsupported,
-                        "ssl endpoints are not supported by this build",
-                    ));
-                }
+            Transport::Tcp => {
                 let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(&addr))
                     .await
                     .map_err(|_| timed_out())??;
                 stream.set_nodelay(true)?;
                 let (rd, wr) = stream.into_split();
+                tokio::spawn(write_tcp(wr, rx, closed.clone(), close.clone()));
+                tokio::spawn(read_tcp(rd, waiters.clone(), closed.clone(), draining.clone()));
+            }
+            Transport::Ssl => {
+                let tls =
+                    tls.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no TLS configuration"))?;
+                let name = crate::transport::tls::server_name(&endpoint.host)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+                // One deadline for the TCP connect and the handshake.
+                let stream = tokio::time::timeout(connect_timeout, async {
+                    let tcp = TcpStream::connect(&addr).await?;
+                    tcp.set_nodelay(true)?;
+                    tokio_rustls::TlsConnector::from(tls).connect(name, tcp).await
+                })
+                .await
+                .map_err(|_| timed_out())??;
+                let (rd, wr) = tokio::io::split(stream);
                 tokio::spawn(write_tcp(wr, rx, closed.clone(), close.clone()));
                 tokio::spawn(read_tcp(rd, waiters.clone(), closed.clone(), draining.clone()));
             }
@@ -209,8 +222,8 @@ fn deliver(waiters: &Waiters, draining: &AtomicBool, rsp: ResponsePacket) {
     }
 }
 
-async fn read_tcp(
-    mut rd: tokio::net::tcp::OwnedReadHalf,
+async fn read_tcp<R: AsyncRead + Unpin>(
+    mut rd: R,
     waiters: Waiters,
     closed: Arc<AtomicBool>,
     draining: Arc<AtomicBool>,
@@ -242,8 +255,8 @@ async fn read_tcp(
     fail_all(&waiters, &closed, &reason);
 }
 
-async fn write_tcp(
-    mut wr: tokio::net::tcp::OwnedWriteHalf,
+async fn write_tcp<W: AsyncWrite + Unpin>(
+    mut wr: W,
     mut rx: mpsc::Receiver<Bytes>,
     closed: Arc<AtomicBool>,
     close: Arc<Notify>,

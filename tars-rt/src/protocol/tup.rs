@@ -47,6 +47,13 @@ impl UniAttribute {
             .insert(name.to_string(), (tup_type.to_string(), buf.freeze()));
     }
 
+    /// Puts the value already under `from` under `to` as well (sharing its bytes).
+    pub fn alias(&mut self, from: &str, to: &str) {
+        if let Some(v) = self.values.get(from).cloned() {
+            self.values.insert(to.to_string(), v);
+        }
+    }
+
     /// The value under `name`, `Ok(None)` if absent.
     pub fn get<T: TarsDecode>(&self, name: &str) -> Result<Option<T>, DecodeError> {
         match self.values.get(name) {

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use crate::config::{AdapterConfig, Config, ConfigError, EMBEDDED_DEFAULT};
 use crate::filter::ServerFilter;
 use crate::transport::endpoint::{Endpoint, EndpointError, Transport};
+use crate::transport::tls;
 
 use super::admission::Admission;
 use super::connection::{self, ConnectionSettings};
@@ -58,11 +59,13 @@ pub enum ServerError {
         /// The protocol name.
         protocol: String,
     },
-    /// `ssl` endpoints need TLS support, which this build does not include.
-    #[error("adapter {adapter}: ssl endpoints are not supported by this build; use tcp or udp")]
-    TlsUnsupported {
+    /// An `ssl` adapter's TLS settings are unusable.
+    #[error("adapter {adapter}: {source}")]
+    Tls {
         /// The adapter section.
         adapter: String,
+        /// What is wrong.
+        source: crate::transport::tls::TlsError,
     },
     /// A listener could not be bound.
     #[error("cannot listen on {endpoint} for {servant}: {source}")]
@@ -235,18 +238,37 @@ impl Application {
                 source,
             };
             let local = match adapter.endpoint.transport {
-                Transport::Tcp => {
+                Transport::Tcp | Transport::Ssl => {
+                    let tls = match adapter.endpoint.transport {
+                        Transport::Ssl => {
+                            // The adapter's own keys, else the server's.
+                            let mut tls = adapter.tls.clone();
+                            let base = &server_cfg.tls;
+                            tls.cert = tls.cert.or_else(|| base.cert.clone());
+                            tls.key = tls.key.or_else(|| base.key.clone());
+                            tls.ca = tls.ca.or_else(|| base.ca.clone());
+                            tls.verify_client |= base.verify_client;
+                            let config = tls::server_config(&tls).map_err(|source| ServerError::Tls {
+                                adapter: adapter.name.clone(),
+                                source,
+                            })?;
+                            Some(tokio_rustls::TlsAcceptor::from(config))
+                        }
+                        _ => None,
+                    };
                     let listener = TcpListener::bind(adapter.endpoint.address()).await.map_err(bind_err)?;
                     let local = listener.local_addr().map_err(bind_err)?;
-                    let access = Arc::new(AccessList::new(adapter));
-                    let idle =
-                        (adapter.endpoint.timeout_ms > 0).then(|| Duration::from_millis(adapter.endpoint.timeout_ms));
+                    let settings = AcceptSettings {
+                        access: AccessList::new(adapter),
+                        max_conns: adapter.max_conns,
+                        idle_timeout: (adapter.endpoint.timeout_ms > 0)
+                            .then(|| Duration::from_millis(adapter.endpoint.timeout_ms)),
+                        tls,
+                    };
                     tasks.spawn(accept_loop(
                         listener,
                         protocol,
-                        access,
-                        adapter.max_conns,
-                        idle,
+                        Arc::new(settings),
                         shutdown_rx.clone(),
                         in_flight.clone(),
                     ));
@@ -257,11 +279,6 @@ impl Application {
                     let local = socket.local_addr().map_err(bind_err)?;
                     tasks.spawn(udp::serve(socket, protocol, shutdown_rx.clone(), in_flight.clone()));
                     local
-                }
-                Transport::Ssl => {
-                    return Err(ServerError::TlsUnsupported {
-                        adapter: adapter.name.clone(),
-                    })
                 }
             };
             let mut endpoint = adapter.endpoint.clone();
@@ -357,12 +374,22 @@ impl Server {
     }
 }
 
+/// How an adapter accepts connections.
+struct AcceptSettings {
+    access: AccessList,
+    max_conns: usize,
+    idle_timeout: Option<Duration>,
+    /// For `ssl` endpoints.
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+/// How long a client has to complete the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn accept_loop(
     listener: TcpListener,
     protocol: Arc<dyn ServerProtocol>,
-    access: Arc<AccessList>,
-    max_conns: usize,
-    idle_timeout: Option<Duration>,
+    settings: Arc<AcceptSettings>,
     mut shutdown: watch::Receiver<bool>,
     in_flight: Arc<InFlight>,
 ) {
@@ -382,27 +409,41 @@ async fn accept_loop(
                 continue;
             }
         };
-        if !access.allows(peer.ip()) {
+        if !settings.access.allows(peer.ip()) {
             tracing::warn!(%peer, "connection refused by allow/deny list");
             continue;
         }
-        if max_conns > 0 && conns.load(Ordering::Acquire) >= max_conns {
-            tracing::warn!(%peer, max_conns, "connection refused: maxconns reached");
+        if settings.max_conns > 0 && conns.load(Ordering::Acquire) >= settings.max_conns {
+            tracing::warn!(%peer, max_conns = settings.max_conns, "connection refused: maxconns reached");
             continue;
         }
         conns.fetch_add(1, Ordering::AcqRel);
-        let (protocol, conns, shutdown, in_flight) =
-            (protocol.clone(), conns.clone(), shutdown.clone(), in_flight.clone());
+        let (protocol, settings, conns, shutdown, in_flight) = (
+            protocol.clone(),
+            settings.clone(),
+            conns.clone(),
+            shutdown.clone(),
+            in_flight.clone(),
+        );
         tasks.spawn(async move {
-            connection::serve(
-                stream,
-                peer,
-                protocol,
-                ConnectionSettings { idle_timeout },
-                shutdown,
-                in_flight,
-            )
-            .await;
+            let _ = stream.set_nodelay(true);
+            let conn = ConnectionSettings {
+                idle_timeout: settings.idle_timeout,
+            };
+            match &settings.tls {
+                None => {
+                    let (rd, wr) = stream.into_split();
+                    connection::serve(rd, wr, peer, protocol, conn, shutdown, in_flight).await;
+                }
+                Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => {
+                        let (rd, wr) = tokio::io::split(tls);
+                        connection::serve(rd, wr, peer, protocol, conn, shutdown, in_flight).await;
+                    }
+                    Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
+                },
+            }
             conns.fetch_sub(1, Ordering::AcqRel);
         });
         while tasks.try_join_next().is_some() {}

@@ -154,7 +154,7 @@ impl Call {
             // replies under `tars_ret` (TarsGo).
             Results::Tup(attr) => {
                 attr.put("", ty.unwrap_or(""), value);
-                attr.put("tars_ret", ty.unwrap_or(""), value);
+                attr.alias("", "tars_ret");
             }
             Results::Json(o) => {
                 o.insert("tars_ret".into(), value.to_json());

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, watch, Notify};
 
 use super::protocol::{Reply, ServerProtocol};
@@ -26,16 +24,19 @@ pub(crate) struct ConnectionSettings {
     pub idle_timeout: Option<Duration>,
 }
 
-pub(crate) async fn serve(
-    stream: TcpStream,
+/// Serves one connection, given its read and write halves (plain TCP or TLS).
+pub(crate) async fn serve<R, W>(
+    mut rd: R,
+    wr: W,
     peer: SocketAddr,
     protocol: Arc<dyn ServerProtocol>,
     settings: ConnectionSettings,
     mut shutdown: watch::Receiver<bool>,
     in_flight: Arc<InFlight>,
-) {
-    let _ = stream.set_nodelay(true);
-    let (mut rd, wr) = stream.into_split();
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
     let (tx, rx) = mpsc::channel::<Bytes>(REPLY_QUEUE);
     let writer = tokio::spawn(write_replies(wr, rx));
     let close = Arc::new(Notify::new());
@@ -108,7 +109,7 @@ pub(crate) async fn serve(
     let _ = writer.await;
 }
 
-async fn write_replies(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Bytes>) {
+async fn write_replies<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Bytes>) {
     let mut batch = BytesMut::new();
     while let Some(first) = rx.recv().await {
         let result = if rx.is_empty() {
