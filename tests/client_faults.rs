@@ -161,3 +161,70 @@ async fn a_graceful_restart_moves_calls_to_a_fresh_connection() {
     assert_eq!(p.echo_string("after").await.unwrap(), "after");
     server.shutdown().await;
 }
+
+fn hello_proxy(comm: &Communicator, addrs: &[SocketAddr]) -> support::server::hello::test_app::HelloProxy {
+    let eps: Vec<String> = addrs
+        .iter()
+        .map(|a| format!("tcp -h 127.0.0.1 -p {} -t 60000", a.port()))
+        .collect();
+    comm.string_to_proxy(&format!("TestApp.HelloServer.HelloObj@{}", eps.join(":")))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reply_stalled_mid_frame_closes_the_connection_and_the_next_call_reconnects() {
+    use support::fake::{self, Act};
+    // The first connection sends half of its first reply and then nothing.
+    let fake = fake::start(|conn, _| if conn == 0 { Act::HalfThenStall } else { Act::Answer }).await;
+    let comm = Communicator::new();
+    let p = hello_proxy(&comm, &[fake.addr]);
+    let short = CallOptions::new().timeout(Duration::from_millis(300));
+    let e = p.test_hello_with(&short, "one").await.unwrap_err();
+    assert_eq!(e.code(), -7, "{e}");
+    let (ret, echo) = p
+        .test_hello_with(&short, "two")
+        .await
+        .expect("a fresh connection")
+        .value;
+    assert_eq!((ret, echo.as_str()), (0, "two"));
+    assert_eq!(fake.connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_endpoint_that_stalls_is_avoided_and_the_healthy_one_serves() {
+    use support::fake::{self, Act};
+    let stalling = fake::start(|_, _| Act::HalfThenStall).await;
+    let fine = fake::start(|_, _| Act::Answer).await;
+    let comm = Communicator::new();
+    let p = hello_proxy(&comm, &[stalling.addr, fine.addr]);
+    let short = CallOptions::new().timeout(Duration::from_millis(200));
+    let mut failed = 0;
+    for i in 0..30 {
+        if p.test_hello_with(&short, &format!("call {i}")).await.is_err() {
+            failed += 1;
+        }
+    }
+    assert!(failed <= 2, "{failed} of 30 calls failed");
+}
+
+#[tokio::test]
+async fn a_server_that_stops_reading_is_let_go() {
+    let deaf = support::fake::start_deaf().await;
+    let comm = Communicator::builder()
+        .write_timeout(Duration::from_millis(300))
+        .build();
+    let p = hello_proxy(&comm, &[deaf.addr]);
+    let big = "x".repeat(4 << 20);
+    let opts = CallOptions::new().timeout(Duration::from_millis(200));
+    // The socket buffers fill up, the writes stall, the connection is closed; later calls
+    // dial again.
+    let start = Instant::now();
+    while deaf.connections.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the stalled connection was never let go"
+        );
+        let e = p.test_hello_with(&opts, &big).await.unwrap_err();
+        assert!(matches!(e.code(), -7 | -13), "{e}");
+    }
+}

@@ -2,5 +2,8 @@
 //! call, is included only by the tests that need it.)
 #![allow(dead_code)]
 
+pub mod fake;
+pub mod mem;
 pub mod node;
 pub mod raw;
+pub mod server;

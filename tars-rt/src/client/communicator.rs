@@ -13,7 +13,7 @@ use crate::discovery::{Discover, StaticDiscovery};
 use crate::filter::ClientFilter;
 use crate::transport::endpoint::Endpoint;
 
-use super::connection::Connection;
+use super::connection::{Connection, ConnectionOptions};
 use super::error::{CallError, CallErrorKind};
 use super::proxy::{Proxy, ProxyInner, ServantProxy};
 
@@ -61,6 +61,14 @@ impl CommunicatorBuilder {
     /// default; zero keeps them open).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.client_idle_timeout = timeout;
+        self
+    }
+
+    /// A connection whose requests make no progress for this long (the server stopped
+    /// reading) is closed and its calls fail (`clientwritetimeout`, 3 s by default; zero
+    /// waits for ever).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.config.client_write_timeout = timeout;
         self
     }
 
@@ -241,7 +249,11 @@ impl Communicator {
             }
             _ => None,
         };
-        let conn = Connection::open(endpoint, budget, self.inner.config.client_idle_timeout, tls).await?;
+        let options = ConnectionOptions {
+            idle_timeout: self.inner.config.client_idle_timeout,
+            write_stall: self.inner.config.client_write_timeout,
+        };
+        let conn = Connection::open(endpoint, budget, options, tls).await?;
         *guard = Some(conn.clone());
         Ok(conn)
     }

@@ -1,8 +1,12 @@
 //! One connection to one endpoint, shared by every proxy of a communicator: requests are
-//! multiplexed by `iRequestId`. A writer task sends queued frames in batches; a reader task
-//! hands each reply to the call waiting for it. The in-flight map is RAII: a call that times
-//! out or is dropped removes its entry, and a connection that dies fails all of its calls at
-//! once.
+//! multiplexed by `iRequestId`. The shared batching writer ([`crate::transport::writer`])
+//! sends queued frames; a reader task hands each reply to the call waiting for it. The
+//! in-flight map is RAII: a call that times out or is dropped removes its entry, and a
+//! connection that dies fails all of its calls at once.
+//!
+//! A connection is let go, failing its calls so that the next ones dial afresh, when the
+//! server stops reading (a write makes no progress for `clientwritetimeout`) or stops
+//! writing half-way through a reply (see [`Connection::call_timed_out`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,13 +15,15 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UdpSocket};
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::protocol::ResponsePacket;
 use crate::transport::endpoint::{Endpoint, Transport};
 use crate::transport::frame;
+use crate::transport::reader::FrameReader;
+use crate::transport::writer::{self, Outgoing};
 
 /// The largest reply a client accepts.
 const MAX_REPLY: usize = 100 * 1024 * 1024;
@@ -32,31 +38,73 @@ pub(crate) enum Outcome {
     Closed(String),
 }
 
-type Waiters = Arc<Mutex<HashMap<i32, oneshot::Sender<Outcome>>>>;
+type Waiters = Mutex<HashMap<i32, oneshot::Sender<Outcome>>>;
 
-pub(crate) struct Connection {
-    outgoing: mpsc::Sender<Bytes>,
+/// What the connection's tasks and its handle share.
+struct Shared {
     waiters: Waiters,
-    closed: Arc<AtomicBool>,
+    closed: AtomicBool,
     /// The server asked clients to move away (`_reconnect_`).
-    draining: Arc<AtomicBool>,
-    /// Tells the writer to close the connection (idle).
-    close: Arc<Notify>,
+    draining: AtomicBool,
+    /// Set once to stop the reader and the writer.
+    stop: watch::Sender<bool>,
     opened: Instant,
     /// Milliseconds after `opened` of the last call sent.
     last_used_ms: AtomicU64,
+    /// Milliseconds after `opened` of the last byte received.
+    last_read_ms: AtomicU64,
+    /// Whether the reader holds part of a frame.
+    mid_frame: AtomicBool,
+}
+
+impl Shared {
+    fn since_opened(&self) -> u64 {
+        self.opened.elapsed().as_millis() as u64
+    }
+
+    /// Closes the connection: no new calls, every waiting call fails with `reason`, the
+    /// reader and writer stop.
+    fn shut(&self, reason: &str) {
+        self.closed.store(true, Ordering::Release);
+        let pending: Vec<_> = lock(&self.waiters).drain().collect();
+        for (_, tx) in pending {
+            let _ = tx.send(Outcome::Closed(reason.to_string()));
+        }
+        let _ = self.stop.send(true);
+    }
+
+    fn deliver(&self, rsp: ResponsePacket) {
+        if rsp.i_request_id == 0 {
+            // A push. `_reconnect_`: the server is going away; new calls go elsewhere while
+            // the calls already sent on this connection finish here.
+            if rsp.s_result_desc == "_reconnect_" {
+                tracing::debug!("server asked to reconnect");
+                self.draining.store(true, Ordering::Release);
+            }
+            return;
+        }
+        // A reply nobody waits for (timed out, cancelled) is dropped.
+        if let Some(tx) = lock(&self.waiters).remove(&rsp.i_request_id) {
+            let _ = tx.send(Outcome::Reply(rsp));
+        }
+    }
+}
+
+pub(crate) struct Connection {
+    outgoing: mpsc::Sender<Outgoing>,
+    shared: Arc<Shared>,
 }
 
 /// A registered call; dropping it (timeout, cancellation) removes it from the map.
 pub(crate) struct Pending {
     id: i32,
-    waiters: Waiters,
+    shared: Arc<Shared>,
     pub(crate) rx: oneshot::Receiver<Outcome>,
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        lock(&self.waiters).remove(&self.id);
+        lock(&self.shared.waiters).remove(&self.id);
     }
 }
 
@@ -65,23 +113,38 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// How a connection behaves once open.
+pub(crate) struct ConnectionOptions {
+    /// Close after this long without calls (zero: never).
+    pub idle_timeout: Duration,
+    /// Close when a write makes no progress for this long (zero: never).
+    pub write_stall: Duration,
+}
+
 impl Connection {
-    /// Connects (TCP) or binds and connects (UDP) within `connect_timeout`; the connection
-    /// closes itself after `idle_timeout` without calls (zero: never).
-    /// `tls` is required for `ssl` endpoints.
+    /// Connects (TCP) or binds and connects (UDP) within `connect_timeout`. `tls` is
+    /// required for `ssl` endpoints.
     pub(crate) async fn open(
         endpoint: &Endpoint,
         connect_timeout: Duration,
-        idle_timeout: Duration,
+        options: ConnectionOptions,
         tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
     ) -> std::io::Result<Arc<Connection>> {
-        let waiters: Waiters = Arc::default();
-        let closed = Arc::new(AtomicBool::new(false));
-        let close = Arc::new(Notify::new());
-        let draining = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::channel::<Bytes>(SEND_QUEUE);
+        let (stop, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            waiters: Mutex::default(),
+            closed: AtomicBool::new(false),
+            draining: AtomicBool::new(false),
+            stop,
+            opened: Instant::now(),
+            last_used_ms: AtomicU64::new(0),
+            last_read_ms: AtomicU64::new(0),
+            mid_frame: AtomicBool::new(false),
+        });
+        let (tx, rx) = mpsc::channel::<Outgoing>(SEND_QUEUE);
         let addr = endpoint.address();
         let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("connect to {addr} timed out"));
+        let stall = (!options.write_stall.is_zero()).then_some(options.write_stall);
         match endpoint.transport {
             Transport::Tcp => {
                 let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(&addr))
@@ -89,8 +152,8 @@ impl Connection {
                     .map_err(|_| timed_out())??;
                 stream.set_nodelay(true)?;
                 let (rd, wr) = stream.into_split();
-                tokio::spawn(write_tcp(wr, rx, closed.clone(), close.clone()));
-                tokio::spawn(read_tcp(rd, waiters.clone(), closed.clone(), draining.clone()));
+                tokio::spawn(write_stream(wr, rx, stall, shared.clone()));
+                tokio::spawn(read_stream(rd, shared.clone()));
             }
             Transport::Ssl => {
                 let tls =
@@ -106,8 +169,8 @@ impl Connection {
                 .await
                 .map_err(|_| timed_out())??;
                 let (rd, wr) = tokio::io::split(stream);
-                tokio::spawn(write_tcp(wr, rx, closed.clone(), close.clone()));
-                tokio::spawn(read_tcp(rd, waiters.clone(), closed.clone(), draining.clone()));
+                tokio::spawn(write_stream(wr, rx, stall, shared.clone()));
+                tokio::spawn(read_stream(rd, shared.clone()));
             }
             Transport::Udp => {
                 let peer: SocketAddr = tokio::net::lookup_host(&addr).await?.next().ok_or_else(|| {
@@ -117,66 +180,79 @@ impl Connection {
                 let socket = Arc::new(UdpSocket::bind(local).await?);
                 socket.connect(peer).await?;
                 tokio::spawn(write_udp(socket.clone(), rx));
-                tokio::spawn(read_udp(socket, waiters.clone(), closed.clone()));
+                tokio::spawn(read_udp(socket, Arc::downgrade(&shared)));
             }
         }
-        let conn = Arc::new(Connection {
-            outgoing: tx,
-            waiters,
-            closed,
-            draining,
-            close,
-            opened: Instant::now(),
-            last_used_ms: AtomicU64::new(0),
-        });
-        if !idle_timeout.is_zero() {
-            tokio::spawn(close_when_idle(Arc::downgrade(&conn), idle_timeout));
+        let conn = Arc::new(Connection { outgoing: tx, shared });
+        if !options.idle_timeout.is_zero() {
+            tokio::spawn(close_when_idle(Arc::downgrade(&conn), options.idle_timeout));
         }
         Ok(conn)
     }
 
     fn idle_for(&self) -> Duration {
-        let last = Duration::from_millis(self.last_used_ms.load(Ordering::Relaxed));
-        self.opened.elapsed().saturating_sub(last)
+        let last = self.shared.last_used_ms.load(Ordering::Relaxed);
+        Duration::from_millis(self.shared.since_opened().saturating_sub(last))
     }
 
     /// Whether new calls may use this connection.
     pub(crate) fn is_usable(&self) -> bool {
-        !self.closed.load(Ordering::Acquire) && !self.draining.load(Ordering::Acquire)
+        !self.shared.closed.load(Ordering::Acquire) && !self.shared.draining.load(Ordering::Acquire)
     }
 
     /// Calls waiting on this connection.
     pub(crate) fn in_flight(&self) -> usize {
-        lock(&self.waiters).len()
+        lock(&self.shared.waiters).len()
     }
 
     /// Registers call `id` before its frame is sent.
     pub(crate) fn register(&self, id: i32) -> Pending {
-        self.last_used_ms
-            .store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.shared
+            .last_used_ms
+            .store(self.shared.since_opened(), Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        lock(&self.waiters).insert(id, tx);
-        if self.closed.load(Ordering::Acquire) {
+        lock(&self.shared.waiters).insert(id, tx);
+        if self.shared.closed.load(Ordering::Acquire) {
             // Closed between the check and the insert: fail now rather than wait.
-            if let Some(tx) = lock(&self.waiters).remove(&id) {
+            if let Some(tx) = lock(&self.shared.waiters).remove(&id) {
                 let _ = tx.send(Outcome::Closed("connection closed".into()));
             }
         }
         Pending {
             id,
-            waiters: self.waiters.clone(),
+            shared: self.shared.clone(),
             rx,
         }
     }
 
     /// Queues a frame; fails if the connection is gone.
     pub(crate) async fn send(&self, frame: Bytes) -> Result<(), String> {
-        self.last_used_ms
-            .store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.shared
+            .last_used_ms
+            .store(self.shared.since_opened(), Ordering::Relaxed);
         self.outgoing
-            .send(frame)
+            .send(Outgoing::frame(frame))
             .await
             .map_err(|_| "connection closed".to_string())
+    }
+
+    /// Told that a call of `timeout` expired on this connection: if a reply has stopped
+    /// arriving half-way (part of a frame is buffered and no byte came for half of that
+    /// timeout), the connection is stuck for every call behind it, so it is closed and the
+    /// next calls dial afresh.
+    pub(crate) fn call_timed_out(&self, timeout: Duration) {
+        let s = &self.shared;
+        if !s.mid_frame.load(Ordering::Acquire) {
+            return;
+        }
+        let silent = Duration::from_millis(s.since_opened().saturating_sub(s.last_read_ms.load(Ordering::Acquire)));
+        if silent >= timeout / 2 {
+            tracing::warn!(
+                silent_ms = silent.as_millis() as u64,
+                "the server stopped in the middle of a reply; closing the connection"
+            );
+            s.shut("the server stopped sending in the middle of a reply");
+        }
     }
 }
 
@@ -184,11 +260,10 @@ impl Connection {
 async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
     loop {
         let wait = match conn.upgrade() {
-            Some(c) if c.closed.load(Ordering::Acquire) => return,
+            Some(c) if c.shared.closed.load(Ordering::Acquire) => return,
             Some(c) if c.in_flight() == 0 && c.idle_for() >= idle => {
                 tracing::debug!("closing idle client connection");
-                c.closed.store(true, Ordering::Release);
-                c.close.notify_one();
+                c.shared.shut("idle connection closed");
                 return;
             }
             Some(c) => idle.saturating_sub(c.idle_for()).max(Duration::from_millis(10)),
@@ -198,113 +273,63 @@ async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
     }
 }
 
-fn fail_all(waiters: &Waiters, closed: &AtomicBool, reason: &str) {
-    closed.store(true, Ordering::Release);
-    let pending: Vec<_> = lock(waiters).drain().collect();
-    for (_, tx) in pending {
-        let _ = tx.send(Outcome::Closed(reason.to_string()));
-    }
-}
-
-fn deliver(waiters: &Waiters, draining: &AtomicBool, rsp: ResponsePacket) {
-    if rsp.i_request_id == 0 {
-        // A push. `_reconnect_`: the server is going away; new calls go elsewhere while the
-        // calls already sent on this connection finish here.
-        if rsp.s_result_desc == "_reconnect_" {
-            tracing::debug!("server asked to reconnect");
-            draining.store(true, Ordering::Release);
-        }
-        return;
-    }
-    // A reply nobody waits for (timed out, cancelled) is dropped.
-    if let Some(tx) = lock(waiters).remove(&rsp.i_request_id) {
-        let _ = tx.send(Outcome::Reply(rsp));
-    }
-}
-
-async fn read_tcp<R: AsyncRead + Unpin>(
-    mut rd: R,
-    waiters: Waiters,
-    closed: Arc<AtomicBool>,
-    draining: Arc<AtomicBool>,
-) {
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let reason = loop {
+async fn read_stream<R: AsyncRead + Unpin>(rd: R, shared: Arc<Shared>) {
+    let mut reader = FrameReader::new(rd, MAX_REPLY);
+    let mut stop = shared.stop.subscribe();
+    let reason = 'read: loop {
         loop {
-            match frame::decode_frame(&mut buf, MAX_REPLY) {
+            match reader.next_buffered() {
                 Ok(Some(f)) => match crate::protocol::decode_response(&f) {
-                    Ok(rsp) => deliver(&waiters, &draining, rsp),
+                    Ok(rsp) => shared.deliver(rsp),
                     Err(e) => tracing::warn!(error = %e, "undecodable response dropped"),
                 },
                 Ok(None) => break,
-                Err(e) => {
-                    fail_all(&waiters, &closed, &format!("bad frame from server: {e}"));
-                    return;
-                }
+                Err(e) => break 'read format!("bad frame from the server: {e}"),
             }
         }
-        if buf.capacity() - buf.len() < 8 * 1024 {
-            buf.reserve(64 * 1024);
-        }
-        match rd.read_buf(&mut buf).await {
-            Ok(0) => break "connection closed by the server".to_string(),
-            Ok(_) => {}
-            Err(e) => break format!("connection failed: {e}"),
+        shared
+            .mid_frame
+            .store(reader.mid_frame_since().is_some(), Ordering::Release);
+        tokio::select! {
+            read = reader.fill() => match read {
+                Ok(0) => break "connection closed by the server".to_string(),
+                Ok(_) => shared.last_read_ms.store(shared.since_opened(), Ordering::Release),
+                Err(e) => break format!("connection failed: {e}"),
+            },
+            _ = stop.changed() => return,
         }
     };
-    fail_all(&waiters, &closed, &reason);
+    shared.shut(&reason);
 }
 
-async fn write_tcp<W: AsyncWrite + Unpin>(
-    mut wr: W,
-    mut rx: mpsc::Receiver<Bytes>,
-    closed: Arc<AtomicBool>,
-    close: Arc<Notify>,
+async fn write_stream<W: AsyncWrite + Unpin>(
+    wr: W,
+    mut rx: mpsc::Receiver<Outgoing>,
+    stall: Option<Duration>,
+    shared: Arc<Shared>,
 ) {
-    let mut batch = BytesMut::new();
-    loop {
-        let first = tokio::select! {
-            f = rx.recv() => match f {
-                Some(f) => f,
-                None => break,
-            },
-            _ = close.notified() => break,
-        };
-        let r = if rx.is_empty() {
-            wr.write_all(&first).await
-        } else {
-            batch.extend_from_slice(&first);
-            while batch.len() < 256 * 1024 {
-                match rx.try_recv() {
-                    Ok(more) => batch.extend_from_slice(&more),
-                    Err(_) => break,
-                }
-            }
-            let r = wr.write_all(&batch).await;
-            batch.clear();
-            r
-        };
-        if r.is_err() || closed.load(Ordering::Acquire) {
-            break;
-        }
+    let mut stop = shared.stop.subscribe();
+    let stopped = async move {
+        let _ = stop.changed().await;
+    };
+    if let Err(e) = writer::write_frames(wr, &mut rx, stall, stopped).await {
+        tracing::warn!(error = %e, "cannot send to the server; closing the connection");
+        shared.shut(&format!("cannot send: {e}"));
     }
-    let _ = wr.shutdown().await;
 }
 
-async fn write_udp(socket: Arc<UdpSocket>, mut rx: mpsc::Receiver<Bytes>) {
+async fn write_udp(socket: Arc<UdpSocket>, mut rx: mpsc::Receiver<Outgoing>) {
     while let Some(datagram) = rx.recv().await {
-        if let Err(e) = socket.send(&datagram).await {
+        if let Err(e) = socket.send(&datagram.frame).await {
             tracing::debug!(error = %e, "udp send failed");
         }
     }
 }
 
-async fn read_udp(socket: Arc<UdpSocket>, waiters: Waiters, closed: Arc<AtomicBool>) {
+async fn read_udp(socket: Arc<UdpSocket>, shared: Weak<Shared>) {
     let mut buf = vec![0u8; 65_536];
-    let never = AtomicBool::new(false);
     loop {
-        // The writer owns the other handle; when every sender is gone the connection is
-        // dropped and this task ends with the last call.
+        // Ends with the connection: the handle holds the only strong reference.
         let n = tokio::select! {
             r = socket.recv(&mut buf) => match r {
                 Ok(n) => n,
@@ -315,17 +340,19 @@ async fn read_udp(socket: Arc<UdpSocket>, waiters: Waiters, closed: Arc<AtomicBo
                 }
             },
             _ = tokio::time::sleep(Duration::from_secs(60)) => {
-                if Arc::strong_count(&waiters) == 1 {
-                    closed.store(true, Ordering::Release);
+                if shared.strong_count() == 0 {
                     return;
                 }
                 continue;
             }
         };
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
         let mut data = BytesMut::from(&buf[..n]);
         if let Ok(Some(f)) = frame::decode_frame(&mut data, MAX_REPLY) {
             if let Ok(rsp) = crate::protocol::decode_response(&f) {
-                deliver(&waiters, &never, rsp);
+                shared.deliver(rsp);
             }
         }
     }

@@ -287,19 +287,26 @@ impl ClientEndpoint for Transport<'_> {
                 return Err(fail(Some(ep), CallErrorKind::Send(e)));
             }
             let mut pending = pending;
-            return match (&mut pending.rx).await {
-                Ok(Outcome::Reply(rsp)) => {
+            return match tokio::time::timeout_at(self.deadline.into(), &mut pending.rx).await {
+                Ok(Ok(Outcome::Reply(rsp))) => {
                     health[i].success();
                     Ok(rsp)
                 }
-                Ok(Outcome::Closed(reason)) => {
+                Ok(Ok(Outcome::Closed(reason))) => {
                     health[i].failure();
                     Err(fail(Some(ep), CallErrorKind::Send(reason)))
                 }
-                Err(_) => Err(fail(
+                Ok(Err(_)) => Err(fail(
                     Some(ep),
                     CallErrorKind::Send("connection dropped the call".into()),
                 )),
+                Err(_) => {
+                    // A timeout counts against the endpoint, and may show the connection
+                    // is stuck half-way through a reply.
+                    health[i].failure();
+                    conn.call_timed_out(req.timeout);
+                    Err(fail(Some(ep), CallErrorKind::Timeout))
+                }
             };
         }
         Err(last_error.unwrap_or_else(|| fail(None, CallErrorKind::NoEndpoint("no endpoint could be used".into()))))

@@ -83,6 +83,9 @@ impl TarsEncode for BinaryString {
 impl TarsDecode for BinaryString {
     fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError> {
         let s = r.read_string_bytes(ty)?;
+        if !r.is_zero_copy() {
+            r.charge(s.len())?;
+        }
         Ok(BinaryString(r.to_bytes(s)))
     }
 }

@@ -67,6 +67,14 @@ pub enum DecodeError {
         /// Offset of the string payload.
         offset: usize,
     },
+    /// The decoded values would take more memory than the reader may use
+    /// ([`Reader::with_budget`](super::Reader::with_budget),
+    /// [`Reader::with_allowance`](super::Reader::with_allowance)).
+    #[error("decoding needs more memory than it is allowed ({charged} bytes so far)")]
+    MemoryLimit {
+        /// Heap bytes the values decoded so far take.
+        charged: usize,
+    },
     /// An integer did not fit the target type (e.g. 300 into `unsigned byte`).
     #[error("value {value} out of range for {target}")]
     OutOfRange {

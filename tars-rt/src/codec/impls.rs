@@ -94,7 +94,10 @@ macro_rules! byte_impl {
             }
             fn decode_vec(r: &mut Reader<'_>, ty: TypeCode) -> Result<Vec<Self>, DecodeError> {
                 Ok(match r.read_byte_vec(ty)? {
-                    ByteVec::Borrowed(s) => s.iter().map(|&b| b as $t).collect(),
+                    ByteVec::Borrowed(s) => {
+                        r.charge(s.len())?;
+                        s.iter().map(|&b| b as $t).collect()
+                    }
                     ByteVec::Owned(v) => v.into_iter().map(|b| b as $t).collect(),
                 })
             }
@@ -176,7 +179,9 @@ impl TarsEncode for String {
 impl TarsDecode for String {
     #[inline]
     fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError> {
-        r.read_str(ty).map(str::to_owned)
+        let s = r.read_str(ty)?;
+        r.charge(heap_size(s.len()))?;
+        Ok(s.to_owned())
     }
 }
 
@@ -194,7 +199,12 @@ impl TarsDecode for Bytes {
     #[inline]
     fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError> {
         Ok(match r.read_byte_vec(ty)? {
-            ByteVec::Borrowed(s) => r.to_bytes(s),
+            ByteVec::Borrowed(s) => {
+                if !r.is_zero_copy() {
+                    r.charge(s.len())?;
+                }
+                r.to_bytes(s)
+            }
             ByteVec::Owned(v) => Bytes::from(v),
         })
     }
@@ -240,6 +250,25 @@ where
     }
 }
 
+/// What a map entry of `K` and `V` costs, for the decode budget: B-tree nodes filled in key
+/// order stay about half full (hash tables keep similar slack), so twice the entry.
+const fn map_entry_size<K, V>() -> usize {
+    2 * (std::mem::size_of::<K>() + std::mem::size_of::<V>()) + 16
+}
+
+/// What a heap allocation of `len` bytes costs: glibc's smallest chunk is 32 bytes, and each
+/// carries a header.
+#[inline]
+pub(crate) const fn heap_size(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else if len < 24 {
+        32
+    } else {
+        len + 16
+    }
+}
+
 /// Reads a Map payload, handing each entry to `insert`.
 fn decode_map<K, V>(r: &mut Reader<'_>, ty: TypeCode, mut insert: impl FnMut(K, V)) -> Result<usize, DecodeError>
 where
@@ -252,6 +281,7 @@ where
     r.enter()?;
     // Each entry takes at least two heads.
     let n = r.read_len(2)?;
+    r.charge(n.saturating_mul(map_entry_size::<K, V>()))?;
     for _ in 0..n {
         let kty = r.read_head_with_tag(0)?;
         let k = K::decode_value(r, kty)?;
@@ -329,6 +359,7 @@ impl<T: TarsEncode> TarsEncode for Box<T> {
 impl<T: TarsDecode> TarsDecode for Box<T> {
     #[inline]
     fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError> {
+        r.charge(std::mem::size_of::<T>())?;
         T::decode_value(r, ty).map(Box::new)
     }
 }

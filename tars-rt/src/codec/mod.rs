@@ -56,7 +56,7 @@ mod writer;
 pub use binary_string::{BinaryString, UByte};
 pub use error::DecodeError;
 pub use head::{Head, TypeCode};
-pub use reader::{ByteVec, Reader};
+pub use reader::{Allowance, ByteVec, Reader};
 pub use traits::{DefaultEq, TarsDecode, TarsEncode, TarsEnum, TarsStruct};
 pub use writer::*;
 

@@ -15,6 +15,25 @@ pub struct Reader<'a> {
     owner: Option<&'a Bytes>,
     depth: u16,
     max_depth: u16,
+    /// Heap bytes the decoded values take so far, what has been drawn for them, the most
+    /// they may take, and where they are drawn from.
+    charged: usize,
+    drawn: usize,
+    budget: usize,
+    allowance: Option<&'a dyn Allowance>,
+}
+
+/// Memory a [`Reader`] draws from as it decodes (a server's per-request share of its memory
+/// budget).
+pub trait Allowance {
+    /// Takes `bytes` more; `false` if they are not available.
+    fn draw(&self, bytes: usize) -> bool;
+}
+
+impl std::fmt::Debug for dyn Allowance + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Allowance")
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -29,6 +48,10 @@ impl<'a> Reader<'a> {
             owner: None,
             depth: 0,
             max_depth: Self::DEFAULT_MAX_DEPTH,
+            charged: 0,
+            drawn: 0,
+            budget: usize::MAX,
+            allowance: None,
         }
     }
 
@@ -44,6 +67,62 @@ impl<'a> Reader<'a> {
     pub fn with_max_depth(mut self, max_depth: u16) -> Self {
         self.max_depth = max_depth;
         self
+    }
+
+    /// Caps the heap memory the decoded values may take, in bytes. One byte on the wire can
+    /// become many in memory (an empty string is two bytes on the wire and a 24-byte
+    /// `String` in a `Vec`), so a server bounds what a request may cost once decoded:
+    /// collections and strings charge their size as they are read, and decoding fails with
+    /// [`DecodeError::MemoryLimit`] past `bytes`. Unlimited by default.
+    pub fn with_budget(mut self, bytes: usize) -> Self {
+        self.budget = bytes;
+        self
+    }
+
+    /// Draws the memory the decoded values take from `allowance` as decoding goes (in
+    /// chunks, so a shared allowance is touched rarely); decoding fails with
+    /// [`DecodeError::MemoryLimit`] when it refuses.
+    pub fn with_allowance(mut self, allowance: &'a dyn Allowance) -> Self {
+        self.allowance = Some(allowance);
+        self
+    }
+
+    /// Heap bytes charged so far by the values decoded (see [`Reader::with_budget`]).
+    pub fn charged(&self) -> usize {
+        self.charged
+    }
+
+    /// Charges `bytes` of heap memory (see [`Reader::with_budget`]); decoders of
+    /// collections call it before they allocate.
+    #[inline]
+    pub fn charge(&mut self, bytes: usize) -> Result<(), DecodeError> {
+        self.charged = self.charged.saturating_add(bytes);
+        if self.charged > self.drawn {
+            self.draw()?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn draw(&mut self) -> Result<(), DecodeError> {
+        const CHUNK: usize = 64 * 1024;
+        if self.charged > self.budget {
+            return Err(DecodeError::MemoryLimit { charged: self.charged });
+        }
+        let chunk = (self.charged - self.drawn).max(CHUNK).min(self.budget - self.drawn);
+        if let Some(allowance) = self.allowance {
+            if !allowance.draw(chunk) {
+                return Err(DecodeError::MemoryLimit { charged: self.charged });
+            }
+        }
+        self.drawn += chunk;
+        Ok(())
+    }
+
+    /// Whether byte fields decode as slices of the input (built with [`Reader::from_bytes`])
+    /// rather than copies.
+    pub fn is_zero_copy(&self) -> bool {
+        self.owner.is_some()
     }
 
     /// Current offset in the input.
@@ -234,6 +313,7 @@ impl<'a> Reader<'a> {
             }
             TypeCode::List => {
                 let n = self.read_len(1)?;
+                self.charge(n)?;
                 let mut out = Vec::with_capacity(n);
                 for _ in 0..n {
                     let ty = self.read_element_head()?;

@@ -59,7 +59,11 @@ pub trait TarsDecode: Sized {
         }
         r.enter()?;
         let n = r.read_len(1)?;
-        let mut out = Vec::with_capacity(super::reader::cautious_capacity::<Self>(n));
+        let capacity = super::reader::cautious_capacity::<Self>(n);
+        // Past the preallocation the vector doubles as it grows: up to twice its length.
+        let slots = if capacity < n { 2 * n } else { n };
+        r.charge(slots.saturating_mul(std::mem::size_of::<Self>()))?;
+        let mut out = Vec::with_capacity(capacity);
         for _ in 0..n {
             let ty = r.read_element_head()?;
             out.push(Self::decode_value(r, ty)?);

@@ -104,10 +104,16 @@ pub struct ServerConfig {
     pub zombie_timeout: Duration,
     /// `accepttimeout`.
     pub accept_timeout: Duration,
-    /// `readtimeout`.
+    /// `readtimeout`: a frame must be complete this long after its first byte arrived, or
+    /// the connection closes (slow-drip protection; 0: no limit).
     pub read_timeout: Duration,
-    /// `writetimeout`.
+    /// `writetimeout`: a connection whose replies make no progress for this long (the
+    /// client stopped reading) is closed (0: never).
     pub write_timeout: Duration,
+    /// `maxrequestmemory`: the memory, across every adapter, that requests in flight may
+    /// take, counting their bytes and what they take once decoded; requests past it are
+    /// answered -9 (overload) instead of being buffered (0: no limit).
+    pub max_request_memory: u64,
     /// `handletimeout`: the longest a servant method may run (0: no limit).
     pub handle_timeout: Duration,
     /// `idletimeout`: default idle close for connections.
@@ -173,6 +179,12 @@ pub struct AdapterConfig {
     pub queue_timeout: Duration,
     /// `maxconns`: connections at once.
     pub max_conns: usize,
+    /// `maxinflight`: requests read from one connection and not yet answered (the answer
+    /// written). At the cap the server stops reading the connection, so a client that
+    /// pipelines without reading feels TCP backpressure instead of growing the server.
+    pub max_in_flight: usize,
+    /// `backlog`: the listen backlog (the kernel caps it at `net.core.somaxconn`).
+    pub backlog: u32,
     /// `allow`: client IPs allowed (empty: all), entries may end in `*`.
     pub allow: Vec<String>,
     /// `deny`: client IPs refused.
@@ -199,6 +211,8 @@ impl AdapterConfig {
             queue_cap: DEFAULT_QUEUE_CAP,
             queue_timeout: Duration::from_millis(DEFAULT_QUEUE_TIMEOUT_MS),
             max_conns: DEFAULT_MAX_CONNS,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            backlog: DEFAULT_BACKLOG,
             allow: Vec::new(),
             deny: Vec::new(),
             order: "allow,deny".into(),
@@ -215,6 +229,16 @@ pub const DEFAULT_QUEUE_CAP: usize = 10_240;
 pub const DEFAULT_QUEUE_TIMEOUT_MS: u64 = 60_000;
 /// Default `maxconns` (TarsCpp's adapter default).
 pub const DEFAULT_MAX_CONNS: usize = 1024;
+/// Default `maxinflight`: requests in flight per connection.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+/// Default `backlog` (what TarsCpp and TarsGo listen with).
+pub const DEFAULT_BACKLOG: u32 = 4096;
+/// Default `readtimeout` in ms: how long one frame may take to arrive.
+pub const DEFAULT_READ_TIMEOUT_MS: u64 = 60_000;
+/// Default `writetimeout` in ms: how long replies may make no progress.
+pub const DEFAULT_WRITE_TIMEOUT_MS: u64 = 30_000;
+/// Default `maxrequestmemory`: 256 MiB.
+pub const DEFAULT_MAX_REQUEST_MEMORY: u64 = 256 << 20;
 
 /// `<client>`.
 #[derive(Debug, Clone)]
@@ -253,7 +277,8 @@ pub struct ClientConfig {
     pub client_idle_timeout: Duration,
     /// `clientreadtimeout`.
     pub client_read_timeout: Duration,
-    /// `clientwritetimeout`.
+    /// `clientwritetimeout`: a connection whose requests make no progress for this long (the
+    /// server stopped reading) is closed and its calls fail (0: never).
     pub client_write_timeout: Duration,
     /// `clientdialtimeout`: connect timeout.
     pub client_dial_timeout: Duration,
@@ -287,7 +312,7 @@ impl Default for ClientConfig {
             client_queue_len: 10_000,
             client_idle_timeout: Duration::from_secs(600),
             client_read_timeout: Duration::from_secs(600),
-            client_write_timeout: Duration::from_secs(600),
+            client_write_timeout: Duration::from_millis(3000),
             client_dial_timeout: Duration::from_millis(3000),
             obj_queue_max: 100_000,
             tls: TlsConfig::default(),
@@ -388,8 +413,9 @@ fn parse_server(d: &Domain) -> Result<ServerConfig, ConfigError> {
         queue_cap: k.int("queuecap", 10_000)?,
         zombie_timeout: k.ms("zombietimeout", 0)?,
         accept_timeout: k.ms("accepttimeout", 500)?,
-        read_timeout: k.ms("readtimeout", 0)?,
-        write_timeout: k.ms("writetimeout", 0)?,
+        read_timeout: k.ms("readtimeout", DEFAULT_READ_TIMEOUT_MS)?,
+        write_timeout: k.ms("writetimeout", DEFAULT_WRITE_TIMEOUT_MS)?,
+        max_request_memory: k.size("maxrequestmemory", DEFAULT_MAX_REQUEST_MEMORY)?,
         handle_timeout: k.ms("handletimeout", 0)?,
         idle_timeout: k.ms("idletimeout", 600_000)?,
         grace_down_timeout: k.ms("gracedowntimeout", 60_000)?,
@@ -434,6 +460,8 @@ fn parse_adapter(d: &Domain) -> Result<AdapterConfig, ConfigError> {
         queue_cap: k.int("queuecap", DEFAULT_QUEUE_CAP)?,
         queue_timeout: k.ms("queuetimeout", DEFAULT_QUEUE_TIMEOUT_MS)?,
         max_conns: k.int("maxconns", DEFAULT_MAX_CONNS)?,
+        max_in_flight: k.int("maxinflight", DEFAULT_MAX_IN_FLIGHT)?,
+        backlog: k.int("backlog", DEFAULT_BACKLOG)?,
         allow: list(k.string("allow")),
         deny: list(k.string("deny")),
         order: k.string("order").unwrap_or_else(|| "allow,deny".into()),

@@ -87,6 +87,21 @@ impl UniAttribute {
         buf.freeze()
     }
 
+    /// Decodes the values of a TUP `sBuffer` by name, from `r` (which may carry a memory
+    /// budget). For v2 the type name is not checked (as TarsJava does): the first entry
+    /// under a name is its value.
+    pub fn decode_values(r: &mut Reader<'_>, version: Version) -> Result<BTreeMap<String, Bytes>, DecodeError> {
+        Ok(match version {
+            Version::V3 => r.read_field::<BTreeMap<String, Bytes>>(0)?.unwrap_or_default(),
+            Version::V2 => r
+                .read_field::<BTreeMap<String, BTreeMap<String, Bytes>>>(0)?
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, inner)| inner.into_iter().next().map(|(_, v)| (k, v)))
+                .collect(),
+        })
+    }
+
     /// Decodes a TUP `sBuffer`. For v2 the type name is not checked (as TarsJava does): the
     /// first entry under a name is its value.
     pub fn decode(body: &Bytes, version: Version) -> Result<Self, DecodeError> {

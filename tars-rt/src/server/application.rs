@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::{TcpListener, TcpSocket, UdpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::{AdapterConfig, Config, ConfigError, EMBEDDED_DEFAULT};
 use crate::filter::ServerFilter;
+use crate::transport::budget::MemoryBudget;
 use crate::transport::endpoint::{Endpoint, EndpointError, Transport};
 use crate::transport::tls;
 
@@ -199,6 +200,8 @@ impl Application {
         let filters: Arc<[Arc<dyn ServerFilter>]> = self.filters.into();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let in_flight = Arc::new(InFlight::default());
+        let budget = MemoryBudget::new(usize::try_from(server_cfg.max_request_memory).unwrap_or(usize::MAX));
+        let nonzero = |d: Duration| (!d.is_zero()).then_some(d);
         let mut tasks = JoinSet::new();
         let mut bound = Vec::new();
         for adapter in &server_cfg.adapters {
@@ -221,6 +224,7 @@ impl Application {
                         Admission::new(adapter.threads, adapter.queue_cap, adapter.queue_timeout),
                         server_cfg.max_package_length,
                         handle_timeout,
+                        budget.clone(),
                     ))
                 }
                 other => self
@@ -256,13 +260,16 @@ impl Application {
                         }
                         _ => None,
                     };
-                    let listener = TcpListener::bind(adapter.endpoint.address()).await.map_err(bind_err)?;
+                    let listener = listen(&adapter.endpoint, adapter.backlog).await.map_err(bind_err)?;
                     let local = listener.local_addr().map_err(bind_err)?;
                     let settings = AcceptSettings {
                         access: AccessList::new(adapter),
                         max_conns: adapter.max_conns,
-                        idle_timeout: (adapter.endpoint.timeout_ms > 0)
-                            .then(|| Duration::from_millis(adapter.endpoint.timeout_ms)),
+                        idle_timeout: nonzero(Duration::from_millis(adapter.endpoint.timeout_ms)),
+                        frame_timeout: nonzero(server_cfg.read_timeout),
+                        write_stall: nonzero(server_cfg.write_timeout),
+                        max_in_flight: adapter.max_in_flight,
+                        budget: budget.clone(),
                         tls,
                     };
                     tasks.spawn(accept_loop(
@@ -277,7 +284,13 @@ impl Application {
                 Transport::Udp => {
                     let socket = UdpSocket::bind(adapter.endpoint.address()).await.map_err(bind_err)?;
                     let local = socket.local_addr().map_err(bind_err)?;
-                    tasks.spawn(udp::serve(socket, protocol, shutdown_rx.clone(), in_flight.clone()));
+                    tasks.spawn(udp::serve(
+                        socket,
+                        protocol,
+                        adapter.max_in_flight,
+                        shutdown_rx.clone(),
+                        in_flight.clone(),
+                    ));
                     local
                 }
             };
@@ -303,6 +316,31 @@ impl Application {
         server.shutdown().await;
         Ok(())
     }
+}
+
+/// A TCP listener on `endpoint` with `backlog` pending connections (the peers listen with
+/// 4096; the OS default of std and tokio is 128, which drops handshakes in a burst).
+async fn listen(endpoint: &Endpoint, backlog: u32) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(endpoint.address()).await? {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|_| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no address for {}", endpoint.address()),
+        )
+    }))
 }
 
 async fn wait_for_signal() {
@@ -379,6 +417,10 @@ struct AcceptSettings {
     access: AccessList,
     max_conns: usize,
     idle_timeout: Option<Duration>,
+    frame_timeout: Option<Duration>,
+    write_stall: Option<Duration>,
+    max_in_flight: usize,
+    budget: Arc<MemoryBudget>,
     /// For `ssl` endpoints.
     tls: Option<tokio_rustls::TlsAcceptor>,
 }
@@ -429,6 +471,10 @@ async fn accept_loop(
             let _ = stream.set_nodelay(true);
             let conn = ConnectionSettings {
                 idle_timeout: settings.idle_timeout,
+                frame_timeout: settings.frame_timeout,
+                write_stall: settings.write_stall,
+                max_in_flight: settings.max_in_flight,
+                budget: Some(settings.budget.clone()),
             };
             match &settings.tls {
                 None => {

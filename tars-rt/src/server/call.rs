@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use bytes::{Bytes, BytesMut};
 use serde_json::{Map, Value};
 
-use crate::codec::{Reader, TarsDecode, TarsEncode};
+use crate::codec::{DecodeError, Reader, TarsDecode, TarsEncode};
 use crate::idl::MethodDesc;
 use crate::protocol::json::TarsJson;
 use crate::protocol::tup;
+use crate::transport::budget::Lease;
 use crate::Status;
 
 /// How a request's `sBuffer` is encoded.
@@ -59,6 +60,8 @@ pub struct Call {
     method: Option<&'static MethodDesc>,
     args: Args,
     results: Results,
+    /// The request's share of the server's memory budget; decoded arguments are charged to it.
+    lease: Option<Lease>,
 }
 
 impl Call {
@@ -70,6 +73,18 @@ impl Call {
         body: Bytes,
         method: Option<&'static MethodDesc>,
     ) -> Result<Call, Status> {
+        Self::decode(function, encoding, body, method, None)
+    }
+
+    /// Like [`Call::new`], charging what the arguments take once decoded to `lease`; past
+    /// what the budget holds, the call fails with -9 (overload).
+    pub(crate) fn decode(
+        function: impl Into<String>,
+        encoding: Encoding,
+        body: Bytes,
+        method: Option<&'static MethodDesc>,
+        lease: Option<Lease>,
+    ) -> Result<Call, Status> {
         let (args, results) = match encoding {
             Encoding::Tars => (Args::Tars(body), Results::Tars(BytesMut::with_capacity(64))),
             Encoding::TupV2 | Encoding::TupV3 => {
@@ -78,14 +93,18 @@ impl Call {
                 } else {
                     tup::Version::V3
                 };
-                let attr = tup::UniAttribute::decode(&body, version)
-                    .map_err(|e| Status::decode_error(format!("TUP body: {e}")))?;
-                (
-                    Args::Tup(attr.into_values()),
-                    Results::Tup(tup::UniAttribute::new(version)),
-                )
+                let values = tup::UniAttribute::decode_values(&mut reader(&body, lease.as_ref()), version).map_err(
+                    |e| match e.root() {
+                        DecodeError::MemoryLimit { .. } => over_budget(),
+                        _ => Status::decode_error(format!("TUP body: {e}")),
+                    },
+                )?;
+                (Args::Tup(values), Results::Tup(tup::UniAttribute::new(version)))
             }
             Encoding::Json => {
+                if lease.as_ref().is_some_and(|l| !l.grow(json_cost(&body))) {
+                    return Err(over_budget());
+                }
                 let v: Value = if body.is_empty() {
                     Value::Object(Map::new())
                 } else {
@@ -107,6 +126,7 @@ impl Call {
             method,
             args,
             results,
+            lease,
         })
     }
 
@@ -124,24 +144,23 @@ impl Call {
     pub fn arg<T: TarsDecode + TarsJson>(&self, tag: u8, name: &str) -> Result<T, Status> {
         let fail =
             |what: String| Status::decode_error(format!("{}: parameter '{name}' (tag {tag}) {what}", self.function));
-        match &self.args {
-            Args::Tars(body) => match Reader::from_bytes(body).read_field::<T>(tag) {
-                Ok(Some(v)) => Ok(v),
-                Ok(None) => Err(fail("is missing".into())),
-                Err(e) => Err(fail(format!("cannot be decoded: {e}"))),
-            },
-            Args::Tup(values) => {
-                let bytes = values.get(name).ok_or_else(|| fail("is missing".into()))?;
-                match Reader::from_bytes(bytes).read_field::<T>(0) {
-                    Ok(Some(v)) => Ok(v),
-                    Ok(None) => Err(fail("is empty".into())),
-                    Err(e) => Err(fail(format!("cannot be decoded: {e}"))),
-                }
-            }
+        let (bytes, tag, absent) = match &self.args {
+            Args::Tars(body) => (body, tag, "is missing"),
+            Args::Tup(values) => (
+                values.get(name).ok_or_else(|| fail("is missing".into()))?,
+                0,
+                "is empty",
+            ),
             Args::Json(o) => {
                 let v = o.get(name).ok_or_else(|| fail("is missing".into()))?;
-                T::from_json(v).map_err(|e| fail(format!("is not valid: {e}")))
+                return T::from_json(v).map_err(|e| fail(format!("is not valid: {e}")));
             }
+        };
+        match reader(bytes, self.lease.as_ref()).read_field::<T>(tag) {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(fail(absent.into())),
+            Err(e) if matches!(e.root(), DecodeError::MemoryLimit { .. }) => Err(over_budget()),
+            Err(e) => Err(fail(format!("cannot be decoded: {e}"))),
         }
     }
 
@@ -185,4 +204,46 @@ impl Call {
             Results::Json(o) => Bytes::from(serde_json::to_vec(&Value::Object(o)).unwrap_or_default()),
         }
     }
+}
+
+/// A reader over `bytes` drawing what it decodes from `lease`.
+fn reader<'a>(bytes: &'a Bytes, lease: Option<&'a Lease>) -> Reader<'a> {
+    let r = Reader::from_bytes(bytes);
+    match lease {
+        Some(l) => r.with_allowance(l),
+        None => r,
+    }
+}
+
+fn over_budget() -> Status {
+    Status::overload("server overloaded: requests in flight hold its request memory (maxrequestmemory)")
+}
+
+/// What a JSON body may take once parsed into `serde_json::Value`s, from one pass over its
+/// bytes: every value (a 32-byte `Value`, twice for the slack of a growing array), every
+/// object member (its key `String` and its share of a half-full B-tree node), and the text
+/// of strings.
+fn json_cost(body: &[u8]) -> usize {
+    const PER_VALUE: usize = 64;
+    const PER_MEMBER: usize = 160;
+    let (mut values, mut members) = (1usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' => values += 1,
+            b':' => members += 1,
+            _ => {}
+        }
+    }
+    body.len() + values * PER_VALUE + members * PER_MEMBER
 }

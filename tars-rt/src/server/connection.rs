@@ -1,32 +1,57 @@
-//! One TCP connection: a reader that splits frames and runs each request in its own task
-//! (so requests on one connection are served concurrently), and a writer that sends replies
-//! as they complete, batching those that are ready together into one write.
+//! One TCP (or TLS) connection: a reader that takes frames off the stream and runs each
+//! request in its own task, so requests on one connection are served concurrently, and the
+//! shared batching writer ([`crate::transport::writer`]) for the replies.
+//!
+//! What bounds a connection:
+//! - at most `max_in_flight` requests read but not answered (an answer counts once it is
+//!   written): at the cap the reader stops reading and TCP backpressure reaches the client;
+//! - a reply write that makes no progress for `write_stall` closes the connection;
+//! - a frame whose first bytes arrived must be complete within `frame_timeout`;
+//! - `idle_timeout` counts complete requests, not bytes: a peer dripping bytes is idle;
+//! - the read buffer follows the bytes that arrive ([`crate::transport::reader`]).
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
+
+use crate::transport::budget::MemoryBudget;
+use crate::transport::reader::FrameReader;
+use crate::transport::writer::{self, Outgoing};
 
 use super::protocol::{Reply, ServerProtocol};
 use super::InFlight;
 
-/// Replies waiting for the writer; a full queue makes request tasks wait (backpressure).
-const REPLY_QUEUE: usize = 1024;
-/// Largest batch the writer assembles from ready replies.
-const MAX_BATCH: usize = 256 * 1024;
-
 pub(crate) struct ConnectionSettings {
-    /// Close after this long without a request (and none running).
+    /// Close after this long without a complete request (and none in flight).
     pub idle_timeout: Option<Duration>,
+    /// A frame must be complete this long after its first byte.
+    pub frame_timeout: Option<Duration>,
+    /// Close when a write makes no progress for this long.
+    pub write_stall: Option<Duration>,
+    /// Requests read but not yet answered, at most.
+    pub max_in_flight: usize,
+    /// Large frames wait for room here while they arrive.
+    pub budget: Option<Arc<MemoryBudget>>,
+}
+
+/// Why the reader stopped.
+enum End {
+    PeerClosed,
+    ReadFailed(std::io::Error),
+    BadFrame(crate::transport::frame::FrameError),
+    Idle,
+    FrameTimeout,
+    WriterGone,
+    ProtocolClose,
+    Shutdown,
 }
 
 /// Serves one connection, given its read and write halves (plain TCP or TLS).
 pub(crate) async fn serve<R, W>(
-    mut rd: R,
+    rd: R,
     wr: W,
     peer: SocketAddr,
     protocol: Arc<dyn ServerProtocol>,
@@ -37,101 +62,135 @@ pub(crate) async fn serve<R, W>(
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let (tx, rx) = mpsc::channel::<Bytes>(REPLY_QUEUE);
-    let writer = tokio::spawn(write_replies(wr, rx));
+    let max_in_flight = settings.max_in_flight.max(1);
+    // The permits bound what the queue can hold; one more for the goodbye push.
+    let (tx, mut rx) = mpsc::channel::<Outgoing>(max_in_flight + 1);
+    let stall = settings.write_stall;
+    let writer = tokio::spawn(async move {
+        if let Err(e) = writer::write_frames(wr, &mut rx, stall, std::future::pending()).await {
+            tracing::debug!(%peer, error = %e, "write failed; closing the connection");
+        }
+    });
+    let slots = Arc::new(Semaphore::new(max_in_flight));
     let close = Arc::new(Notify::new());
-    let running = Arc::new(AtomicUsize::new(0));
-    let mut buf = BytesMut::with_capacity(16 * 1024);
-    let mut last_activity = Instant::now();
-    'conn: loop {
-        loop {
-            match protocol.split_frame(&mut buf) {
-                Ok(Some(request)) => {
-                    let received = Instant::now();
-                    let (protocol, tx, close, running) = (protocol.clone(), tx.clone(), close.clone(), running.clone());
-                    let guard = in_flight.enter();
-                    running.fetch_add(1, Ordering::AcqRel);
-                    tokio::spawn(async move {
-                        match protocol.handle(peer, request, received).await {
-                            Reply::Send(bytes) => {
-                                let _ = tx.send(bytes).await;
-                            }
-                            Reply::Nothing => {}
-                            Reply::Close => close.notify_one(),
-                        }
-                        running.fetch_sub(1, Ordering::AcqRel);
-                        drop(guard);
-                    });
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(%peer, error = %e, "bad frame; closing the connection");
-                    break 'conn;
-                }
+    let mut reader = match protocol.max_frame_length() {
+        Some(max) => FrameReader::new(rd, max),
+        None => FrameReader::opaque(rd),
+    }
+    .with_budget(settings.budget.clone());
+    let mut last_request = Instant::now();
+
+    let end = 'conn: loop {
+        // A slot first: at the cap, nothing more is read until a reply has been written.
+        let slot = tokio::select! {
+            biased;
+            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+            _ = tx.closed() => break End::WriterGone,
+            _ = close.notified() => break End::ProtocolClose,
+            _ = shutdown.changed() => break End::Shutdown,
+        };
+        let request = loop {
+            match reader.next_split(|buf| protocol.split_frame(buf)) {
+                Ok(Some(request)) => break request,
+                Ok(None) => {}
+                Err(e) => break 'conn End::BadFrame(e),
             }
-        }
-        if buf.capacity() - buf.len() < 4096 {
-            buf.reserve(16 * 1024);
-        }
-        let idle = async {
-            match settings.idle_timeout {
-                Some(t) => tokio::time::sleep_until((last_activity + t).into()).await,
-                None => std::future::pending().await,
+            let idle_at = settings.idle_timeout.map(|t| last_request + t);
+            let frame_at = settings
+                .frame_timeout
+                .zip(reader.mid_frame_since())
+                .map(|(t, since)| since + t);
+            let deadline = match (idle_at, frame_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let timer = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                read = reader.fill() => match read {
+                    Ok(0) => break 'conn End::PeerClosed,
+                    Ok(_) => {}
+                    Err(e) => break 'conn End::ReadFailed(e),
+                },
+                _ = timer => {
+                    if frame_at.is_some_and(|at| at <= Instant::now()) {
+                        break 'conn End::FrameTimeout;
+                    }
+                    // Idle only with nothing in flight (the slot taken for the next request
+                    // aside); a long request keeps its connection.
+                    if max_in_flight - slots.available_permits() == 1 {
+                        break 'conn End::Idle;
+                    }
+                    last_request = Instant::now();
+                }
+                _ = tx.closed() => break 'conn End::WriterGone,
+                _ = close.notified() => break 'conn End::ProtocolClose,
+                _ = shutdown.changed() => break 'conn End::Shutdown,
             }
         };
-        tokio::select! {
-            read = rd.read_buf(&mut buf) => match read {
-                Ok(0) => break,
-                Ok(_) => last_activity = Instant::now(),
-                Err(e) => {
-                    tracing::debug!(%peer, error = %e, "read failed");
-                    break;
+        last_request = Instant::now();
+        // The request's bytes count against the server's memory until it is answered; one
+        // that does not fit is refused at once (read, not buffered).
+        let bytes_held = match (reader.take_lease(), &settings.budget) {
+            (Some(lease), _) => Some(lease),
+            (None, Some(budget)) => match budget.try_lease(request.len()) {
+                Some(lease) => Some(lease),
+                None => {
+                    tracing::warn!(%peer, bytes = request.len(), "request refused: the server's request memory is full (maxrequestmemory)");
+                    match protocol.overload_reply(&request) {
+                        Some(frame) => {
+                            let _ = tx
+                                .send(Outgoing {
+                                    frame,
+                                    permit: Some(slot),
+                                })
+                                .await;
+                        }
+                        None => drop(slot),
+                    }
+                    continue;
                 }
             },
-            _ = idle => {
-                if running.load(Ordering::Acquire) == 0 {
-                    tracing::debug!(%peer, "idle connection closed");
-                    break;
+            (None, None) => None,
+        };
+        let (protocol, tx, close, guard) = (protocol.clone(), tx.clone(), close.clone(), in_flight.enter());
+        tokio::spawn(async move {
+            let _bytes_held = bytes_held;
+            match protocol.handle(peer, request, last_request).await {
+                Reply::Send(frame) => {
+                    let _ = tx
+                        .send(Outgoing {
+                            frame,
+                            permit: Some(slot),
+                        })
+                        .await;
                 }
-                last_activity = Instant::now();
+                Reply::Nothing => drop(slot),
+                Reply::Close => close.notify_one(),
             }
-            _ = close.notified() => break,
-            _ = shutdown.changed() => {
-                if let Some(goodbye) = protocol.goodbye() {
-                    let _ = tx.send(goodbye).await;
-                }
-                break;
+            drop(guard);
+        });
+    };
+    match end {
+        End::Shutdown => {
+            if let Some(goodbye) = protocol.goodbye() {
+                let _ = tx.send(Outgoing::frame(goodbye)).await;
             }
         }
+        End::BadFrame(e) => tracing::warn!(%peer, error = %e, "bad frame; closing the connection"),
+        End::ReadFailed(e) => tracing::debug!(%peer, error = %e, "read failed"),
+        End::Idle => tracing::debug!(%peer, "idle connection closed"),
+        End::FrameTimeout => {
+            tracing::warn!(%peer, "a frame did not complete within readtimeout; closing the connection")
+        }
+        End::WriterGone | End::ProtocolClose | End::PeerClosed => {}
     }
-    // Requests still running keep their sender; the writer ends once they have replied.
+    // Requests still running hold their sender; the writer ends once they have replied
+    // (or at once, if it already failed).
     drop(tx);
     let _ = writer.await;
-}
-
-async fn write_replies<W: AsyncWrite + Unpin>(mut wr: W, mut rx: mpsc::Receiver<Bytes>) {
-    let mut batch = BytesMut::new();
-    while let Some(first) = rx.recv().await {
-        let result = if rx.is_empty() {
-            wr.write_all(&first).await
-        } else {
-            batch.extend_from_slice(&first);
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(more) => batch.extend_from_slice(&more),
-                    Err(_) => break,
-                }
-            }
-            let r = wr.write_all(&batch).await;
-            batch.clear();
-            r
-        };
-        if result.is_err() {
-            // The peer is gone; drain so request tasks do not wait on a full queue.
-            rx.close();
-            while rx.recv().await.is_some() {}
-            return;
-        }
-    }
-    let _ = wr.shutdown().await;
 }

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
-use crate::codec::{self, TarsStruct};
+use crate::codec::{DecodeError, Reader, TarsStruct};
 use crate::filter::{ServerEndpoint, ServerFilter, ServerNext, ServerRequest, ServerResponse};
 use crate::protocol::framework::{TARSONEWAY, TARSVERSION};
 use crate::protocol::{tup, RequestPacket, ResponsePacket};
+use crate::transport::budget::{Lease, MemoryBudget};
 use crate::transport::frame::{self, FrameError};
 use crate::{Context, Status};
 
@@ -41,6 +42,19 @@ pub trait ServerProtocol: Send + Sync + 'static {
     /// Handles one request (as returned by `split_frame`, or one UDP datagram).
     async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Reply;
 
+    /// `Some(max)` if frames are TARS frames (a 4-byte big-endian length that counts
+    /// itself) of at most `max` bytes: the connection then reads a large frame's bytes only
+    /// as the server's memory budget allows. `None` for other framings.
+    fn max_frame_length(&self) -> Option<usize> {
+        None
+    }
+
+    /// The answer to a request the server has no room for (a UDP datagram over the
+    /// adapter's in-flight cap): an overload reply, or `None` to drop it.
+    fn overload_reply(&self, _request: &Bytes) -> Option<Bytes> {
+        None
+    }
+
     /// A message pushed to each connection on graceful shutdown.
     fn goodbye(&self) -> Option<Bytes> {
         None
@@ -56,6 +70,8 @@ pub(crate) struct TarsProtocol {
     admission: Admission,
     max_package_length: usize,
     handle_timeout: Option<Duration>,
+    /// The memory of requests in flight, shared by every adapter.
+    budget: Arc<MemoryBudget>,
 }
 
 impl TarsProtocol {
@@ -66,6 +82,7 @@ impl TarsProtocol {
         admission: Admission,
         max_package_length: usize,
         handle_timeout: Option<Duration>,
+        budget: Arc<MemoryBudget>,
     ) -> Self {
         TarsProtocol {
             servant_name,
@@ -74,7 +91,32 @@ impl TarsProtocol {
             admission,
             max_package_length,
             handle_timeout,
+            budget,
         }
+    }
+
+    /// Answers -9 to a request the memory budget cannot hold, reading only its header
+    /// fields (never its maps or body). An unreadable header closes the connection.
+    fn refuse(&self, peer: SocketAddr, request: &Bytes) -> Reply {
+        let Some((to, one_way)) = ReplyTo::peek(request) else {
+            tracing::warn!(%peer, "undecodable request packet; closing the connection");
+            return Reply::Close;
+        };
+        tracing::warn!(
+            %peer,
+            request_bytes = request.len(),
+            budget = self.budget.limit(),
+            "request refused: the server's request memory is full (maxrequestmemory)"
+        );
+        if one_way {
+            return Reply::Nothing;
+        }
+        let status = Status::overload(format!(
+            "server overloaded: requests in flight hold its request memory ({} bytes, maxrequestmemory)",
+            self.budget.limit()
+        ));
+        let encoding = Encoding::from_version(to.version);
+        Reply::Send(encode_reply(&to, encoding, ServerResponse::from_status(&status)))
     }
 }
 
@@ -87,6 +129,28 @@ struct ReplyTo {
     function: String,
 }
 
+impl ReplyTo {
+    /// Reads the header fields (tags 1 to 6) of a request packet without decoding the rest;
+    /// also says whether the request is one-way.
+    fn peek(request: &Bytes) -> Option<(ReplyTo, bool)> {
+        let mut r = Reader::from_bytes(request);
+        let version = r.read_field::<i16>(1).ok()??;
+        let packet_type = r.read_field::<i8>(2).ok()?.unwrap_or(0);
+        let message_type = r.read_field::<i32>(3).ok()?.unwrap_or(0);
+        let request_id = r.read_field::<i32>(4).ok()??;
+        let servant = r.read_field::<String>(5).ok()?.unwrap_or_default();
+        let function = r.read_field::<String>(6).ok()?.unwrap_or_default();
+        let to = ReplyTo {
+            version,
+            request_id,
+            message_type,
+            servant,
+            function,
+        };
+        Some((to, packet_type == TARSONEWAY))
+    }
+}
+
 #[async_trait::async_trait]
 impl ServerProtocol for TarsProtocol {
     fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
@@ -94,8 +158,14 @@ impl ServerProtocol for TarsProtocol {
     }
 
     async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Reply {
-        let packet: RequestPacket = match codec::from_bytes(&request) {
+        // What the request takes once decoded is drawn from the server's memory budget (its
+        // bytes already are, by the connection); what does not fit is refused with -9.
+        let Some(lease) = self.budget.try_lease(0) else {
+            return self.refuse(peer, &request);
+        };
+        let packet = match RequestPacket::decode_fields(&mut Reader::from_bytes(&request).with_allowance(&lease)) {
             Ok(p) => p,
+            Err(e) if matches!(e.root(), DecodeError::MemoryLimit { .. }) => return self.refuse(peer, &request),
             Err(e) => {
                 tracing::warn!(%peer, error = %e, "undecodable request packet; closing the connection");
                 return Reply::Close;
@@ -124,6 +194,7 @@ impl ServerProtocol for TarsProtocol {
                         let endpoint = Dispatch {
                             protocol: self,
                             encoding,
+                            lease: std::sync::Mutex::new(Some(lease)),
                         };
                         let req = ServerRequest { peer, received, packet };
                         ServerNext::new(&self.filters, &endpoint).run(req).await
@@ -135,6 +206,20 @@ impl ServerProtocol for TarsProtocol {
             return Reply::Nothing;
         }
         Reply::Send(encode_reply(&reply_to, encoding, response))
+    }
+
+    fn max_frame_length(&self) -> Option<usize> {
+        Some(self.max_package_length)
+    }
+
+    fn overload_reply(&self, request: &Bytes) -> Option<Bytes> {
+        let (to, one_way) = ReplyTo::peek(request)?;
+        if one_way {
+            return None;
+        }
+        let status = Status::overload("server overloaded: too many requests in flight on this adapter (maxinflight)");
+        let encoding = Encoding::from_version(to.version);
+        Some(encode_reply(&to, encoding, ServerResponse::from_status(&status)))
     }
 
     fn goodbye(&self) -> Option<Bytes> {
@@ -154,6 +239,8 @@ impl ServerProtocol for TarsProtocol {
 struct Dispatch<'a> {
     protocol: &'a TarsProtocol,
     encoding: Encoding,
+    /// The request's memory, handed on to its arguments (taken once, by the servant call).
+    lease: std::sync::Mutex<Option<Lease>>,
 }
 
 #[async_trait::async_trait]
@@ -173,7 +260,8 @@ impl ServerEndpoint for Dispatch<'_> {
         }
         let method = p.servant.interface().method(&packet.s_func_name);
         let body = std::mem::take(&mut packet.s_buffer);
-        let mut call = match Call::new(packet.s_func_name.clone(), self.encoding, body, method) {
+        let lease = self.lease.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut call = match Call::decode(packet.s_func_name.clone(), self.encoding, body, method, lease) {
             Ok(c) => c,
             Err(status) => return ServerResponse::from_status(&status),
         };

@@ -1,11 +1,13 @@
-//! A UDP adapter: each datagram is one framed request, each reply one datagram.
+//! A UDP adapter: each datagram is one framed request, each reply one datagram. At most
+//! `maxinflight` datagrams are served at once; past that each gets the protocol's overload
+//! reply (UDP has no backpressure, and a silent drop looks like a timeout to the caller).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use tokio::net::UdpSocket;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use super::protocol::{Reply, ServerProtocol};
 use super::InFlight;
@@ -16,10 +18,12 @@ const MAX_DATAGRAM: usize = 65_535;
 pub(crate) async fn serve(
     socket: UdpSocket,
     protocol: Arc<dyn ServerProtocol>,
+    max_in_flight: usize,
     mut shutdown: watch::Receiver<bool>,
     in_flight: Arc<InFlight>,
 ) {
     let socket = Arc::new(socket);
+    let slots = Arc::new(Semaphore::new(max_in_flight.max(1)));
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
         let (n, peer) = tokio::select! {
@@ -45,6 +49,13 @@ pub(crate) async fn serve(
                 continue;
             }
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "udp request refused: maxinflight requests are being served");
+            if let Some(reply) = protocol.overload_reply(&request) {
+                let _ = socket.send_to(&reply, peer).await;
+            }
+            continue;
+        };
         let (socket, protocol, guard) = (socket.clone(), protocol.clone(), in_flight.enter());
         tokio::spawn(async move {
             if let Reply::Send(reply) = protocol.handle(peer, request, received).await {
@@ -52,7 +63,7 @@ pub(crate) async fn serve(
                     tracing::debug!(%peer, error = %e, "udp reply failed");
                 }
             }
-            drop(guard);
+            drop((slot, guard));
         });
     }
 }

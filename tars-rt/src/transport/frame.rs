@@ -24,8 +24,8 @@ pub enum FrameError {
 }
 
 /// Takes one complete frame's payload (without the header) off the front of `buf`, or
-/// `Ok(None)` if more bytes are needed. Reserves room for the announced frame only after
-/// checking it against `max`.
+/// `Ok(None)` if more bytes are needed. It reserves nothing: a header announcing a large
+/// frame costs no memory until the bytes arrive (see [`super::reader`]).
 pub fn decode_frame(buf: &mut BytesMut, max: usize) -> Result<Option<Bytes>, FrameError> {
     if buf.len() < 4 {
         return Ok(None);
@@ -39,7 +39,6 @@ pub fn decode_frame(buf: &mut BytesMut, max: usize) -> Result<Option<Bytes>, Fra
     }
     let len = len as usize;
     if buf.len() < len {
-        buf.reserve(len - buf.len());
         return Ok(None);
     }
     let mut frame = buf.split_to(len);

@@ -1,0 +1,32 @@
+#![allow(dead_code)]
+//! This process's memory, from `/proc/self/status` (Linux): resident set, its peak, and the
+//! address space. Tests that assert on them run alone in their own test binary.
+
+fn status_kb(key: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{key} not in /proc/self/status"))
+}
+
+/// Resident memory now, in MiB.
+pub fn rss_mib() -> f64 {
+    status_kb("VmRSS:") as f64 / 1024.0
+}
+
+/// Peak resident memory since the last [`reset_peak`], in MiB.
+pub fn peak_mib() -> f64 {
+    status_kb("VmHWM:") as f64 / 1024.0
+}
+
+/// Address space now, in MiB.
+pub fn virtual_mib() -> f64 {
+    status_kb("VmSize:") as f64 / 1024.0
+}
+
+/// Starts a new peak measurement (writes 5 to `/proc/self/clear_refs`).
+pub fn reset_peak() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak RSS");
+}

@@ -1,0 +1,74 @@
+#![allow(dead_code)]
+//! A `TestApp.HelloServer.HelloObj` servant for server tests, and a server started on a config
+//! written inline. `testHello("sleep N")` sleeps N ms before answering, to hold requests.
+
+use std::time::Duration;
+
+use tars::codec::TarsEncode;
+use tars::server::{Application, Server};
+use tars::{Context, Status};
+
+pub mod hello {
+    tars::include_tars!("tests/idl/hello.tars");
+}
+
+pub const OBJ: &str = "TestApp.HelloServer.HelloObj";
+
+pub struct SleepyHello;
+
+#[tars::servant]
+impl hello::test_app::Hello for SleepyHello {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        if let Some(ms) = s_req.strip_prefix("sleep ") {
+            let ms: u64 = ms
+                .trim()
+                .parse()
+                .map_err(|_| Status::new(1, "sleep takes milliseconds"))?;
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        Ok((0, s_req))
+    }
+}
+
+/// The config of a server with one adapter for [`OBJ`]: `server_keys` go in `<server>`,
+/// `adapter_keys` in the adapter section.
+pub fn config(server_keys: &str, endpoint: &str, adapter_keys: &str) -> String {
+    format!(
+        "<tars><application><server>
+app=TestApp
+server=HelloServer
+{server_keys}
+<TestApp.HelloServer.HelloObjAdapter>
+endpoint={endpoint}
+servant={OBJ}
+{adapter_keys}
+</TestApp.HelloServer.HelloObjAdapter>
+</server></application></tars>"
+    )
+}
+
+/// Starts [`SleepyHello`] on a TCP adapter on an ephemeral port.
+pub async fn start(server_keys: &str, adapter_keys: &str) -> Server {
+    start_on(server_keys, "tcp -h 127.0.0.1 -p 0 -t 60000", adapter_keys).await
+}
+
+/// Starts [`SleepyHello`] on `endpoint`.
+pub async fn start_on(server_keys: &str, endpoint: &str, adapter_keys: &str) -> Server {
+    let config = config(server_keys, endpoint, adapter_keys);
+    Application::new(config.parse().unwrap())
+        .servant(OBJ, SleepyHello)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// The `sBuffer` of `testHello(s)`.
+pub fn hello_args(s: &str) -> tars::bytes::Bytes {
+    let mut b = tars::bytes::BytesMut::new();
+    s.to_string().encode(1, &mut b);
+    b.freeze()
+}
