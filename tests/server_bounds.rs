@@ -89,6 +89,19 @@ async fn a_frame_must_complete_within_the_read_timeout() {
 async fn a_burst_of_connections_is_accepted_without_syn_retries() {
     let server = start("", "maxconns=5000").await;
     let addr = server.local_addr(OBJ).unwrap();
+    // The listening socket's backlog, as `ss` shows it (Send-Q of a LISTEN socket).
+    if let Ok(out) = std::process::Command::new("ss")
+        .args(["-ltnH", &format!("sport = :{}", addr.port())])
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        let backlog: Option<u32> = text.split_whitespace().nth(2).and_then(|v| v.parse().ok());
+        let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(4096);
+        assert_eq!(backlog, Some(4096.min(somaxconn)), "ss says: {text}");
+    }
     let start = Instant::now();
     let calls: Vec<_> = (0..2000)
         .map(|i| {
