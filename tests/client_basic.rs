@@ -191,7 +191,7 @@ impl ClientFilter for Stamp {
         }
         req.packet.context.insert("stamped".into(), "yes".into());
         let mut rsp = next.run(req).await?;
-        rsp.context.insert("seen-by-filter".into(), "yes".into());
+        rsp.packet.context.insert("seen-by-filter".into(), "yes".into());
         Ok(rsp)
     }
 }

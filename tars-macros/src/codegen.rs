@@ -402,7 +402,7 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStr
                 #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
                 let __rsp = self.proxy.invoke(#wire, __b.freeze(), opts).await?;
                 let value = #value;
-                ::core::result::Result::Ok(#p::Reply { value, context: __rsp.context, status: __rsp.status })
+                ::core::result::Result::Ok(__rsp.into_reply(value))
             }
 
             #[doc = #oneway_doc]

@@ -105,15 +105,38 @@ impl<'a> ServerNext<'a> {
 #[derive(Debug, Clone)]
 pub struct ClientRequest {
     /// The packet to send; filters may change its context, status, body or function.
+    /// `iRequestId` and `iTimeout` are set when it leaves, from the connection and the
+    /// deadline.
     pub packet: crate::protocol::RequestPacket,
-    /// How long the caller waits for the reply.
-    pub timeout: std::time::Duration,
+    /// When the caller stops waiting. Every layer below the filters works within it, and
+    /// the server is told what is left of it (`iTimeout`); a filter may move it.
+    pub deadline: std::time::Instant,
     /// A one-way call gets no reply.
     pub one_way: bool,
+    /// Routes the call by hash (set with [`crate::client::CallOptions::hash`]).
+    pub hash: Option<crate::balance::HashKey>,
+}
+
+impl ClientRequest {
+    /// The time left before the deadline.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.deadline.saturating_duration_since(std::time::Instant::now())
+    }
+
+    /// Moves the deadline to `timeout` from now.
+    pub fn set_timeout(&mut self, timeout: std::time::Duration) {
+        self.deadline = std::time::Instant::now() + timeout;
+    }
 }
 
 /// A reply on its way back to the caller (one-way calls get an empty one).
-pub type ClientResponse = crate::protocol::ResponsePacket;
+#[derive(Debug, Clone, Default)]
+pub struct ClientResponse {
+    /// The reply.
+    pub packet: crate::protocol::ResponsePacket,
+    /// The endpoint that answered (the one the call went to).
+    pub endpoint: Option<std::sync::Arc<crate::transport::endpoint::Endpoint>>,
+}
 
 /// Middleware around each client call, outermost first (as server filters).
 #[async_trait::async_trait]

@@ -1,23 +1,23 @@
-//! The [`Communicator`]: one per process, cheap to clone. It owns the connections (one per
-//! endpoint, shared by every proxy), endpoint health, request ids, client filters and the
+//! The [`Communicator`]: one per process, cheap to clone. It owns the connection pool (one
+//! connection per endpoint, shared by every proxy), the discovery source (the registry when
+//! a `locator` is set), the default balancing policy, request ids, client filters and the
 //! `<client>` settings, and makes proxies from object strings.
 
-use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::balance::{Balance, EndpointHealth, RoundRobin};
-use crate::config::ClientConfig;
-use crate::discovery::{Discover, StaticDiscovery};
+use crate::balance::{Auto, Balance};
+use crate::config::{ClientConfig, Config};
+use crate::discovery::{Discover, DiscoveryError, Registry, StaticDiscovery, Target};
 use crate::filter::ClientFilter;
 use crate::transport::endpoint::Endpoint;
 
-use super::connection::{Connection, ConnectionOptions};
 use super::error::{CallError, CallErrorKind};
-use super::proxy::{Proxy, ProxyInner, ServantProxy};
-
-type Slot = Arc<tokio::sync::Mutex<Option<Arc<Connection>>>>;
+use super::pool::{Dialer, Pool, Remote};
+use super::proxy::{Proxy, ServantProxy};
+use super::routing::Router;
 
 /// The client side of a process.
 #[derive(Clone)]
@@ -28,12 +28,13 @@ pub struct Communicator {
 struct Inner {
     config: ClientConfig,
     next_id: AtomicI32,
-    slots: Mutex<HashMap<Endpoint, Slot>>,
-    health: Mutex<HashMap<Endpoint, Arc<EndpointHealth>>>,
+    pool: Pool,
+    dialer: Dialer,
     filters: Arc<[Arc<dyn ClientFilter>]>,
     discovery: Option<Arc<dyn Discover>>,
-    /// Built on the first `ssl` connection from the `<client>` TLS keys.
-    tls: std::sync::OnceLock<Result<Arc<tokio_rustls::rustls::ClientConfig>, String>>,
+    balance: Arc<dyn Balance>,
+    /// The caller's set, for set-mode lookups.
+    set: Option<String>,
 }
 
 /// Builds a [`Communicator`].
@@ -42,6 +43,9 @@ pub struct CommunicatorBuilder {
     config: ClientConfig,
     filters: Vec<Arc<dyn ClientFilter>>,
     discovery: Option<Arc<dyn Discover>>,
+    balance: Option<Arc<dyn Balance>>,
+    set: Option<String>,
+    cache_file: Option<PathBuf>,
 }
 
 impl CommunicatorBuilder {
@@ -91,23 +95,79 @@ impl CommunicatorBuilder {
         self
     }
 
-    /// Where objects named without endpoints (`App.Server.Obj`) are looked up.
+    /// The registry (`locator`): `tars.tarsregistry.QueryObj@tcp -h HOST -p PORT[:…]`.
+    /// Objects named without endpoints (`App.Server.Obj`) are looked up there.
+    pub fn locator(mut self, locator: impl Into<String>) -> Self {
+        self.config.locator = Some(locator.into());
+        self
+    }
+
+    /// How often the registry is asked again (`refresh-endpoint-interval`, 60 s).
+    pub fn refresh_interval(mut self, every: Duration) -> Self {
+        self.config.refresh_endpoint_interval = every;
+        self
+    }
+
+    /// Where endpoints from the registry are saved, to be used at the next start if the
+    /// registry cannot be reached then.
+    pub fn cache_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cache_file = Some(path.into());
+        self
+    }
+
+    /// Another source for objects named without endpoints, instead of the registry.
     pub fn discovery(mut self, discovery: Arc<dyn Discover>) -> Self {
         self.discovery = Some(discovery);
         self
     }
 
+    /// The balancing policy of proxies that do not choose their own ([`Auto`] by default).
+    pub fn balance(mut self, balance: Arc<dyn Balance>) -> Self {
+        self.balance = Some(balance);
+        self
+    }
+
+    /// Runs the caller in `set` (`name.area.group`, TarsGo's `enableset`/`setdivision`):
+    /// objects are looked up within it and calls carry its name.
+    pub fn set_division(mut self, set: Option<String>) -> Self {
+        self.set = set;
+        self
+    }
+
     /// The communicator.
     pub fn build(self) -> Communicator {
+        let dialer = Dialer::new(&self.config);
+        let discovery = self.discovery.or_else(|| {
+            let locator = self.config.locator.clone()?;
+            // The registry is asked through a communicator of its own (same settings, no
+            // locator), which keeps the two free of reference cycles.
+            let mut config = self.config.clone();
+            config.locator = None;
+            let registry_comm = Communicator::builder().config(config).build();
+            match registry_comm.servant_proxy(&locator) {
+                Ok(proxy) => {
+                    let mut registry = Registry::builder(proxy).refresh_interval(self.config.refresh_endpoint_interval);
+                    if let Some(file) = &self.cache_file {
+                        registry = registry.cache_file(file);
+                    }
+                    Some(Arc::new(registry.build()) as Arc<dyn Discover>)
+                }
+                Err(e) => {
+                    tracing::error!(%locator, error = %e, "unusable locator; objects must name their endpoints");
+                    None
+                }
+            }
+        });
         Communicator {
             inner: Arc::new(Inner {
                 config: self.config,
                 next_id: AtomicI32::new(1),
-                slots: Mutex::default(),
-                health: Mutex::default(),
+                pool: Pool::default(),
+                dialer,
                 filters: self.filters.into(),
-                discovery: self.discovery,
-                tls: std::sync::OnceLock::new(),
+                discovery,
+                balance: self.balance.unwrap_or_else(|| Arc::new(Auto)),
+                set: self.set,
             }),
         }
     }
@@ -117,19 +177,6 @@ impl Default for Communicator {
     fn default() -> Self {
         Communicator::builder().build()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The entry for `endpoint`, created on first use; the key is cloned only then.
-fn get_or_insert<V: Default + Clone>(map: &Mutex<HashMap<Endpoint, V>>, endpoint: &Endpoint) -> V {
-    let mut map = lock(map);
-    if let Some(v) = map.get(endpoint) {
-        return v.clone();
-    }
-    map.entry(endpoint.clone()).or_default().clone()
 }
 
 impl Communicator {
@@ -148,13 +195,29 @@ impl Communicator {
         Communicator::builder().config(config.clone()).build()
     }
 
+    /// A communicator for a whole application's config, as tarsnode writes it: the
+    /// `<client>` settings, the set (`enableset`/`setdivision`), and the registry's cache
+    /// file under the server's `datapath`.
+    pub fn for_application(config: &Config) -> Self {
+        let mut builder = Communicator::builder().config(config.client.clone());
+        if config.enable_set {
+            builder = builder.set_division(config.set_division.clone());
+        }
+        if let Some(server) = config.server.as_ref().filter(|s| !s.data_path.is_empty()) {
+            let file = PathBuf::from(&server.data_path).join(format!("{}.{}.tarsdat", server.app, server.server));
+            builder = builder.cache_file(file);
+        }
+        builder.build()
+    }
+
     /// The settings.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
 
     /// A typed proxy for `object`: `App.Server.Obj@tcp -h HOST -p PORT [-t MS][:...]`, or
-    /// `App.Server.Obj` alone when the communicator has a discovery source.
+    /// `App.Server.Obj` alone when the communicator has a locator (or another discovery
+    /// source).
     pub fn string_to_proxy<P: Proxy>(&self, object: &str) -> Result<P, CallError> {
         self.servant_proxy(object).map(P::from_servant_proxy)
     }
@@ -162,50 +225,38 @@ impl Communicator {
     /// An untyped proxy for `object`.
     pub fn servant_proxy(&self, object: &str) -> Result<ServantProxy, CallError> {
         let object = object.trim();
-        let bad = |name: &str, why: String| CallError::new(name, "", None, CallErrorKind::NoEndpoint(why));
-        let (name, discovery): (&str, Arc<dyn Discover>) = match object.split_once('@') {
-            Some((name, eps)) => {
-                let endpoints = Endpoint::parse_list(eps).map_err(|e| bad(name.trim(), e.to_string()))?;
-                (name.trim(), Arc::new(StaticDiscovery::new(endpoints)))
-            }
-            None => match &self.inner.discovery {
-                Some(d) => (object, d.clone()),
-                None => {
-                    return Err(bad(
-                        object,
-                        format!(
-                        "'{object}' names no endpoint (Obj@tcp -h HOST -p PORT) and the communicator has no registry"
-                    ),
-                    ))
-                }
-            },
+        let bad = |e: DiscoveryError| CallError::new(object, "", None, CallErrorKind::Discovery(e));
+        let (name, discovery): (String, Arc<dyn Discover>) = if object.contains('@') {
+            let (name, list) = StaticDiscovery::parse(object).map_err(bad)?;
+            (name, Arc::new(list))
+        } else {
+            let discovery = self.inner.discovery.clone().ok_or_else(|| {
+                bad(DiscoveryError::NoLocator {
+                    object: object.to_string(),
+                })
+            })?;
+            (object.to_string(), discovery)
         };
-        if name.is_empty() {
-            return Err(bad(name, format!("'{object}' has no object name before '@'")));
-        }
         let timeout = self
             .inner
             .config
             .objects
-            .get(name)
+            .get(&name)
             .and_then(|o| o.get("timeout"))
             .and_then(|t| t.parse().ok())
             .map(Duration::from_millis)
             .unwrap_or(self.inner.config.async_invoke_timeout);
-        let balance: Arc<dyn Balance> = Arc::new(RoundRobin::default());
-        Ok(ServantProxy::new(
-            ProxyInner {
-                comm: self.clone(),
-                name: name.to_string(),
-                discovery,
-                balance,
-            },
-            timeout,
-        ))
+        let target = Target::new(name).in_set(self.inner.set.clone());
+        let router = Router::new(target, discovery, self.inner.balance.clone());
+        Ok(ServantProxy::new(self.clone(), router, timeout))
     }
 
     pub(crate) fn filters(&self) -> Arc<[Arc<dyn ClientFilter>]> {
         self.inner.filters.clone()
+    }
+
+    pub(crate) fn remote(&self, endpoint: &Endpoint) -> Arc<Remote> {
+        self.inner.pool.remote(endpoint, &self.inner.dialer)
     }
 
     /// Request ids: positive, never 0 (pushes use 0), wrapping.
@@ -222,46 +273,8 @@ impl Communicator {
         }
     }
 
-    pub(crate) fn health(&self, endpoint: &Endpoint) -> Arc<EndpointHealth> {
-        get_or_insert(&self.inner.health, endpoint)
-    }
-
-    /// The live connection to `endpoint`, opening one (once, whoever asks) if needed.
-    pub(crate) async fn connection(&self, endpoint: &Endpoint, deadline: Instant) -> std::io::Result<Arc<Connection>> {
-        let slot = get_or_insert(&self.inner.slots, endpoint);
-        let mut guard = slot.lock().await;
-        if let Some(conn) = guard.as_ref().filter(|c| c.is_usable()) {
-            return Ok(conn.clone());
-        }
-        let budget = deadline
-            .saturating_duration_since(Instant::now())
-            .min(self.inner.config.client_dial_timeout);
-        let tls = match endpoint.transport {
-            crate::transport::endpoint::Transport::Ssl => {
-                let config = self.inner.tls.get_or_init(|| {
-                    crate::transport::tls::client_config(&self.inner.config.tls).map_err(|e| e.to_string())
-                });
-                Some(
-                    config
-                        .clone()
-                        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
-                )
-            }
-            _ => None,
-        };
-        let options = ConnectionOptions {
-            idle_timeout: self.inner.config.client_idle_timeout,
-            write_stall: self.inner.config.client_write_timeout,
-        };
-        let conn = Connection::open(endpoint, budget, options, tls).await?;
-        *guard = Some(conn.clone());
-        Ok(conn)
-    }
-
     /// Calls in flight on the connection to `endpoint` (for tests and metrics).
     pub fn in_flight(&self, endpoint: &Endpoint) -> usize {
-        let slot = lock(&self.inner.slots).get(endpoint).cloned();
-        slot.and_then(|s| s.try_lock().ok().and_then(|g| g.as_ref().map(|c| c.in_flight())))
-            .unwrap_or(0)
+        self.inner.pool.get(endpoint).map_or(0, |r| r.in_flight())
     }
 }

@@ -19,11 +19,14 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::codec::{DecodeError, Reader};
 use crate::protocol::ResponsePacket;
 use crate::transport::endpoint::{Endpoint, Transport};
 use crate::transport::frame;
 use crate::transport::reader::FrameReader;
 use crate::transport::writer::{self, Outgoing};
+
+use super::error::ConnectionError;
 
 /// The largest reply a client accepts.
 const MAX_REPLY: usize = 100 * 1024 * 1024;
@@ -34,8 +37,10 @@ const SEND_QUEUE: usize = 10_000;
 #[derive(Debug)]
 pub(crate) enum Outcome {
     Reply(ResponsePacket),
-    /// The connection failed with this reason.
-    Closed(String),
+    /// The reply to this call could not be decoded.
+    Undecodable(DecodeError),
+    /// The connection failed.
+    Closed(ConnectionError),
 }
 
 type Waiters = Mutex<HashMap<i32, oneshot::Sender<Outcome>>>;
@@ -64,11 +69,11 @@ impl Shared {
 
     /// Closes the connection: no new calls, every waiting call fails with `reason`, the
     /// reader and writer stop.
-    fn shut(&self, reason: &str) {
+    fn shut(&self, reason: ConnectionError) {
         self.closed.store(true, Ordering::Release);
         let pending: Vec<_> = lock(&self.waiters).drain().collect();
         for (_, tx) in pending {
-            let _ = tx.send(Outcome::Closed(reason.to_string()));
+            let _ = tx.send(Outcome::Closed(reason.clone()));
         }
         let _ = self.stop.send(true);
     }
@@ -83,9 +88,29 @@ impl Shared {
             }
             return;
         }
-        // A reply nobody waits for (timed out, cancelled) is dropped.
-        if let Some(tx) = lock(&self.waiters).remove(&rsp.i_request_id) {
-            let _ = tx.send(Outcome::Reply(rsp));
+        self.complete(rsp.i_request_id, Outcome::Reply(rsp));
+    }
+
+    /// Hands `outcome` to the call waiting for `id`; a reply nobody waits for (timed out,
+    /// cancelled) is dropped.
+    fn complete(&self, id: i32, outcome: Outcome) {
+        if let Some(tx) = lock(&self.waiters).remove(&id) {
+            let _ = tx.send(outcome);
+        }
+    }
+
+    /// Handles one frame from the server: a reply, a push, or bytes that do not decode (which
+    /// fail the call they name, if they name one, at once rather than at its deadline).
+    fn receive(&self, frame: &Bytes) {
+        match crate::protocol::decode_response(frame) {
+            Ok(rsp) => self.deliver(rsp),
+            Err(e) => match Reader::from_bytes(frame).read_field::<i32>(3) {
+                Ok(Some(id)) if id != 0 => {
+                    tracing::warn!(request_id = id, error = %e, "undecodable reply");
+                    self.complete(id, Outcome::Undecodable(e));
+                }
+                _ => tracing::warn!(error = %e, "undecodable frame from the server dropped"),
+            },
         }
     }
 }
@@ -215,7 +240,7 @@ impl Connection {
         if self.shared.closed.load(Ordering::Acquire) {
             // Closed between the check and the insert: fail now rather than wait.
             if let Some(tx) = lock(&self.shared.waiters).remove(&id) {
-                let _ = tx.send(Outcome::Closed("connection closed".into()));
+                let _ = tx.send(Outcome::Closed(ConnectionError::Closed));
             }
         }
         Pending {
@@ -226,14 +251,14 @@ impl Connection {
     }
 
     /// Queues a frame; fails if the connection is gone.
-    pub(crate) async fn send(&self, frame: Bytes) -> Result<(), String> {
+    pub(crate) async fn send(&self, frame: Bytes) -> Result<(), ConnectionError> {
         self.shared
             .last_used_ms
             .store(self.shared.since_opened(), Ordering::Relaxed);
         self.outgoing
             .send(Outgoing::frame(frame))
             .await
-            .map_err(|_| "connection closed".to_string())
+            .map_err(|_| ConnectionError::Closed)
     }
 
     /// Told that a call of `timeout` expired on this connection: if a reply has stopped
@@ -251,7 +276,7 @@ impl Connection {
                 silent_ms = silent.as_millis() as u64,
                 "the server stopped in the middle of a reply; closing the connection"
             );
-            s.shut("the server stopped sending in the middle of a reply");
+            s.shut(ConnectionError::StalledReply);
         }
     }
 }
@@ -263,7 +288,7 @@ async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
             Some(c) if c.shared.closed.load(Ordering::Acquire) => return,
             Some(c) if c.in_flight() == 0 && c.idle_for() >= idle => {
                 tracing::debug!("closing idle client connection");
-                c.shared.shut("idle connection closed");
+                c.shared.shut(ConnectionError::Idle);
                 return;
             }
             Some(c) => idle.saturating_sub(c.idle_for()).max(Duration::from_millis(10)),
@@ -279,12 +304,9 @@ async fn read_stream<R: AsyncRead + Unpin>(rd: R, shared: Arc<Shared>) {
     let reason = 'read: loop {
         loop {
             match reader.next_buffered() {
-                Ok(Some(f)) => match crate::protocol::decode_response(&f) {
-                    Ok(rsp) => shared.deliver(rsp),
-                    Err(e) => tracing::warn!(error = %e, "undecodable response dropped"),
-                },
+                Ok(Some(f)) => shared.receive(&f),
                 Ok(None) => break,
-                Err(e) => break 'read format!("bad frame from the server: {e}"),
+                Err(e) => break 'read ConnectionError::BadFrame(e),
             }
         }
         shared
@@ -292,14 +314,14 @@ async fn read_stream<R: AsyncRead + Unpin>(rd: R, shared: Arc<Shared>) {
             .store(reader.mid_frame_since().is_some(), Ordering::Release);
         tokio::select! {
             read = reader.fill() => match read {
-                Ok(0) => break "connection closed by the server".to_string(),
+                Ok(0) => break ConnectionError::ClosedByPeer,
                 Ok(_) => shared.last_read_ms.store(shared.since_opened(), Ordering::Release),
-                Err(e) => break format!("connection failed: {e}"),
+                Err(e) => break ConnectionError::Io(Arc::new(e)),
             },
             _ = stop.changed() => return,
         }
     };
-    shared.shut(&reason);
+    shared.shut(reason);
 }
 
 async fn write_stream<W: AsyncWrite + Unpin>(
@@ -314,7 +336,7 @@ async fn write_stream<W: AsyncWrite + Unpin>(
     };
     if let Err(e) = writer::write_frames(wr, &mut rx, stall, stopped).await {
         tracing::warn!(error = %e, "cannot send to the server; closing the connection");
-        shared.shut(&format!("cannot send: {e}"));
+        shared.shut(ConnectionError::Io(Arc::new(e)));
     }
 }
 
@@ -351,9 +373,7 @@ async fn read_udp(socket: Arc<UdpSocket>, shared: Weak<Shared>) {
         };
         let mut data = BytesMut::from(&buf[..n]);
         if let Ok(Some(f)) = frame::decode_frame(&mut data, MAX_REPLY) {
-            if let Ok(rsp) = crate::protocol::decode_response(&f) {
-                shared.deliver(rsp);
-            }
+            shared.receive(&f);
         }
     }
 }

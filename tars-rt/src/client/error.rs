@@ -1,14 +1,18 @@
-//! The one error a call returns.
+//! The one error a call returns, and the typed causes inside it.
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::codec::DecodeError;
+use crate::discovery::DiscoveryError;
 use crate::status::codes;
+use crate::transport::endpoint::Endpoint;
+use crate::transport::frame::FrameError;
 use crate::Status;
 
 /// Why a call failed: what went wrong ([`CallErrorKind`]), and where (servant, function,
-/// endpoint). [`CallError::code`] gives the TARS return code for every case.
+/// endpoint). [`CallError::code`] gives the TARS return code for every case, and
+/// [`std::error::Error::source`] the underlying cause.
 #[derive(Debug, Clone)]
 pub struct CallError {
     /// The object called.
@@ -16,7 +20,7 @@ pub struct CallError {
     /// The function called.
     pub function: String,
     /// The endpoint the call went to, if it got that far.
-    pub endpoint: Option<String>,
+    pub endpoint: Option<Arc<Endpoint>>,
     /// What went wrong.
     pub kind: CallErrorKind,
 }
@@ -34,21 +38,46 @@ pub enum CallErrorKind {
     },
     /// No reply before the deadline (-7).
     Timeout,
-    /// Could not connect to any endpoint (-8).
+    /// Could not connect to the endpoint (-8).
     Connect(Arc<std::io::Error>),
-    /// The connection failed while the call was in flight, or the request could not be sent
+    /// The connection failed while the call was on it, or the request could not be sent
     /// (-13).
-    Send(String),
+    Connection(ConnectionError),
     /// The reply could not be decoded (-12).
     Decode(DecodeError),
-    /// The object string or an endpoint is invalid, or no endpoint is known (-10).
-    NoEndpoint(String),
+    /// No endpoint is known for the object (-10).
+    Discovery(DiscoveryError),
     /// A filter rejected the call with this status.
     Rejected(Status),
 }
 
+/// Why a connection failed the calls on it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The server closed the connection.
+    #[error("the server closed the connection")]
+    ClosedByPeer,
+    /// Reading or writing failed.
+    #[error("connection failed: {0}")]
+    Io(#[source] Arc<std::io::Error>),
+    /// The server sent something that is not a TARS frame.
+    #[error("bad frame from the server: {0}")]
+    BadFrame(#[source] FrameError),
+    /// The server stopped sending half-way through a reply.
+    #[error("the server stopped sending in the middle of a reply")]
+    StalledReply,
+    /// The connection was closed for being idle.
+    #[error("the connection was closed for being idle")]
+    Idle,
+    /// The connection is gone; the request was not sent.
+    #[error("the connection is closed")]
+    Closed,
+}
+
 impl CallError {
-    pub(crate) fn new(servant: &str, function: &str, endpoint: Option<String>, kind: CallErrorKind) -> Self {
+    /// An error of `kind` for `servant.function`, at `endpoint` if the call got that far.
+    pub fn new(servant: &str, function: &str, endpoint: Option<Arc<Endpoint>>, kind: CallErrorKind) -> Self {
         CallError {
             servant: servant.to_string(),
             function: function.to_string(),
@@ -64,9 +93,9 @@ impl CallError {
             CallErrorKind::Server { code, .. } => *code,
             CallErrorKind::Timeout => codes::INVOKE_TIMEOUT,
             CallErrorKind::Connect(_) => codes::PROXY_CONNECT_ERROR,
-            CallErrorKind::Send(_) => codes::SEND_REQUEST_ERROR,
+            CallErrorKind::Connection(_) => codes::SEND_REQUEST_ERROR,
             CallErrorKind::Decode(_) => codes::CLIENT_DECODE_ERROR,
-            CallErrorKind::NoEndpoint(_) => codes::ADAPTER_NULL,
+            CallErrorKind::Discovery(_) => codes::ADAPTER_NULL,
             CallErrorKind::Rejected(s) => s.code(),
         }
     }
@@ -77,9 +106,9 @@ impl CallError {
             CallErrorKind::Server { message, .. } => message.clone(),
             CallErrorKind::Timeout => "timed out".into(),
             CallErrorKind::Connect(e) => format!("cannot connect: {e}"),
-            CallErrorKind::Send(e) => e.clone(),
+            CallErrorKind::Connection(e) => e.to_string(),
             CallErrorKind::Decode(e) => format!("cannot decode the reply: {e}"),
-            CallErrorKind::NoEndpoint(e) => e.clone(),
+            CallErrorKind::Discovery(e) => e.to_string(),
             CallErrorKind::Rejected(s) => s.message().to_string(),
         }
     }
@@ -109,8 +138,11 @@ impl std::error::Error for CallError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             CallErrorKind::Connect(e) => Some(&**e),
+            CallErrorKind::Connection(e) => Some(e),
             CallErrorKind::Decode(e) => Some(e),
-            _ => None,
+            CallErrorKind::Discovery(e) => Some(e),
+            CallErrorKind::Rejected(s) => Some(s),
+            CallErrorKind::Server { .. } | CallErrorKind::Timeout => None,
         }
     }
 }

@@ -5,20 +5,19 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
-use crate::balance::{Balance, Candidate, EndpointHealth};
-use crate::codec::{Reader, TarsDecode, TarsStruct};
-use crate::discovery::Discover;
+use crate::balance::{hash_string, Balance, HashKey};
+use crate::codec::{Reader, TarsDecode};
+use crate::discovery::Target;
 use crate::filter::{ClientEndpoint, ClientNext, ClientRequest, ClientResponse};
 use crate::protocol::framework::{TARSNORMAL, TARSONEWAY, TARSVERSION};
-use crate::protocol::{RequestPacket, ResponsePacket};
+use crate::protocol::RequestPacket;
 use crate::transport::endpoint::Endpoint;
-use crate::transport::frame;
 
 use super::communicator::Communicator;
-use super::connection::Outcome;
 use super::error::{CallError, CallErrorKind};
+use super::routing::Router;
 
 /// Options of one call.
 #[derive(Debug, Clone, Default)]
@@ -29,8 +28,8 @@ pub struct CallOptions {
     pub context: BTreeMap<String, String>,
     /// The request's `status` map.
     pub status: BTreeMap<String, String>,
-    /// A hash code: calls with the same code go to the same endpoint.
-    pub hash: Option<u64>,
+    /// Routes the call by hash: calls with the same key go to the same endpoint.
+    pub hash: Option<HashKey>,
 }
 
 impl CallOptions {
@@ -57,10 +56,26 @@ impl CallOptions {
         self
     }
 
-    /// Routes by hash code.
-    pub fn hash(mut self, code: u64) -> Self {
-        self.hash = Some(code);
+    /// Routes by `code` modulo the endpoint count (TarsGo's mod hash).
+    pub fn hash(mut self, code: u32) -> Self {
+        self.hash = Some(HashKey::Mod(code));
         self
+    }
+
+    /// Routes by `code` on a consistent-hash (Ketama) ring.
+    pub fn consistent_hash(mut self, code: u32) -> Self {
+        self.hash = Some(HashKey::Consistent(code));
+        self
+    }
+
+    /// Routes by a string key, hashed as TarsGo's `HashString` (mod hash).
+    pub fn hash_key(self, key: &str) -> Self {
+        self.hash(hash_string(key))
+    }
+
+    /// Routes by a string key on a consistent-hash ring.
+    pub fn consistent_hash_key(self, key: &str) -> Self {
+        self.consistent_hash(hash_string(key))
     }
 }
 
@@ -73,6 +88,20 @@ pub struct Reply<T> {
     pub context: BTreeMap<String, String>,
     /// The reply's `status`.
     pub status: BTreeMap<String, String>,
+    /// The endpoint that answered.
+    pub endpoint: Option<Arc<Endpoint>>,
+}
+
+impl ClientResponse {
+    /// The reply to hand the caller, with `value` decoded from it.
+    pub fn into_reply<T>(self, value: T) -> Reply<T> {
+        Reply {
+            value,
+            context: self.packet.context,
+            status: self.packet.status,
+            endpoint: self.endpoint,
+        }
+    }
 }
 
 /// A typed proxy generated from an IDL interface.
@@ -86,37 +115,40 @@ pub trait Proxy: Sized {
 /// A proxy to one object: cheap to clone, shares the communicator's connections.
 #[derive(Clone)]
 pub struct ServantProxy {
-    pub(crate) inner: Arc<ProxyInner>,
+    inner: Arc<ProxyInner>,
     timeout: Duration,
 }
 
 pub(crate) struct ProxyInner {
     pub(crate) comm: Communicator,
-    pub(crate) name: String,
-    pub(crate) discovery: Arc<dyn Discover>,
-    pub(crate) balance: Arc<dyn Balance>,
+    pub(crate) router: Router,
 }
 
 impl std::fmt::Debug for ServantProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServantProxy")
-            .field("name", &self.inner.name)
+            .field("target", &self.inner.router.target)
             .field("timeout", &self.timeout)
             .finish()
     }
 }
 
 impl ServantProxy {
-    pub(crate) fn new(inner: ProxyInner, timeout: Duration) -> Self {
+    pub(crate) fn new(comm: Communicator, router: Router, timeout: Duration) -> Self {
         ServantProxy {
-            inner: Arc::new(inner),
+            inner: Arc::new(ProxyInner { comm, router }),
             timeout,
         }
     }
 
     /// The object name.
     pub fn name(&self) -> &str {
-        &self.inner.name
+        &self.inner.router.target.object
+    }
+
+    /// The set the object is looked up in, if any.
+    pub fn set(&self) -> Option<&str> {
+        self.inner.router.target.set.as_deref()
     }
 
     /// The default timeout of calls through this proxy.
@@ -135,83 +167,84 @@ impl ServantProxy {
         self
     }
 
-    /// Calls `function` with encoded arguments and returns the reply packet (the server's
-    /// return code already checked).
-    pub async fn invoke(&self, function: &str, body: Bytes, opts: &CallOptions) -> Result<ResponsePacket, CallError> {
-        let timeout = opts.timeout.unwrap_or(self.timeout);
-        let (rsp, endpoint) = self.send(function, body, opts, timeout, false).await;
-        let rsp = rsp?;
-        if rsp.i_ret != 0 {
+    /// The same object with another balancing policy (the communicator's by default).
+    pub fn with_balance(&self, balance: Arc<dyn Balance>) -> Self {
+        let router = self.inner.router.rebuilt(self.inner.router.target.clone(), balance);
+        ServantProxy::new(self.inner.comm.clone(), router, self.timeout)
+    }
+
+    /// The same object looked up in `set` (`name.area.group`), as TarsGo's `WithSet`; the
+    /// calls carry the set name to the server. `None` leaves the set.
+    pub fn with_set(&self, set: Option<&str>) -> Self {
+        let target = Target::new(self.name()).in_set(set.map(String::from));
+        let router = self.inner.router.rebuilt(target, self.inner.router.balance());
+        ServantProxy::new(self.inner.comm.clone(), router, self.timeout)
+    }
+
+    /// Calls `function` with encoded arguments and returns the reply (the server's return
+    /// code already checked).
+    pub async fn invoke(&self, function: &str, body: Bytes, opts: &CallOptions) -> Result<ClientResponse, CallError> {
+        let rsp = self.send(function, body, opts, false).await?;
+        if rsp.packet.i_ret != 0 {
             let kind = CallErrorKind::Server {
-                code: rsp.i_ret,
-                message: rsp.s_result_desc.clone(),
+                code: rsp.packet.i_ret,
+                message: rsp.packet.s_result_desc,
             };
-            return Err(CallError::new(&self.inner.name, function, endpoint, kind));
+            return Err(CallError::new(self.name(), function, rsp.endpoint, kind));
         }
         Ok(rsp)
     }
 
     /// Sends `function` one-way: returns once the request is queued on a connection.
     pub async fn invoke_one_way(&self, function: &str, body: Bytes, opts: &CallOptions) -> Result<(), CallError> {
-        let timeout = opts.timeout.unwrap_or(self.timeout);
-        self.send(function, body, opts, timeout, true).await.0.map(|_| ())
+        self.send(function, body, opts, true).await.map(|_| ())
     }
 
-    /// Sends through the filter chain; also returns the endpoint the call went to.
+    /// Through the filters, then the deadline and the routing.
     async fn send(
         &self,
         function: &str,
         body: Bytes,
         opts: &CallOptions,
-        timeout: Duration,
         one_way: bool,
-    ) -> (Result<ResponsePacket, CallError>, Option<String>) {
+    ) -> Result<ClientResponse, CallError> {
+        let timeout = opts.timeout.unwrap_or(self.timeout);
+        let mut status = opts.status.clone();
+        // A hash call changes the route, not the packet: TarsGo and TarsCpp set no HASH flag
+        // (0x01). A caller in a set names it, as TarsCpp does (TarsGo only looks up by set).
+        let mut message_type = 0;
+        if let Some(set) = &self.inner.router.target.set {
+            message_type |= super::set::mark(&mut status, set);
+        }
         let packet = RequestPacket {
             i_version: TARSVERSION,
             c_packet_type: if one_way { TARSONEWAY } else { TARSNORMAL },
-            i_message_type: 0,
+            i_message_type: message_type,
             i_request_id: 0,
-            s_servant_name: self.inner.name.clone(),
+            s_servant_name: self.name().to_string(),
             s_func_name: function.to_string(),
             s_buffer: body,
-            i_timeout: timeout.as_millis().min(i32::MAX as u128) as i32,
+            i_timeout: 0,
             context: opts.context.clone(),
-            status: opts.status.clone(),
+            status,
         };
         let req = ClientRequest {
             packet,
-            timeout,
-            one_way,
-        };
-        let transport = Transport {
-            proxy: self,
-            hash: opts.hash,
             deadline: Instant::now() + timeout,
-            used: Default::default(),
+            one_way,
+            hash: opts.hash,
         };
         let filters = self.inner.comm.filters();
-        let result = tokio::time::timeout(timeout, ClientNext::new(&filters, &transport).run(req)).await;
-        let endpoint = transport.used.lock().unwrap_or_else(|e| e.into_inner()).take();
-        match result {
-            Ok(r) => (r, endpoint),
-            Err(_) => (
-                Err(CallError::new(
-                    &self.inner.name,
-                    function,
-                    endpoint.clone(),
-                    CallErrorKind::Timeout,
-                )),
-                endpoint,
-            ),
-        }
+        ClientNext::new(&filters, &*self.inner).run(req).await
     }
 
     /// Decodes field `tag` of a reply (the return value is tag 0, `out` parameters their
     /// position); a missing field is a client decode error (-12).
-    pub fn reply_field<T: TarsDecode>(&self, function: &str, rsp: &ResponsePacket, tag: u8) -> Result<T, CallError> {
-        let err =
-            |e: crate::codec::DecodeError| CallError::new(&self.inner.name, function, None, CallErrorKind::Decode(e));
-        match Reader::from_bytes(&rsp.s_buffer).read_field::<T>(tag) {
+    pub fn reply_field<T: TarsDecode>(&self, function: &str, rsp: &ClientResponse, tag: u8) -> Result<T, CallError> {
+        let err = |e: crate::codec::DecodeError| {
+            CallError::new(self.name(), function, rsp.endpoint.clone(), CallErrorKind::Decode(e))
+        };
+        match Reader::from_bytes(&rsp.packet.s_buffer).read_field::<T>(tag) {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Err(err(crate::codec::DecodeError::Custom(format!(
                 "the reply has no field with tag {tag}"
@@ -221,94 +254,10 @@ impl ServantProxy {
     }
 }
 
-/// The end of the client filter chain: picks an endpoint, sends, waits.
-struct Transport<'a> {
-    proxy: &'a ServantProxy,
-    hash: Option<u64>,
-    deadline: Instant,
-    /// The endpoint the call was sent to, for error messages.
-    used: std::sync::Mutex<Option<String>>,
-}
-
+/// The end of the filter chain: the deadline and routing layers.
 #[async_trait::async_trait]
-impl ClientEndpoint for Transport<'_> {
-    async fn send(&self, mut req: ClientRequest) -> Result<ClientResponse, CallError> {
-        let p = &self.proxy.inner;
-        let func = req.packet.s_func_name.clone();
-        let fail = |ep: Option<&Endpoint>, kind| CallError::new(&p.name, &func, ep.map(|e| e.to_string()), kind);
-        let endpoints = p
-            .discovery
-            .endpoints(&p.name)
-            .await
-            .map_err(|e| fail(None, CallErrorKind::NoEndpoint(e)))?;
-        if endpoints.is_empty() {
-            return Err(fail(
-                None,
-                CallErrorKind::NoEndpoint(format!("no endpoint is known for {}", p.name)),
-            ));
-        }
-        let health: Vec<Arc<EndpointHealth>> = endpoints.iter().map(|e| p.comm.health(e)).collect();
-        let mut last_error = None;
-        // A failed connect is safe to retry elsewhere: nothing was sent.
-        for _ in 0..endpoints.len() {
-            let candidates: Vec<Candidate<'_>> = endpoints
-                .iter()
-                .zip(&health)
-                .map(|(endpoint, health)| Candidate { endpoint, health })
-                .collect();
-            let Some(i) = p.balance.pick(&candidates, self.hash) else {
-                break;
-            };
-            let ep = &endpoints[i];
-            let conn = match p.comm.connection(ep, self.deadline).await {
-                Ok(c) => c,
-                Err(e) => {
-                    health[i].failure();
-                    last_error = Some(fail(Some(ep), CallErrorKind::Connect(Arc::new(e))));
-                    continue;
-                }
-            };
-            *self.used.lock().unwrap_or_else(|e| e.into_inner()) = Some(ep.to_string());
-            let id = p.comm.next_request_id();
-            req.packet.i_request_id = id;
-            let remaining = self.deadline.saturating_duration_since(Instant::now());
-            req.packet.i_timeout = remaining.as_millis().clamp(1, i32::MAX as u128) as i32;
-            let mut buf = BytesMut::with_capacity(64 + req.packet.s_buffer.len());
-            frame::encode_frame(&mut buf, |b| req.packet.encode_fields(b));
-            if req.one_way {
-                conn.send(buf.freeze())
-                    .await
-                    .map_err(|e| fail(Some(ep), CallErrorKind::Send(e)))?;
-                return Ok(ClientResponse::default());
-            }
-            let pending = conn.register(id);
-            if let Err(e) = conn.send(buf.freeze()).await {
-                health[i].failure();
-                return Err(fail(Some(ep), CallErrorKind::Send(e)));
-            }
-            let mut pending = pending;
-            return match tokio::time::timeout_at(self.deadline.into(), &mut pending.rx).await {
-                Ok(Ok(Outcome::Reply(rsp))) => {
-                    health[i].success();
-                    Ok(rsp)
-                }
-                Ok(Ok(Outcome::Closed(reason))) => {
-                    health[i].failure();
-                    Err(fail(Some(ep), CallErrorKind::Send(reason)))
-                }
-                Ok(Err(_)) => Err(fail(
-                    Some(ep),
-                    CallErrorKind::Send("connection dropped the call".into()),
-                )),
-                Err(_) => {
-                    // A timeout counts against the endpoint, and may show the connection
-                    // is stuck half-way through a reply.
-                    health[i].failure();
-                    conn.call_timed_out(req.timeout);
-                    Err(fail(Some(ep), CallErrorKind::Timeout))
-                }
-            };
-        }
-        Err(last_error.unwrap_or_else(|| fail(None, CallErrorKind::NoEndpoint("no endpoint could be used".into()))))
+impl ClientEndpoint for ProxyInner {
+    async fn send(&self, req: ClientRequest) -> Result<ClientResponse, CallError> {
+        self.router.call(&self.comm, req).await
     }
 }

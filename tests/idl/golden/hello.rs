@@ -142,11 +142,7 @@ pub mod test_app {
             let mut __b = ::tars::__private::BytesMut::new();
             let __rsp = self.proxy.invoke("test", __b.freeze(), opts).await?;
             let value = self.proxy.reply_field::<i32>("test", &__rsp, 0u8)?;
-            ::core::result::Result::Ok(::tars::__private::Reply {
-                value,
-                context: __rsp.context,
-                status: __rsp.status,
-            })
+            ::core::result::Result::Ok(__rsp.into_reply(value))
         }
         /// Sends `test` one-way: no reply, no result.
         pub async fn test_oneway(
@@ -191,11 +187,7 @@ pub mod test_app {
                     .proxy
                     .reply_field::<::std::string::String>("testHello", &__rsp, 2u8)?,
             );
-            ::core::result::Result::Ok(::tars::__private::Reply {
-                value,
-                context: __rsp.context,
-                status: __rsp.status,
-            })
+            ::core::result::Result::Ok(__rsp.into_reply(value))
         }
         /// Sends `testHello` one-way: no reply, no result.
         pub async fn test_hello_oneway(

@@ -1,0 +1,123 @@
+//! Which endpoint a call goes to.
+//!
+//! A [`Balance`] is a policy: when discovery hands the client a new endpoint list, the
+//! policy builds a [`Picker`] for it (a ring, a weighted sequence), and every call asks the
+//! picker for an endpoint among those whose [`EndpointHealth`] lets them take calls. Nothing
+//! is rebuilt per call.
+//!
+//! The policies, as in TarsGo's `selector`:
+//!
+//! | policy | picks |
+//! |---|---|
+//! | [`RoundRobin`] | each endpoint in turn, from a random start (the default) |
+//! | [`Random`] | uniformly at random |
+//! | [`Weighted`] | in proportion to the endpoints' static weights (`-w`, `weight`), smoothly interleaved |
+//! | [`ModHash`] | by a call's hash code modulo the endpoint count, as TarsGo orders endpoints |
+//! | [`ConsistentHash`] | by a call's hash code on a Ketama ring: adding one of N endpoints moves about 1/N of the keys |
+//!
+//! [`Auto`] is what a proxy uses unless told otherwise: [`Weighted`] when every endpoint
+//! asks for static weights (`-v 1`), [`RoundRobin`] otherwise. A call with a hash key
+//! ([`HashKey`]) goes through [`ModHash`] or [`ConsistentHash`] whatever the proxy's
+//! policy, as in TarsGo.
+//!
+//! This module knows endpoints, not packets or sockets.
+
+mod hash;
+mod health;
+mod ketama;
+mod round_robin;
+mod weighted;
+
+use std::fmt;
+
+pub use hash::{hash_string, ModHash};
+pub use health::{
+    EndpointHealth, FAIL_STREAK, FAIL_STREAK_TIME, RETRY_AFTER, WINDOW, WINDOW_FAIL_RATIO, WINDOW_MIN_FAILURES,
+};
+pub use ketama::ConsistentHash;
+pub use round_robin::{Random, RoundRobin};
+pub use weighted::Weighted;
+
+use crate::transport::endpoint::Endpoint;
+
+/// A call's routing key: calls with the same key go to the same endpoint as long as the
+/// endpoint list does not change. It changes the route only: TarsGo and TarsCpp clients send
+/// nothing for it (no HASH flag), and neither does tars-rs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HashKey {
+    /// `code % n` over the endpoints (TarsGo's `ModHash`).
+    Mod(u32),
+    /// A point on the Ketama ring (TarsGo's `ConsistentHash`).
+    Consistent(u32),
+}
+
+impl HashKey {
+    /// The hash code.
+    pub fn code(&self) -> u32 {
+        match *self {
+            HashKey::Mod(c) | HashKey::Consistent(c) => c,
+        }
+    }
+}
+
+/// A load-balancing policy.
+pub trait Balance: Send + Sync + 'static {
+    /// A picker for `endpoints`; called when the list changes, never per call.
+    fn build(&self, endpoints: &[Endpoint]) -> Box<dyn Picker>;
+}
+
+/// Picks endpoints out of one endpoint list.
+pub trait Picker: Send + Sync + 'static {
+    /// The index (into the list the picker was built for) of the endpoint for a call with
+    /// `hash`, among those `usable` accepts; `None` if it accepts none.
+    fn pick(&self, hash: Option<HashKey>, usable: &dyn Fn(usize) -> bool) -> Option<usize>;
+}
+
+impl fmt::Debug for dyn Balance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Balance")
+    }
+}
+
+/// TarsGo's default: [`Weighted`] when every endpoint has static weights (`-v 1`),
+/// [`RoundRobin`] otherwise.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Auto;
+
+impl Balance for Auto {
+    fn build(&self, endpoints: &[Endpoint]) -> Box<dyn Picker> {
+        if !endpoints.is_empty() && endpoints.iter().all(|e| e.weight_type == 1) {
+            Weighted.build(endpoints)
+        } else {
+            RoundRobin.build(endpoints)
+        }
+    }
+}
+
+/// The first index from `start` (wrapping) that `usable` accepts.
+pub(crate) fn first_usable(n: usize, start: usize, usable: &dyn Fn(usize) -> bool) -> Option<usize> {
+    (0..n).map(|k| (start + k) % n).find(|&i| usable(i))
+}
+
+/// A small, fast, thread-safe source of pseudo-random numbers (xorshift*), seeded from the
+/// clock and an address; good enough to spread calls, not for anything secret.
+pub(crate) fn random_u64() -> u64 {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            let here = &t as *const u64 as u64;
+            (t ^ here.rotate_left(32)) | 1
+        });
+    }
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        s.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+}

@@ -1,0 +1,314 @@
+//! The deadline and routing layers of a proxy.
+//!
+//! Routing keeps, per proxy, the endpoints its [`Discover`] source last announced, a
+//! [`Picker`] built for them by the proxy's [`Balance`] policy (rebuilt only when the list
+//! changes), and each endpoint's [`Remote`] from the pool (its health and connection). A
+//! call picks an endpoint that its health lets take calls (any endpoint when none may),
+//! moves on to the next one when the connect fails (nothing was sent, so that is safe), and
+//! sends on the endpoint's connection.
+//!
+//! The deadline bounds all of it: the first call on a new object waits for the first answer
+//! of discovery, the dial and the reply within the call's one deadline, and the time that
+//! is left when the request goes out is what `iTimeout` tells the server. A call that runs
+//! out of time counts against its endpoint's health.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use bytes::BytesMut;
+use tokio::sync::watch;
+
+use crate::balance::{Balance, ConsistentHash, HashKey, ModHash, Picker};
+use crate::codec::TarsStruct;
+use crate::discovery::{Discover, DiscoveryError, Endpoints, Resolution, Target};
+use crate::filter::{ClientRequest, ClientResponse};
+use crate::transport::frame;
+
+use super::communicator::Communicator;
+use super::connection::{Connection, Outcome};
+use super::error::{CallError, CallErrorKind, ConnectionError};
+use super::pool::Remote;
+
+/// Connect attempts of one call, on different endpoints.
+const MAX_ATTEMPTS: usize = 3;
+
+/// The endpoints of one proxy and how to choose among them.
+pub(crate) struct Router {
+    pub(crate) target: Target,
+    discovery: Arc<dyn Discover>,
+    balance: Arc<dyn Balance>,
+    /// Subscribed on the first call (a proxy may be made outside the runtime).
+    state: OnceLock<Mutex<Watching>>,
+}
+
+struct Watching {
+    source: watch::Receiver<Resolution>,
+    routes: RouteState,
+}
+
+#[derive(Clone)]
+enum RouteState {
+    Pending,
+    Ready(Arc<Routes>),
+    Failed(DiscoveryError),
+}
+
+/// One endpoint list, ready for calls.
+struct Routes {
+    /// The list discovery announced, which the pickers index.
+    endpoints: Arc<Endpoints>,
+    remotes: Vec<Arc<Remote>>,
+    picker: Box<dyn Picker>,
+    mod_hash: OnceLock<Box<dyn Picker>>,
+    consistent: OnceLock<Box<dyn Picker>>,
+}
+
+impl Routes {
+    fn pick(&self, hash: Option<HashKey>, usable: &dyn Fn(usize) -> bool) -> Option<usize> {
+        let endpoints = &self.endpoints.active;
+        let picker = match hash {
+            None => &self.picker,
+            Some(HashKey::Mod(_)) => self.mod_hash.get_or_init(|| ModHash.build(endpoints)),
+            Some(HashKey::Consistent(_)) => self.consistent.get_or_init(|| ConsistentHash.build(endpoints)),
+        };
+        picker.pick(hash, usable)
+    }
+}
+
+/// Endpoints already tried by a call.
+#[derive(Default)]
+struct Tried {
+    indices: [usize; MAX_ATTEMPTS],
+    len: usize,
+}
+
+impl Tried {
+    fn contains(&self, i: usize) -> bool {
+        self.indices[..self.len].contains(&i)
+    }
+
+    fn add(&mut self, i: usize) {
+        if self.len < MAX_ATTEMPTS {
+            self.indices[self.len] = i;
+            self.len += 1;
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Router {
+    pub(crate) fn new(target: Target, discovery: Arc<dyn Discover>, balance: Arc<dyn Balance>) -> Self {
+        Router {
+            target,
+            discovery,
+            balance,
+            state: OnceLock::new(),
+        }
+    }
+
+    /// A router for `target` on the same discovery source, with `balance`.
+    pub(crate) fn rebuilt(&self, target: Target, balance: Arc<dyn Balance>) -> Router {
+        Router::new(target, self.discovery.clone(), balance)
+    }
+
+    /// The balancing policy.
+    pub(crate) fn balance(&self) -> Arc<dyn Balance> {
+        self.balance.clone()
+    }
+
+    fn watching(&self) -> &Mutex<Watching> {
+        self.state.get_or_init(|| {
+            Mutex::new(Watching {
+                source: self.discovery.watch(&self.target),
+                routes: RouteState::Pending,
+            })
+        })
+    }
+
+    /// The current routes, rebuilt first if discovery announced a change.
+    fn routes(&self, comm: &Communicator) -> (RouteState, watch::Receiver<Resolution>) {
+        let mut w = lock(self.watching());
+        if w.source.has_changed().unwrap_or(false) || matches!(w.routes, RouteState::Pending) {
+            let resolution = w.source.borrow_and_update().clone();
+            match resolution {
+                Resolution::Pending => {}
+                Resolution::Failed(e) => {
+                    // A failure after a good answer keeps the good answer.
+                    if !matches!(w.routes, RouteState::Ready(_)) {
+                        w.routes = RouteState::Failed(e);
+                    }
+                }
+                Resolution::Ready(endpoints) => {
+                    let remotes: Vec<Arc<Remote>> = endpoints.active.iter().map(|e| comm.remote(e)).collect();
+                    w.routes = if remotes.is_empty() {
+                        RouteState::Failed(DiscoveryError::NoEndpoints {
+                            target: self.target.clone(),
+                        })
+                    } else {
+                        RouteState::Ready(Arc::new(Routes {
+                            picker: self.balance.build(&endpoints.active),
+                            endpoints,
+                            remotes,
+                            mod_hash: OnceLock::new(),
+                            consistent: OnceLock::new(),
+                        }))
+                    };
+                }
+            }
+        }
+        (w.routes.clone(), w.source.clone())
+    }
+
+    /// Sends `req` and waits for its reply, all within `req.deadline`.
+    pub(crate) async fn call(&self, comm: &Communicator, req: ClientRequest) -> Result<ClientResponse, CallError> {
+        let (deadline, started) = (req.deadline, Instant::now());
+        let function = req.packet.s_func_name.clone();
+        let mut at: Option<(Arc<Remote>, Option<Arc<Connection>>)> = None;
+        match tokio::time::timeout_at(deadline.into(), self.route(comm, req, &mut at)).await {
+            Ok(result) => result,
+            Err(_) => {
+                let endpoint = at.as_ref().map(|(remote, _)| remote.endpoint.clone());
+                if let Some((remote, conn)) = at {
+                    if remote.health.failure() {
+                        self.discovery.failed(&self.target);
+                    }
+                    if let Some(conn) = conn {
+                        conn.call_timed_out(deadline.saturating_duration_since(started));
+                    }
+                }
+                Err(CallError::new(
+                    &self.target.object,
+                    &function,
+                    endpoint,
+                    CallErrorKind::Timeout,
+                ))
+            }
+        }
+    }
+
+    async fn route(
+        &self,
+        comm: &Communicator,
+        req: ClientRequest,
+        at: &mut Option<(Arc<Remote>, Option<Arc<Connection>>)>,
+    ) -> Result<ClientResponse, CallError> {
+        let function = req.packet.s_func_name.as_str();
+        let fail = |endpoint: Option<&Arc<Remote>>, kind| {
+            CallError::new(
+                &self.target.object,
+                function,
+                endpoint.map(|r| r.endpoint.clone()),
+                kind,
+            )
+        };
+        let routes = loop {
+            let (state, mut source) = self.routes(comm);
+            match state {
+                RouteState::Ready(routes) => break routes,
+                RouteState::Failed(e) => return Err(fail(None, CallErrorKind::Discovery(e))),
+                // The first call on a new object waits for discovery's first answer.
+                RouteState::Pending => {
+                    if source.changed().await.is_err() {
+                        let e = DiscoveryError::NoEndpoints {
+                            target: self.target.clone(),
+                        };
+                        return Err(fail(None, CallErrorKind::Discovery(e)));
+                    }
+                }
+            }
+        };
+        let mut tried = Tried::default();
+        let mut last_error = None;
+        for _ in 0..routes.remotes.len().min(MAX_ATTEMPTS) {
+            let healthy = |i: usize| !tried.contains(i) && routes.remotes[i].health.is_available();
+            // When every endpoint is out, one is tried anyway rather than none.
+            let Some(i) = routes
+                .pick(req.hash, &healthy)
+                .or_else(|| routes.pick(req.hash, &|i| !tried.contains(i)))
+            else {
+                break;
+            };
+            tried.add(i);
+            let remote = &routes.remotes[i];
+            *at = Some((remote.clone(), None));
+            let conn = match remote.connection().await {
+                Ok(c) => c,
+                Err(e) => {
+                    if remote.health.failure() {
+                        self.discovery.failed(&self.target);
+                    }
+                    last_error = Some(fail(Some(remote), CallErrorKind::Connect(e)));
+                    continue;
+                }
+            };
+            *at = Some((remote.clone(), Some(conn.clone())));
+            return self.exchange(comm, remote, &conn, req).await;
+        }
+        Err(last_error.unwrap_or_else(|| {
+            let e = DiscoveryError::NoEndpoints {
+                target: self.target.clone(),
+            };
+            fail(None, CallErrorKind::Discovery(e))
+        }))
+    }
+
+    /// Sends the request on `conn` and waits for the reply.
+    async fn exchange(
+        &self,
+        comm: &Communicator,
+        remote: &Arc<Remote>,
+        conn: &Connection,
+        mut req: ClientRequest,
+    ) -> Result<ClientResponse, CallError> {
+        let fail = |kind| {
+            CallError::new(
+                &self.target.object,
+                &req.packet.s_func_name,
+                Some(remote.endpoint.clone()),
+                kind,
+            )
+        };
+        let id = comm.next_request_id();
+        req.packet.i_request_id = id;
+        // The server learns what is left of the deadline, written once, as the request leaves.
+        let remaining = req.deadline.saturating_duration_since(Instant::now());
+        req.packet.i_timeout = remaining.as_millis().clamp(1, i32::MAX as u128) as i32;
+        let mut buf = BytesMut::with_capacity(64 + req.packet.s_buffer.len());
+        frame::encode_frame(&mut buf, |b| req.packet.encode_fields(b));
+        let endpoint = Some(remote.endpoint.clone());
+        if req.one_way {
+            conn.send(buf.freeze())
+                .await
+                .map_err(|e| fail(CallErrorKind::Connection(e)))?;
+            return Ok(ClientResponse {
+                packet: Default::default(),
+                endpoint,
+            });
+        }
+        let mut pending = conn.register(id);
+        if let Err(e) = conn.send(buf.freeze()).await {
+            remote.health.failure();
+            return Err(fail(CallErrorKind::Connection(e)));
+        }
+        match (&mut pending.rx).await {
+            Ok(Outcome::Reply(packet)) => {
+                remote.health.success();
+                Ok(ClientResponse { packet, endpoint })
+            }
+            Ok(Outcome::Undecodable(e)) => {
+                remote.health.success();
+                Err(fail(CallErrorKind::Decode(e)))
+            }
+            Ok(Outcome::Closed(e)) => {
+                if remote.health.failure() {
+                    self.discovery.failed(&self.target);
+                }
+                Err(fail(CallErrorKind::Connection(e)))
+            }
+            Err(_) => Err(fail(CallErrorKind::Connection(ConnectionError::Closed))),
+        }
+    }
+}
