@@ -263,6 +263,7 @@ fn proxy(item: &syn::ItemImpl, methods: &[Method]) -> TokenStream {
                 doc: Vec::new(),
                 args,
                 results,
+                route_key: None,
             }
         })
         .collect();

@@ -360,6 +360,9 @@ pub struct ProxyMethod {
     pub args: Vec<(syn::Ident, TokenStream, u8)>,
     /// The return value (tag 0) and `out` parameters: Rust type and tag.
     pub results: Vec<(TokenStream, u8)>,
+    /// The first `routekey` parameter, if any: its value goes into the request's status as
+    /// `STATUS_GRID_KEY` (as tars2cpp's proxies do) and routes the call by hash.
+    pub route_key: Option<syn::Ident>,
 }
 
 /// A client proxy type: `method(args)`, `method_with(&CallOptions, args)` (returning the
@@ -390,6 +393,13 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStr
         let doc_lines = doc_lines.iter().map(|l| format!(" {l}"));
         let with_doc = format!(" Calls `{wire}` with call options; the reply carries the response `context` and `status`.");
         let oneway_doc = format!(" Sends `{wire}` one-way: no reply, no result.");
+        let (opts_with, opts_oneway) = match &m.route_key {
+            Some(k) => (
+                quote!(&#p::route_key(opts, &#k)),
+                quote!(&#p::route_key(&#p::CallOptions::default(), &#k)),
+            ),
+            None => (quote!(opts), quote!(&#p::CallOptions::default())),
+        };
         quote! {
             #(#[doc = #doc_lines])*
             pub async fn #fn_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<#output, #p::CallError> {
@@ -400,7 +410,7 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStr
             pub async fn #with_ident(&self, opts: &#p::CallOptions #(, #args: #arg_types)*) -> ::core::result::Result<#p::Reply<#output>, #p::CallError> {
                 let mut __b = #p::BytesMut::new();
                 #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
-                let __rsp = self.proxy.invoke(#wire, __b.freeze(), opts).await?;
+                let __rsp = self.proxy.invoke(#wire, __b.freeze(), #opts_with).await?;
                 let value = #value;
                 ::core::result::Result::Ok(__rsp.into_reply(value))
             }
@@ -409,7 +419,7 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStr
             pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
                 let mut __b = #p::BytesMut::new();
                 #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
-                self.proxy.invoke_one_way(#wire, __b.freeze(), &#p::CallOptions::default()).await
+                self.proxy.invoke_one_way(#wire, __b.freeze(), #opts_oneway).await
             }
         }
     });

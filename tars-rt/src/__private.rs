@@ -19,6 +19,60 @@ pub use crate::codec::{
     TypeCode,
 };
 
+/// The options of a call whose `routekey` parameter is `key`: `key` goes into the request's
+/// status as `STATUS_GRID_KEY` (as tars2cpp's proxies do), and the call is routed by its hash
+/// unless the options already route it.
+pub fn route_key<K: RouteKey + ?Sized>(opts: &CallOptions, key: &K) -> CallOptions {
+    let key = key.route_key();
+    let mut opts = opts.clone();
+    if opts.hash.is_none() {
+        opts = opts.hash_key(&key);
+    }
+    opts.status(STATUS_GRID_KEY, key)
+}
+
+/// The status key of a call's `routekey` value.
+pub const STATUS_GRID_KEY: &str = "STATUS_GRID_KEY";
+
+/// A `routekey` parameter's value as text.
+#[diagnostic::on_unimplemented(
+    message = "a `routekey` parameter must be a string or an integer, not `{Self}`",
+    label = "used as a route key"
+)]
+pub trait RouteKey {
+    /// The key.
+    fn route_key(&self) -> String;
+}
+
+impl RouteKey for str {
+    fn route_key(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl RouteKey for String {
+    fn route_key(&self) -> String {
+        self.clone()
+    }
+}
+
+impl<T: RouteKey + ?Sized> RouteKey for &T {
+    fn route_key(&self) -> String {
+        (**self).route_key()
+    }
+}
+
+macro_rules! int_route_key {
+    ($($t:ty),*) => {$(
+        impl RouteKey for $t {
+            fn route_key(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+int_route_key!(i8, i16, i32, i64, u8, u16, u32, bool);
+
 /// Writes `value` as a nested struct at `tag`.
 #[inline]
 pub fn encode_struct<T: TarsStruct>(value: &T, tag: u8, buf: &mut BytesMut) {

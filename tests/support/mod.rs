@@ -6,4 +6,5 @@ pub mod fake;
 pub mod mem;
 pub mod node;
 pub mod raw;
+pub mod registry;
 pub mod server;

@@ -579,6 +579,11 @@ fn proxy(m: &model::Module, i: &model::Interface) -> TokenStream {
                 doc: meth.doc.clone(),
                 args,
                 results,
+                route_key: meth
+                    .params
+                    .iter()
+                    .find(|p| p.routekey && !p.out)
+                    .map(|p| names::ident(&names::snake_case(&p.name))),
             }
         })
         .collect();

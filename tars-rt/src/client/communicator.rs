@@ -226,7 +226,8 @@ impl Communicator {
     pub fn servant_proxy(&self, object: &str) -> Result<ServantProxy, CallError> {
         let object = object.trim();
         let bad = |e: DiscoveryError| CallError::new(object, "", None, CallErrorKind::Discovery(e));
-        let (name, discovery): (String, Arc<dyn Discover>) = if object.contains('@') {
+        let direct = object.contains('@');
+        let (name, discovery): (String, Arc<dyn Discover>) = if direct {
             let (name, list) = StaticDiscovery::parse(object).map_err(bad)?;
             (name, Arc::new(list))
         } else {
@@ -246,7 +247,9 @@ impl Communicator {
             .and_then(|t| t.parse().ok())
             .map(Duration::from_millis)
             .unwrap_or(self.inner.config.async_invoke_timeout);
-        let target = Target::new(name).in_set(self.inner.set.clone());
+        // Sets are a registry matter: an object with its endpoints written out is outside.
+        let set = if direct { None } else { self.inner.set.clone() };
+        let target = Target::new(name).in_set(set);
         let router = Router::new(target, discovery, self.inner.balance.clone());
         Ok(ServantProxy::new(self.clone(), router, timeout))
     }

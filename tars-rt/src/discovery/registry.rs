@@ -7,9 +7,9 @@
 //!   default, `refresh-endpoint-interval`), sooner after failures ([`Discover::failed`]),
 //!   and again and again (1 s, 2 s, 4 s… up to the interval) while the registry cannot be
 //!   reached. Several locator endpoints fail over like any other endpoints.
-//! - When the registry is down the last good list stays in use. Good lists are saved to a
-//!   cache file (under `datapath`); at start, a target the registry cannot resolve is
-//!   served from that file.
+//! - When the registry is down, or answers with no active endpoint, the last good list
+//!   stays in use. Good lists are saved to a cache file (under `datapath`); at start, a
+//!   target the registry cannot resolve is served from that file.
 //! - The refresh of a target stops once no proxy watches it.
 
 use std::collections::{BTreeMap, HashMap};
@@ -70,7 +70,7 @@ pub struct RegistryBuilder {
 impl RegistryBuilder {
     /// How often each target is looked up again (60 s by default).
     pub fn refresh_interval(mut self, every: Duration) -> Self {
-        self.refresh = every.max(MIN_GAP);
+        self.refresh = every.max(Duration::from_millis(10));
         self
     }
 
@@ -161,6 +161,11 @@ async fn keep_current(inner: Weak<Inner>, target: Target, tx: watch::Sender<Reso
         };
         let asked = Instant::now();
         let wait = match registry.lookup(&target).await {
+            // An empty answer after a good one is taken for a registry glitch, as TarsGo does.
+            Ok(endpoints) if endpoints.active.is_empty() && matches!(&*tx.borrow(), Resolution::Ready(_)) => {
+                tracing::warn!(%target, "the registry lists no active endpoint; keeping the last good endpoints");
+                registry.refresh
+            }
             Ok(endpoints) => {
                 failures = 0;
                 registry.remember(&target, &endpoints);

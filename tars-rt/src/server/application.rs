@@ -96,6 +96,7 @@ pub struct Application {
     servants: Vec<(String, Arc<dyn Servant>)>,
     protocols: HashMap<String, Arc<dyn ServerProtocol>>,
     filters: Vec<Arc<dyn ServerFilter>>,
+    communicator: std::sync::OnceLock<crate::client::Communicator>,
 }
 
 impl Application {
@@ -106,7 +107,18 @@ impl Application {
             servants: Vec::new(),
             protocols: HashMap::new(),
             filters: Vec::new(),
+            communicator: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The application's client side, for servants that call other services: the config's
+    /// `<client>` settings (its `locator` included), its set, and the registry cache under
+    /// `datapath` ([`Communicator::for_application`](crate::client::Communicator::for_application)).
+    /// One per application; clones share connections.
+    pub fn communicator(&self) -> crate::client::Communicator {
+        self.communicator
+            .get_or_init(|| crate::client::Communicator::for_application(&self.config))
+            .clone()
     }
 
     /// Reads `--config=FILE` (or `--config FILE`) from the command line, as tarsnode starts
