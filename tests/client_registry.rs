@@ -338,3 +338,28 @@ async fn set_callers_look_up_their_set_and_name_it_in_each_request() {
 }
 
 use tars::client::Proxy;
+
+#[test]
+fn an_application_config_gives_the_locator_the_set_and_the_cache_file() {
+    let config: tars::config::Config = "<tars><application>
+enableset=Y
+setdivision=app.sz.1
+<client>
+locator=tars.tarsregistry.QueryObj@tcp -h 127.0.0.1 -p 17890
+refresh-endpoint-interval=5000
+</client>
+<server>
+app=TestApp
+server=HelloServer
+datapath=/tmp/tars-rs-data
+</server>
+</application></tars>"
+        .parse()
+        .unwrap();
+    let comm = Communicator::for_application(&config);
+    let p = comm.servant_proxy(OBJ).unwrap();
+    assert_eq!((p.name(), p.set()), (OBJ, Some("app.sz.1")));
+    // Endpoints written out are outside any set.
+    let direct = comm.servant_proxy(&format!("{OBJ}@tcp -h 127.0.0.1 -p 1")).unwrap();
+    assert_eq!(direct.set(), None);
+}

@@ -121,3 +121,50 @@ pub(crate) fn random_u64() -> u64 {
         x.wrapping_mul(0x2545_f491_4f6c_dd1d)
     })
 }
+
+#[cfg(test)]
+mod tarsgo_vectors {
+    //! The endpoints a TarsGo client picks for hash calls, for fixed keys and endpoint lists
+    //! (`testdata/tarsgo_picks.json`, derived from TarsGo v1.4.5's `selector` and endpoint
+    //! ordering): tars-rs must pick the same.
+
+    use super::*;
+
+    #[test]
+    fn mod_hash_and_ketama_pick_what_tarsgo_picks() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("testdata/tarsgo_picks.json")).unwrap();
+        let mut checked = 0;
+        for case in doc["cases"].as_array().unwrap() {
+            let endpoints: Vec<Endpoint> = case["endpoints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap().parse().unwrap())
+                .collect();
+            let (modulo, ring) = (ModHash.build(&endpoints), ConsistentHash.build(&endpoints));
+            let at = |i: usize| endpoints[i].address();
+            for pick in case["picks"].as_array().unwrap() {
+                let code = pick["code"].as_u64().unwrap() as u32;
+                if let Some(key) = pick["key"].as_str() {
+                    assert_eq!(hash_string(key), code, "HashString({key:?})");
+                }
+                let m = modulo.pick(Some(HashKey::Mod(code)), &|_| true).map(at);
+                let k = ring.pick(Some(HashKey::Consistent(code)), &|_| true).map(at);
+                assert_eq!(
+                    m.as_deref(),
+                    pick["mod"].as_str(),
+                    "{}: mod hash of {code}",
+                    case["name"]
+                );
+                assert_eq!(
+                    k.as_deref(),
+                    pick["ketama"].as_str(),
+                    "{}: ketama of {code}",
+                    case["name"]
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+}
