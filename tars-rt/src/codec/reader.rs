@@ -105,11 +105,16 @@ impl<'a> Reader<'a> {
 
     #[cold]
     fn draw(&mut self) -> Result<(), DecodeError> {
-        const CHUNK: usize = 64 * 1024;
+        // Draws double (4 KiB, 8 KiB, …): a small message draws once, a large one a few
+        // times, and what is drawn but not used stays below what is used.
+        const FIRST: usize = 4 * 1024;
         if self.charged > self.budget {
             return Err(DecodeError::MemoryLimit { charged: self.charged });
         }
-        let chunk = (self.charged - self.drawn).max(CHUNK).min(self.budget - self.drawn);
+        let chunk = (self.charged - self.drawn)
+            .max(self.drawn)
+            .max(FIRST)
+            .min(self.budget - self.drawn);
         if let Some(allowance) = self.allowance {
             if !allowance.draw(chunk) {
                 return Err(DecodeError::MemoryLimit { charged: self.charged });

@@ -79,6 +79,11 @@ pub(crate) async fn serve<R, W>(
     }
     .with_budget(settings.budget.clone());
     let mut last_request = Instant::now();
+    // One timer for the idle and frame deadlines, re-armed only when it must fire sooner, or
+    // when it fired before the (moving) idle deadline: not once per request.
+    let never = || tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600);
+    let timer = tokio::time::sleep_until(never());
+    tokio::pin!(timer);
 
     let end = 'conn: loop {
         // A slot first: at the cap, nothing more is read until a reply has been written.
@@ -104,28 +109,31 @@ pub(crate) async fn serve<R, W>(
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let timer = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at.into()).await,
-                    None => std::future::pending().await,
+            if let Some(at) = deadline.map(tokio::time::Instant::from_std) {
+                if at < timer.deadline() {
+                    timer.as_mut().reset(at);
                 }
-            };
+            }
             tokio::select! {
                 read = reader.fill() => match read {
                     Ok(0) => break 'conn End::PeerClosed,
                     Ok(_) => {}
                     Err(e) => break 'conn End::ReadFailed(e),
                 },
-                _ = timer => {
-                    if frame_at.is_some_and(|at| at <= Instant::now()) {
+                _ = &mut timer, if deadline.is_some() => {
+                    timer.as_mut().reset(never());
+                    let now = Instant::now();
+                    if frame_at.is_some_and(|at| at <= now) {
                         break 'conn End::FrameTimeout;
                     }
-                    // Idle only with nothing in flight (the slot taken for the next request
-                    // aside); a long request keeps its connection.
-                    if max_in_flight - slots.available_permits() == 1 {
-                        break 'conn End::Idle;
+                    if idle_at.is_some_and(|at| at <= now) {
+                        // Idle only with nothing in flight (the slot taken for the next
+                        // request aside); a long request keeps its connection.
+                        if max_in_flight - slots.available_permits() == 1 {
+                            break 'conn End::Idle;
+                        }
+                        last_request = now;
                     }
-                    last_request = Instant::now();
                 }
                 _ = tx.closed() => break 'conn End::WriterGone,
                 _ = close.notified() => break 'conn End::ProtocolClose,

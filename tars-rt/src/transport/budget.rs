@@ -22,6 +22,8 @@ pub struct MemoryBudget {
     /// The most used since memory was last handed back to the OS.
     high_water: AtomicUsize,
     freed: Notify,
+    /// Frames waiting in `lease_for_frame`: only then does giving back wake anyone.
+    waiting: AtomicUsize,
 }
 
 /// How high usage must have been for its end to hand memory back to the OS.
@@ -35,6 +37,7 @@ impl MemoryBudget {
             used: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
             freed: Notify::new(),
+            waiting: AtomicUsize::new(0),
         })
     }
 
@@ -75,7 +78,9 @@ impl MemoryBudget {
             return;
         }
         let now = self.used.fetch_sub(bytes, Ordering::AcqRel) - bytes;
-        self.freed.notify_waiters();
+        if self.waiting.load(Ordering::Acquire) > 0 {
+            self.freed.notify_waiters();
+        }
         let high = self.high_water.load(Ordering::Acquire);
         if high >= RELEASE_AFTER
             && now <= high / 4
@@ -100,6 +105,21 @@ impl MemoryBudget {
     /// the budget.
     pub async fn lease_for_frame(self: &Arc<Self>, bytes: usize) -> Lease {
         let ceiling = self.limit / 2;
+        if self.take(bytes, ceiling) {
+            return Lease {
+                budget: self.clone(),
+                held: AtomicUsize::new(bytes),
+            };
+        }
+        // Counted as waiting for as long as this future lives (it may be cancelled).
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let _waiting = Waiting(&self.waiting);
         loop {
             let freed = self.freed.notified();
             if self.take(bytes, ceiling) {
