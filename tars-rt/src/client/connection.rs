@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -24,6 +24,7 @@ use crate::protocol::ResponsePacket;
 use crate::transport::endpoint::{Endpoint, Transport};
 use crate::transport::frame;
 use crate::transport::reader::FrameReader;
+use crate::transport::udp;
 use crate::transport::writer::{self, Outgoing};
 
 use super::error::ConnectionError;
@@ -349,7 +350,7 @@ async fn write_udp(socket: Arc<UdpSocket>, mut rx: mpsc::Receiver<Outgoing>) {
 }
 
 async fn read_udp(socket: Arc<UdpSocket>, shared: Weak<Shared>) {
-    let mut buf = vec![0u8; 65_536];
+    let mut buf = udp::receive_buffer();
     loop {
         // Ends with the connection: the handle holds the only strong reference.
         let n = tokio::select! {
@@ -371,8 +372,7 @@ async fn read_udp(socket: Arc<UdpSocket>, shared: Weak<Shared>) {
         let Some(shared) = shared.upgrade() else {
             return;
         };
-        let mut data = BytesMut::from(&buf[..n]);
-        if let Ok(Some(f)) = frame::decode_frame(&mut data, MAX_REPLY) {
+        if let Ok(Some(f)) = udp::frame_of(&buf[..n], |b| frame::decode_frame(b, MAX_REPLY)) {
             shared.receive(&f);
         }
     }

@@ -5,15 +5,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::net::UdpSocket;
 use tokio::sync::{watch, Semaphore};
 
+use crate::transport::udp;
+
 use super::protocol::{Reply, ServerProtocol};
 use super::InFlight;
-
-/// The largest UDP payload.
-const MAX_DATAGRAM: usize = 65_535;
 
 pub(crate) async fn serve(
     socket: UdpSocket,
@@ -24,7 +23,7 @@ pub(crate) async fn serve(
 ) {
     let socket = Arc::new(socket);
     let slots = Arc::new(Semaphore::new(max_in_flight.max(1)));
-    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut buf = udp::receive_buffer();
     loop {
         let (n, peer) = tokio::select! {
             r = socket.recv_from(&mut buf) => match r {
@@ -37,8 +36,7 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => return,
         };
         let received = Instant::now();
-        let mut datagram = BytesMut::from(&buf[..n]);
-        let request: Bytes = match protocol.split_frame(&mut datagram) {
+        let request: Bytes = match udp::frame_of(&buf[..n], |b| protocol.split_frame(b)) {
             Ok(Some(r)) => r,
             Ok(None) => {
                 tracing::warn!(%peer, len = n, "truncated udp datagram dropped");

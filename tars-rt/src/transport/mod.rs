@@ -9,4 +9,5 @@ pub mod endpoint;
 pub mod frame;
 pub mod reader;
 pub mod tls;
+pub mod udp;
 pub mod writer;
