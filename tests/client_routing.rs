@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::server::hello::test_app::HelloProxy;
-use support::server::{start, OBJ};
+use support::server::OBJ;
 use tars::balance::{Balance, ConsistentHash, HashKey, ModHash, Random};
 use tars::client::{CallError, CallOptions, Communicator};
 use tars::discovery::{Discover, Endpoints, Resolution, Target};
@@ -22,10 +22,12 @@ mod route {
     tars::include_tars!("tests/idl/route.tars");
 }
 
+/// `n` servers on distinct loopback addresses (127.0.0.1, .2, …): hash rings keep one
+/// endpoint per host, as TarsGo's do.
 async fn servers(n: usize) -> Vec<Server> {
     let mut all = Vec::new();
-    for _ in 0..n {
-        all.push(start("", "").await);
+    for i in 1..=n {
+        all.push(support::server::start_on("", &format!("tcp -h 127.0.0.{i} -p 0 -t 60000"), "").await);
     }
     all
 }
@@ -60,12 +62,19 @@ async fn hash_calls_stick_to_the_endpoint_tarsgo_would_choose() {
             HashKey::Mod(_) => ModHash.build(&eps).pick(Some(hash), &|_| true),
             HashKey::Consistent(_) => ConsistentHash.build(&eps).pick(Some(hash), &|_| true),
         }
-        .map(|i| eps[i].port);
+        .map(|i| eps[i].address());
         for _ in 0..10 {
             let r = p.test_hello_with(&opts, "h").await.unwrap();
-            assert_eq!(Some(r.endpoint.unwrap().port), expected, "{hash:?}");
+            assert_eq!(Some(r.endpoint.unwrap().address()), expected, "{hash:?}");
         }
     }
+    // Codes spread over the servers.
+    let mut used = std::collections::HashSet::new();
+    for code in 0..12u32 {
+        let r = p.test_hello_with(&CallOptions::new().hash(code), "k").await.unwrap();
+        used.insert(r.endpoint.unwrap().address());
+    }
+    assert!(used.len() > 1, "{used:?}");
 }
 
 struct WhoAmI;
@@ -81,11 +90,11 @@ impl route::test_app::Route for WhoAmI {
 async fn routekey_parameters_travel_as_the_grid_key_and_route_by_hash() {
     const ROUTE: &str = "TestApp.RouteServer.RouteObj";
     let mut servers = Vec::new();
-    for _ in 0..3 {
+    for i in 1..=3 {
         servers.push(
             Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
                 .servant(ROUTE, WhoAmI)
-                .endpoint(ROUTE, "tcp -h 127.0.0.1 -p 0 -t 60000")
+                .endpoint(ROUTE, &format!("tcp -h 127.0.0.{i} -p 0 -t 60000"))
                 .unwrap()
                 .start()
                 .await
@@ -96,19 +105,21 @@ async fn routekey_parameters_travel_as_the_grid_key_and_route_by_hash() {
     let p: route::test_app::RouteProxy = Communicator::new()
         .string_to_proxy(&format!("{ROUTE}@{}", list.join(":")))
         .unwrap();
-    let mut seen: HashMap<String, u16> = HashMap::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
     for round in 0..5 {
         for uid in ["alice", "bob", "carol", "dave"] {
             let r = p.whoami_with(&CallOptions::new(), uid).await.unwrap();
             assert_eq!(r.value, uid);
-            let port = r.endpoint.unwrap().port;
+            let at = r.endpoint.unwrap().address();
             assert_eq!(
-                *seen.entry(uid.to_string()).or_insert(port),
-                port,
+                *seen.entry(uid.to_string()).or_insert(at.clone()),
+                at,
                 "round {round}: {uid} moved"
             );
         }
     }
+    let used: std::collections::HashSet<&String> = seen.values().collect();
+    assert!(used.len() > 1, "four keys all on one server: {seen:?}");
 }
 
 #[tokio::test]
@@ -285,3 +296,16 @@ async fn a_reply_that_does_not_decode_fails_its_call_at_once() {
 }
 
 use tars::client::Proxy;
+
+#[tokio::test]
+async fn a_hash_call_whose_endpoint_is_down_moves_on() {
+    let up = support::server::start("", "").await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // Both on 127.0.0.1: the hash ring holds one of them, possibly the dead one.
+    let list = format!("{}:tcp -h 127.0.0.1 -p {dead} -t 60000", up.endpoint(OBJ).unwrap());
+    let p: HelloProxy = Communicator::new().string_to_proxy(&format!("{OBJ}@{list}")).unwrap();
+    for code in 0..8 {
+        let r = p.test_hello_with(&CallOptions::new().hash(code), "h").await.unwrap();
+        assert_eq!(r.endpoint.unwrap().port, up.local_addr(OBJ).unwrap().port());
+    }
+}

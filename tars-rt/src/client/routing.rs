@@ -224,10 +224,15 @@ impl Router {
         let mut last_error = None;
         for _ in 0..routes.remotes.len().min(MAX_ATTEMPTS) {
             let healthy = |i: usize| !tried.contains(i) && routes.remotes[i].health.is_available();
-            // When every endpoint is out, one is tried anyway rather than none.
+            let untried = |i: usize| !tried.contains(i);
+            // When every endpoint is out, one is tried anyway rather than none; and a hash
+            // call whose endpoint cannot be reached moves on like any other call (a hash
+            // ring keeps one endpoint per host, so it may have no other to offer).
             let Some(i) = routes
                 .pick(req.hash, &healthy)
-                .or_else(|| routes.pick(req.hash, &|i| !tried.contains(i)))
+                .or_else(|| routes.pick(req.hash, &untried))
+                .or_else(|| routes.picker.pick(None, &healthy))
+                .or_else(|| routes.picker.pick(None, &untried))
             else {
                 break;
             };
