@@ -104,7 +104,7 @@ async fn errors_carry_code_description_and_location() {
     let target = obj(&server, ECHO);
     let p: EchoProxy = Communicator::new().string_to_proxy(&target).unwrap();
     let e = p.fail(-77, "custom failure").await.unwrap_err();
-    assert_eq!((e.code(), e.message().as_str()), (-77, "custom failure"));
+    assert_eq!((e.code().value(), e.message().as_str()), (-77, "custom failure"));
     assert_eq!(
         e.to_string(),
         format!(
@@ -209,7 +209,7 @@ async fn client_filters_wrap_calls_and_maps_travel_both_ways() {
     assert_eq!(reply.value, "x");
     assert_eq!(reply.context.get("seen-by-filter").map(String::as_str), Some("yes"));
     let e = p.nothing().await.unwrap_err();
-    assert_eq!((e.code(), e.message().as_str()), (-1001, "blocked by filter"));
+    assert_eq!((e.code().value(), e.message().as_str()), (-1001, "blocked by filter"));
     assert_eq!(count.load(Ordering::Relaxed), 2);
     server.shutdown().await;
 }

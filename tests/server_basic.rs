@@ -127,3 +127,65 @@ async fn one_way_requests_get_no_reply() {
     assert_eq!(rsp.i_request_id, 2, "the one-way request must not have been answered");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn several_servants_share_one_endpoint_tcp_and_udp() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let adapter = |name: &str, ep: &str| {
+        format!("<{name}Adapter>\nendpoint={ep}\nservant=TestApp.HelloServer.{name}\n</{name}Adapter>\n")
+    };
+    let tcp = format!("tcp -h 127.0.0.1 -p {port} -t 60000");
+    let udp = format!("udp -h 127.0.0.1 -p {udp}");
+    let config = format!(
+        "<tars><application><server>\napp=TestApp\nserver=HelloServer\n{}{}{}{}</server></application></tars>",
+        adapter("HelloObj", &tcp),
+        adapter("OtherObj", &tcp),
+        adapter("HelloUdpObj", &udp),
+        adapter("OtherUdpObj", &udp),
+    );
+    let server = Application::new(config.parse().unwrap())
+        .servant("HelloObj", HelloImp)
+        .servant("OtherObj", HelloImp)
+        .servant("HelloUdpObj", HelloImp)
+        .servant("OtherUdpObj", HelloImp)
+        .start()
+        .await
+        .unwrap();
+    // Every adapter tells where it is bound, UDP included.
+    let bound: Vec<(&str, u16)> = server
+        .adapters()
+        .iter()
+        .map(|b| (b.servant.as_str(), b.endpoint.port))
+        .collect();
+    assert_eq!(bound.len(), 4);
+    assert_eq!(
+        server.local_addr("TestApp.HelloServer.OtherUdpObj").unwrap().port(),
+        server.endpoint("TestApp.HelloServer.HelloUdpObj").unwrap().port
+    );
+    let comm = tars::client::Communicator::new();
+    for (name, ep) in [
+        ("HelloObj", &tcp),
+        ("OtherObj", &tcp),
+        ("HelloUdpObj", &udp),
+        ("OtherUdpObj", &udp),
+    ] {
+        let p: hello::test_app::HelloProxy = comm
+            .string_to_proxy(&format!("TestApp.HelloServer.{name}@{ep}"))
+            .unwrap();
+        assert_eq!(p.test_hello(name).await.unwrap().1, name);
+    }
+    let nobody: hello::test_app::HelloProxy = comm
+        .string_to_proxy(&format!("TestApp.HelloServer.Nobody@{tcp}"))
+        .unwrap();
+    assert_eq!(nobody.test().await.unwrap_err().code(), tars::Code::NoSuchServant);
+    server.shutdown().await;
+}

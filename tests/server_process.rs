@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use support::raw::{request, Conn};
 use tars::bytes::{Bytes, BytesMut};
-use tars::server::{Application, Reply, ServerProtocol};
+use tars::server::{Application, Outcome, ServerProtocol};
 use tars::transport::frame::FrameError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -82,8 +82,8 @@ impl ServerProtocol for Shout {
             .map(|i| buf.split_to(i + 1).freeze()))
     }
 
-    async fn handle(&self, _peer: SocketAddr, request: Bytes, _received: Instant) -> Reply {
-        Reply::Send(Bytes::from(request.to_ascii_uppercase()))
+    async fn handle(&self, _peer: SocketAddr, request: Bytes, _received: Instant) -> Outcome {
+        Outcome::Send(Bytes::from(request.to_ascii_uppercase()))
     }
 }
 

@@ -48,7 +48,7 @@ impl ServerResponse {
     /// A response carrying `status` and no results.
     pub fn from_status(status: &Status) -> Self {
         ServerResponse {
-            code: status.code(),
+            code: status.code().value(),
             message: status.message().to_string(),
             ..Default::default()
         }

@@ -38,13 +38,32 @@ pub mod transport;
 pub use context::Context;
 /// `serde_json`, whose `Value` is the JSON form of TARS values ([`protocol::json`]).
 pub use serde_json;
-pub use status::Status;
+pub use status::{Code, Status};
 
 /// The `bytes` crate: `vector<byte>` fields are [`bytes::Bytes`].
 pub use bytes;
 
 #[doc(hidden)]
 pub mod __private;
+
+/// `Debug` for the errors that end up printed by `main() -> Result<(), Box<dyn Error>>`: the
+/// message and its causes, as the user should read them, rather than the struct's fields.
+macro_rules! debug_as_display {
+    ($($t:ty),*) => {$(
+        impl ::std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(self, f)?;
+                let mut cause = ::std::error::Error::source(self);
+                while let Some(e) = cause {
+                    write!(f, "\n  caused by: {e}")?;
+                    cause = e.source();
+                }
+                Ok(())
+            }
+        }
+    )*};
+}
+pub(crate) use debug_as_display;
 
 // The derives, for this crate's own tests (users get them from the `tars` facade).
 #[cfg(test)]

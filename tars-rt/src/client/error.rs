@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use crate::codec::DecodeError;
 use crate::discovery::DiscoveryError;
-use crate::status::codes;
+use crate::status::Code;
 use crate::transport::endpoint::Endpoint;
 use crate::transport::frame::FrameError;
 use crate::Status;
 
 /// Why a call failed: what went wrong ([`CallErrorKind`]), and where (servant, function,
 /// endpoint). [`CallError::code`] gives the TARS return code for every case, and
-/// [`std::error::Error::source`] the underlying cause.
-#[derive(Debug, Clone)]
+/// [`std::error::Error::source`] the underlying cause. `Debug` prints the message and its
+/// causes (what `main` shows when it returns the error); the fields are public.
+#[derive(Clone)]
 pub struct CallError {
     /// The object called.
     pub servant: String,
@@ -88,14 +89,14 @@ impl CallError {
 
     /// The TARS return code: the server's for [`CallErrorKind::Server`], the framework's
     /// client-side codes otherwise.
-    pub fn code(&self) -> i32 {
+    pub fn code(&self) -> Code {
         match &self.kind {
-            CallErrorKind::Server { code, .. } => *code,
-            CallErrorKind::Timeout => codes::INVOKE_TIMEOUT,
-            CallErrorKind::Connect(_) => codes::PROXY_CONNECT_ERROR,
-            CallErrorKind::Connection(_) => codes::SEND_REQUEST_ERROR,
-            CallErrorKind::Decode(_) => codes::CLIENT_DECODE_ERROR,
-            CallErrorKind::Discovery(_) => codes::ADAPTER_NULL,
+            CallErrorKind::Server { code, .. } => Code::from_value(*code),
+            CallErrorKind::Timeout => Code::InvokeTimeout,
+            CallErrorKind::Connect(_) => Code::ProxyConnectError,
+            CallErrorKind::Connection(_) => Code::SendRequestError,
+            CallErrorKind::Decode(_) => Code::ClientDecodeError,
+            CallErrorKind::Discovery(_) => Code::AdapterNull,
             CallErrorKind::Rejected(s) => s.code(),
         }
     }
@@ -130,7 +131,7 @@ impl fmt::Display for CallError {
         if let Some(ep) = &self.endpoint {
             write!(f, " at {ep}")?;
         }
-        write!(f, " failed with {}: {}", self.code(), self.message())
+        write!(f, " failed with {}: {}", self.code().value(), self.message())
     }
 }
 
@@ -146,6 +147,8 @@ impl std::error::Error for CallError {
         }
     }
 }
+
+crate::debug_as_display!(CallError);
 
 impl From<CallError> for Status {
     fn from(e: CallError) -> Self {

@@ -17,7 +17,7 @@ pub use format::{Domain, Param, ParseError};
 use crate::transport::endpoint::{Endpoint, EndpointError};
 
 /// Why a config file cannot be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
@@ -47,6 +47,8 @@ pub enum ConfigError {
     #[error("missing {0}")]
     Missing(String),
 }
+
+crate::debug_as_display!(ConfigError);
 
 /// The whole file: `<tars><application>…</application></tars>`.
 #[derive(Debug, Clone, Default)]

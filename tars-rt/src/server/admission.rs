@@ -84,7 +84,7 @@ fn queue_timeout(received: Instant) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::codes;
+    use crate::status::Code;
 
     #[tokio::test]
     async fn overload_and_queue_timeout() {
@@ -93,20 +93,20 @@ mod tests {
         let first = a.admit(now, None).await.unwrap();
         // Second waits for the only running slot and times out in the queue.
         let second = a.admit(Instant::now(), None).await;
-        assert_eq!(second.err().map(|s| s.code()), Some(codes::QUEUE_TIMEOUT));
+        assert_eq!(second.err().map(|s| s.code()), Some(Code::QueueTimeout));
         // With one running and one waiting, a third is over queuecap at once.
         let waiting = a.admit(Instant::now(), None);
         tokio::pin!(waiting);
         assert!(futures_poll_once(&mut waiting).await.is_none());
         let third = a.admit(Instant::now(), None).await;
-        assert_eq!(third.err().map(|s| s.code()), Some(codes::SERVER_OVERLOAD));
+        assert_eq!(third.err().map(|s| s.code()), Some(Code::ServerOverload));
         drop(first);
         assert!(waiting.await.is_ok());
         assert_eq!(a.admitted(), 0);
         // A request whose caller's deadline has passed does not run.
         let b = Admission::new(0, 10, Duration::from_secs(10));
         let late = b.admit(now, Some(now)).await;
-        assert_eq!(late.err().map(|s| s.code()), Some(codes::QUEUE_TIMEOUT));
+        assert_eq!(late.err().map(|s| s.code()), Some(Code::QueueTimeout));
     }
 
     async fn futures_poll_once<F: std::future::Future + Unpin>(f: &mut F) -> Option<F::Output> {

@@ -18,12 +18,12 @@ use crate::transport::tls;
 
 use super::admission::Admission;
 use super::connection::{self, ConnectionSettings};
-use super::protocol::{ServerProtocol, TarsProtocol};
+use super::dispatch::{Served, ServerProtocol, TarsProtocol};
 use super::servant::Servant;
 use super::{udp, InFlight};
 
 /// Why a server cannot start.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ServerError {
     /// The config file is unusable.
@@ -60,6 +60,15 @@ pub enum ServerError {
         /// The protocol name.
         protocol: String,
     },
+    /// Adapters name the same endpoint, and not all of them speak TARS (only TARS adapters
+    /// can share one, their servants told apart by name).
+    #[error("adapters {adapters:?} name the same endpoint {endpoint}, and only TARS adapters can share one")]
+    SharedEndpoint {
+        /// The endpoint.
+        endpoint: String,
+        /// The adapter sections.
+        adapters: Vec<String>,
+    },
     /// An `ssl` adapter's TLS settings are unusable.
     #[error("adapter {adapter}: {source}")]
     Tls {
@@ -79,6 +88,8 @@ pub enum ServerError {
         source: std::io::Error,
     },
 }
+
+crate::debug_as_display!(ServerError);
 
 /// A TARS server application: its config, servants and filters.
 ///
@@ -122,7 +133,8 @@ impl Application {
     }
 
     /// Reads `--config=FILE` (or `--config FILE`) from the command line, as tarsnode starts
-    /// services; without it, runs on the embedded default config.
+    /// services; without it, runs on the embedded default config. Any other argument is an
+    /// error naming it (a typo such as `--conf=` must not start the server on the default).
     pub fn from_args() -> Result<Self, ServerError> {
         Self::from_args_or(EMBEDDED_DEFAULT)
     }
@@ -137,14 +149,22 @@ impl Application {
     pub fn from_arg_list(args: impl IntoIterator<Item = String>, default_config: &str) -> Result<Self, ServerError> {
         let mut args = args.into_iter();
         let mut path = None;
+        // `--config=FILE` as tarsnode writes it; `-config` too, as Go's flag package reads it.
         while let Some(arg) = args.next() {
-            if let Some(p) = arg.strip_prefix("--config=") {
-                path = Some(p.to_string());
-            } else if arg == "--config" {
-                path = Some(
-                    args.next()
-                        .ok_or_else(|| ServerError::Usage("--config needs a file name".into()))?,
-                );
+            let flag = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-'));
+            match flag.map(|f| f.split_once('=').unwrap_or((f, ""))) {
+                Some(("config", "")) if !arg.contains('=') => {
+                    let file = args
+                        .next()
+                        .ok_or_else(|| ServerError::Usage("--config needs a file name".into()))?;
+                    path = Some(file);
+                }
+                Some(("config", file)) if !file.is_empty() => path = Some(file.to_string()),
+                _ => {
+                    return Err(ServerError::Usage(format!(
+                        "unknown argument '{arg}': the server takes --config=FILE (a TARS config file)"
+                    )))
+                }
             }
         }
         let config = match path {
@@ -216,37 +236,59 @@ impl Application {
         let nonzero = |d: Duration| (!d.is_zero()).then_some(d);
         let mut tasks = JoinSet::new();
         let mut bound = Vec::new();
+        // Adapters that name the same endpoint share one listener, their servants told apart
+        // by name; the first of them gives the connection settings.
+        let mut groups: Vec<Vec<&AdapterConfig>> = Vec::new();
         for adapter in &server_cfg.adapters {
-            let protocol: Arc<dyn ServerProtocol> = match adapter.protocol.as_str() {
-                "tars" => {
+            let same = |a: &&AdapterConfig| {
+                let (x, y) = (&a.endpoint, &adapter.endpoint);
+                (x.transport, &x.host, x.port) == (y.transport, &y.host, y.port)
+            };
+            match groups.iter_mut().find(|g| g.first().is_some_and(same)) {
+                Some(group) => group.push(adapter),
+                None => groups.push(vec![adapter]),
+            }
+        }
+        for group in groups {
+            let adapter = group[0];
+            let protocol: Arc<dyn ServerProtocol> = if group.iter().all(|a| a.protocol == "tars") {
+                let mut servants = Vec::new();
+                for a in &group {
                     let servant = self
                         .servants
                         .iter()
-                        .find(|(n, _)| *n == adapter.servant)
+                        .find(|(n, _)| *n == a.servant)
                         .map(|(_, s)| s.clone())
                         .ok_or_else(|| ServerError::UnknownServant {
-                            adapter: adapter.name.clone(),
-                            servant: adapter.servant.clone(),
+                            adapter: a.name.clone(),
+                            servant: a.servant.clone(),
                         })?;
-                    let handle_timeout = (!server_cfg.handle_timeout.is_zero()).then_some(server_cfg.handle_timeout);
-                    Arc::new(TarsProtocol::new(
-                        adapter.servant.clone(),
+                    servants.push(Served {
+                        name: a.servant.clone(),
                         servant,
-                        filters.clone(),
-                        Admission::new(adapter.threads, adapter.queue_cap, adapter.queue_timeout),
-                        server_cfg.max_package_length,
-                        handle_timeout,
-                        budget.clone(),
-                    ))
+                        admission: Admission::new(a.threads, a.queue_cap, a.queue_timeout),
+                    });
                 }
-                other => self
-                    .protocols
-                    .get(other)
+                Arc::new(TarsProtocol::new(
+                    servants,
+                    filters.clone(),
+                    server_cfg.max_package_length,
+                    nonzero(server_cfg.handle_timeout),
+                    budget.clone(),
+                ))
+            } else if let [only] = &group[..] {
+                self.protocols
+                    .get(&only.protocol)
                     .cloned()
                     .ok_or_else(|| ServerError::UnknownProtocol {
-                        adapter: adapter.name.clone(),
-                        protocol: other.to_string(),
-                    })?,
+                        adapter: only.name.clone(),
+                        protocol: only.protocol.clone(),
+                    })?
+            } else {
+                return Err(ServerError::SharedEndpoint {
+                    endpoint: adapter.endpoint.to_string(),
+                    adapters: group.iter().map(|a| a.name.clone()).collect(),
+                });
             };
             let bind_err = |source| ServerError::Bind {
                 servant: adapter.servant.clone(),
@@ -306,10 +348,17 @@ impl Application {
                     local
                 }
             };
-            let mut endpoint = adapter.endpoint.clone();
-            endpoint.port = local.port();
-            tracing::info!(servant = %adapter.servant, endpoint = %endpoint, "adapter listening");
-            bound.push((adapter.servant.clone(), endpoint, local));
+            for a in group {
+                let mut endpoint = a.endpoint.clone();
+                endpoint.port = local.port();
+                tracing::info!(servant = %a.servant, endpoint = %endpoint, "adapter listening");
+                bound.push(BoundAdapter {
+                    adapter: a.name.clone(),
+                    servant: a.servant.clone(),
+                    endpoint,
+                    local_addr: local,
+                });
+            }
         }
         Ok(Server {
             bound,
@@ -378,22 +427,53 @@ async fn wait_for_signal() {
 
 /// A running server.
 pub struct Server {
-    bound: Vec<(String, Endpoint, SocketAddr)>,
+    bound: Vec<BoundAdapter>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
     in_flight: Arc<InFlight>,
     grace: Duration,
 }
 
+/// An adapter as it is bound.
+#[derive(Debug, Clone)]
+pub struct BoundAdapter {
+    /// The adapter's section name.
+    pub adapter: String,
+    /// The servant it serves.
+    pub servant: String,
+    /// Its endpoint, with the real port when the config said 0.
+    pub endpoint: Endpoint,
+    /// The socket address it listens on.
+    pub local_addr: SocketAddr,
+}
+
 impl Server {
-    /// The address the servant `name` listens on (with the real port when the config said 0).
-    pub fn local_addr(&self, name: &str) -> Option<SocketAddr> {
-        self.bound.iter().find(|(n, ..)| n == name).map(|(.., a)| *a)
+    /// Every adapter, TCP and UDP, with the endpoint it is bound to.
+    pub fn adapters(&self) -> &[BoundAdapter] {
+        &self.bound
     }
 
-    /// The endpoint of servant `name`, as clients write it.
+    /// The address servant `name` listens on (its first adapter's; see [`Server::adapters`]
+    /// for all of them).
+    pub fn local_addr(&self, name: &str) -> Option<SocketAddr> {
+        self.bound.iter().find(|b| b.servant == name).map(|b| b.local_addr)
+    }
+
+    /// The endpoint of servant `name`, as clients write it (its first adapter's).
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
-        self.bound.iter().find(|(n, ..)| n == name).map(|(_, e, _)| e)
+        self.bound.iter().find(|b| b.servant == name).map(|b| &b.endpoint)
+    }
+
+    /// Every endpoint of servant `name` (a servant may have a TCP and a UDP adapter), joined
+    /// by `:` as an object string takes them: `Name@{endpoints}`.
+    pub fn endpoints(&self, name: &str) -> String {
+        let eps: Vec<String> = self
+            .bound
+            .iter()
+            .filter(|b| b.servant == name)
+            .map(|b| b.endpoint.to_string())
+            .collect();
+        eps.join(":")
     }
 
     /// Stops accepting, pushes `_reconnect_` to every connection, waits for in-flight
@@ -567,6 +647,28 @@ fn pattern_matches(pattern: &str, ip: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_lines() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let app = Application::from_arg_list(args(&[]), EMBEDDED_DEFAULT).unwrap();
+        assert_eq!(app.config().server.as_ref().unwrap().server, "HelloServer");
+        for bad in [&["--conf=x.conf"][..], &["--config"], &["--config="], &["serve"]] {
+            let e = Application::from_arg_list(args(bad), EMBEDDED_DEFAULT).err().unwrap();
+            assert!(matches!(e, ServerError::Usage(_)), "{bad:?}: {e}");
+        }
+        let e = Application::from_arg_list(args(&["--conf=x.conf"]), EMBEDDED_DEFAULT)
+            .err()
+            .unwrap();
+        assert_eq!(
+            format!("{e:?}"),
+            "unknown argument '--conf=x.conf': the server takes --config=FILE (a TARS config file)"
+        );
+        for good in [&["--config=/nonexistent"][..], &["-config", "/nonexistent"]] {
+            let e = Application::from_arg_list(args(good), EMBEDDED_DEFAULT).err().unwrap();
+            assert!(e.to_string().contains("/nonexistent"), "{e}");
+        }
+    }
 
     #[test]
     fn access_lists() {

@@ -21,7 +21,7 @@ use crate::transport::budget::MemoryBudget;
 use crate::transport::reader::FrameReader;
 use crate::transport::writer::{self, Outgoing};
 
-use super::protocol::{Reply, ServerProtocol};
+use super::dispatch::{Outcome, ServerProtocol};
 use super::InFlight;
 
 pub(crate) struct ConnectionSettings {
@@ -169,7 +169,7 @@ pub(crate) async fn serve<R, W>(
         tokio::spawn(async move {
             let _bytes_held = bytes_held;
             match protocol.handle(peer, request, last_request).await {
-                Reply::Send(frame) => {
+                Outcome::Send(frame) => {
                     let _ = tx
                         .send(Outgoing {
                             frame,
@@ -177,8 +177,8 @@ pub(crate) async fn serve<R, W>(
                         })
                         .await;
                 }
-                Reply::Nothing => drop(slot),
-                Reply::Close => close.notify_one(),
+                Outcome::Nothing => drop(slot),
+                Outcome::Close => close.notify_one(),
             }
             drop(guard);
         });

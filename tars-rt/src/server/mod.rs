@@ -10,7 +10,7 @@ mod admission;
 mod application;
 mod call;
 mod connection;
-mod protocol;
+mod dispatch;
 mod servant;
 mod udp;
 
@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
 
-pub use application::{Application, Server, ServerError};
+pub use application::{Application, BoundAdapter, Server, ServerError};
 pub use call::{Call, Encoding};
-pub use protocol::{Reply, ServerProtocol};
+pub use dispatch::{Outcome, ServerProtocol};
 pub use servant::Servant;
 
 /// Requests being served across the application, for graceful shutdown.

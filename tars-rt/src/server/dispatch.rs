@@ -23,7 +23,7 @@ use super::servant::Servant;
 
 /// What to do after handling one request.
 #[derive(Debug)]
-pub enum Reply {
+pub enum Outcome {
     /// Send these bytes (a complete frame).
     Send(Bytes),
     /// Send nothing (one-way requests).
@@ -40,7 +40,7 @@ pub trait ServerProtocol: Send + Sync + 'static {
     fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError>;
 
     /// Handles one request (as returned by `split_frame`, or one UDP datagram).
-    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Reply;
+    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Outcome;
 
     /// `Some(max)` if frames are TARS frames (a 4-byte big-endian length that counts
     /// itself) of at most `max` bytes: the connection then reads a large frame's bytes only
@@ -61,46 +61,53 @@ pub trait ServerProtocol: Send + Sync + 'static {
     }
 }
 
-/// TARS, as one adapter serves it: one servant, the application's filters, the adapter's
-/// admission limits.
+/// TARS on one endpoint: the servants of the adapters that name it (one, usually; several
+/// share an endpoint and are told apart by `sServantName`), each with its adapter's
+/// admission limits, and the application's filters.
 pub(crate) struct TarsProtocol {
-    servant_name: String,
-    servant: Arc<dyn Servant>,
+    servants: Vec<Served>,
     filters: Arc<[Arc<dyn ServerFilter>]>,
-    admission: Admission,
     max_package_length: usize,
     handle_timeout: Option<Duration>,
     /// The memory of requests in flight, shared by every adapter.
     budget: Arc<MemoryBudget>,
 }
 
+/// One servant on an endpoint.
+pub(crate) struct Served {
+    pub(crate) name: String,
+    pub(crate) servant: Arc<dyn Servant>,
+    pub(crate) admission: Admission,
+}
+
 impl TarsProtocol {
     pub(crate) fn new(
-        servant_name: String,
-        servant: Arc<dyn Servant>,
+        servants: Vec<Served>,
         filters: Arc<[Arc<dyn ServerFilter>]>,
-        admission: Admission,
         max_package_length: usize,
         handle_timeout: Option<Duration>,
         budget: Arc<MemoryBudget>,
     ) -> Self {
         TarsProtocol {
-            servant_name,
-            servant,
+            servants,
             filters,
-            admission,
             max_package_length,
             handle_timeout,
             budget,
         }
     }
 
+    /// The servant called `name`.
+    fn served(&self, name: &str) -> Option<&Served> {
+        self.servants.iter().find(|s| s.name == name)
+    }
+
     /// Answers -9 to a request the memory budget cannot hold, reading only its header
     /// fields (never its maps or body). An unreadable header closes the connection.
-    fn refuse(&self, peer: SocketAddr, request: &Bytes) -> Reply {
+    fn refuse(&self, peer: SocketAddr, request: &Bytes) -> Outcome {
         let Some((to, one_way)) = ReplyTo::peek(request) else {
             tracing::warn!(%peer, "undecodable request packet; closing the connection");
-            return Reply::Close;
+            return Outcome::Close;
         };
         tracing::warn!(
             %peer,
@@ -109,14 +116,14 @@ impl TarsProtocol {
             "request refused: the server's request memory is full (maxrequestmemory)"
         );
         if one_way {
-            return Reply::Nothing;
+            return Outcome::Nothing;
         }
         let status = Status::overload(format!(
             "server overloaded: requests in flight hold its request memory ({} bytes, maxrequestmemory)",
             self.budget.limit()
         ));
         let encoding = Encoding::from_version(to.version);
-        Reply::Send(encode_reply(&to, encoding, ServerResponse::from_status(&status)))
+        Outcome::Send(encode_reply(&to, encoding, ServerResponse::from_status(&status)))
     }
 }
 
@@ -157,7 +164,7 @@ impl ServerProtocol for TarsProtocol {
         frame::decode_frame(buf, self.max_package_length)
     }
 
-    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Reply {
+    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Outcome {
         // What the request takes once decoded is drawn from the server's memory budget (its
         // bytes already are, by the connection); what does not fit is refused with -9.
         let Some(lease) = self.budget.try_lease(0) else {
@@ -168,7 +175,7 @@ impl ServerProtocol for TarsProtocol {
             Err(e) if matches!(e.root(), DecodeError::MemoryLimit { .. }) => return self.refuse(peer, &request),
             Err(e) => {
                 tracing::warn!(%peer, error = %e, "undecodable request packet; closing the connection");
-                return Reply::Close;
+                return Outcome::Close;
             }
         };
         let one_way = packet.c_packet_type == TARSONEWAY;
@@ -188,7 +195,13 @@ impl ServerProtocol for TarsProtocol {
             Some(encoding) => {
                 let deadline =
                     (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
-                match self.admission.admit(received, deadline).await {
+                // The admission limits of the servant called (of the endpoint's first servant
+                // for a name it does not serve: the request is answered -4 after the filters).
+                let admission = &self
+                    .served(&packet.s_servant_name)
+                    .unwrap_or(&self.servants[0])
+                    .admission;
+                match admission.admit(received, deadline).await {
                     Err(status) => ServerResponse::from_status(&status),
                     Ok(_permit) => {
                         let endpoint = Dispatch {
@@ -203,9 +216,9 @@ impl ServerProtocol for TarsProtocol {
             }
         };
         if one_way {
-            return Reply::Nothing;
+            return Outcome::Nothing;
         }
-        Reply::Send(encode_reply(&reply_to, encoding, response))
+        Outcome::Send(encode_reply(&reply_to, encoding, response))
     }
 
     fn max_frame_length(&self) -> Option<usize> {
@@ -252,13 +265,13 @@ impl ServerEndpoint for Dispatch<'_> {
             received,
             mut packet,
         } = req;
-        if packet.s_servant_name != p.servant_name {
+        let Some(served) = p.served(&packet.s_servant_name) else {
             return ServerResponse::from_status(&Status::no_such_servant(&packet.s_servant_name));
-        }
+        };
         if packet.s_func_name == "tars_ping" {
             return ServerResponse::default();
         }
-        let method = p.servant.interface().method(&packet.s_func_name);
+        let method = served.servant.interface().method(&packet.s_func_name);
         let body = std::mem::take(&mut packet.s_buffer);
         let lease = self.lease.lock().unwrap_or_else(|e| e.into_inner()).take();
         let mut call = match Call::decode(packet.s_func_name.clone(), self.encoding, body, method, lease) {
@@ -266,7 +279,7 @@ impl ServerEndpoint for Dispatch<'_> {
             Err(status) => return ServerResponse::from_status(&status),
         };
         let ctx = Context::from_request(peer, packet, received);
-        let run = CatchUnwind(AssertUnwindSafe(p.servant.dispatch(&ctx, &mut call)));
+        let run = CatchUnwind(AssertUnwindSafe(served.servant.dispatch(&ctx, &mut call)));
         let outcome = match p.handle_timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
                 Ok(Err(Status::unknown(format!(
