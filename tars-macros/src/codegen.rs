@@ -11,20 +11,39 @@ use crate::ir::{DefaultValue, Enum, Field, Struct};
 pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &s.ident;
-    let generics = with_codec_bounds(&s.generics, &p);
+    let mut fields: Vec<&Field> = s.fields.iter().collect();
+    fields.sort_by_key(|f| f.tag);
+    let mut generics = with_codec_bounds(&s.generics, &p);
+    if s.idl.is_none() {
+        // Each field's type must be a TARS type, one bound spanned on the field: a wrong
+        // type is one error there, the same in every impl (rustc reports it once), and the
+        // impls' bodies raise no more.
+        let where_clause = generics.make_where_clause();
+        let mentions_self = |ty: &syn::Type| {
+            let own = ident.to_string();
+            let mut found = false;
+            for_each_ident(quote!(#ty), &mut |i| found |= i == own || i == "Self");
+            found
+        };
+        // A recursive field (`children: Vec<Tree>`) would make the bound cyclic.
+        for f in fields.iter().filter(|f| !mentions_self(&f.ty)) {
+            let (ty, span) = (&f.ty, f.ty.span());
+            let bound = respan(quote!(#p::TarsType), span);
+            where_clause
+                .predicates
+                .push(syn::parse_quote_spanned!(span=> #ty: #bound));
+        }
+    }
     let (impl_g, ty_g, where_c) = generics.split_for_impl();
     let wire_name = &s.wire_name;
 
-    let mut fields: Vec<&Field> = s.fields.iter().collect();
-    fields.sort_by_key(|f| f.tag);
-
     let encodes = fields.iter().map(|f| encode_field(f, &p));
-    let locals: Vec<_> = (0..fields.len()).map(|i| quote::format_ident!("__f{}", i)).collect();
-    let reads = fields.iter().zip(&locals).map(|(f, local)| {
-        let read = decode_field(f, &p);
-        quote!(let #local = #read;)
+    // Fields are read in tag order, straight into the struct literal (which evaluates in the
+    // order written); each reader's type comes from its field.
+    let reads = fields.iter().map(|f| {
+        let (name, read) = (&f.ident, decode_field(f, &p));
+        quote!(#name: #read)
     });
-    let names = fields.iter().map(|f| &f.ident);
 
     let json_impl = struct_json(s, &fields, &p, &generics);
     let idl_impl = struct_idl(s, &fields, &p, &generics);
@@ -53,12 +72,9 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
                 #(#encodes)*
             }
 
-            // The closure keeps "no Default" errors on the field's type.
-            #[allow(clippy::redundant_closure)]
             fn decode_fields(__r: &mut #p::Reader<'_>) -> ::core::result::Result<Self, #p::DecodeError> {
                 let __s = <Self as #p::TarsStruct>::NAME;
-                #(#reads)*
-                ::core::result::Result::Ok(Self { #(#names: #locals),* })
+                ::core::result::Result::Ok(Self { #(#reads,)* })
             }
         }
 
@@ -74,6 +90,8 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
             }
         }
 
+        impl #impl_g #p::TarsType for #ident #ty_g #where_c {}
+
         #json_impl
 
         #idl_impl
@@ -86,6 +104,27 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
 fn struct_idl(s: &Struct, fields: &[&Field], p: &TokenStream, generics: &syn::Generics) -> TokenStream {
     let ident = &s.ident;
     let (impl_g, ty_g, where_c) = generics.split_for_impl();
+    if let Some(idl) = &s.idl {
+        let (qualified, definition, deps) = (&idl.qualified, &idl.definition, &idl.deps);
+        let wire = &s.wire_name;
+        let (module, name) = wire.split_once('.').unwrap_or(("", wire));
+        return quote! {
+            impl #impl_g #p::IdlType for #ident #ty_g #where_c {
+                fn idl_type() -> ::std::string::String {
+                    ::std::string::String::from(#qualified)
+                }
+                fn tup_type() -> ::std::string::String {
+                    ::std::string::String::from(#wire)
+                }
+                fn define(defs: &mut #p::IdlDefinitions) {
+                    if defs.begin(#module, #name) {
+                        #(<#deps as #p::IdlType>::define(defs);)*
+                        defs.finish(#module, #name, ::std::string::String::from(#definition));
+                    }
+                }
+            }
+        };
+    }
     let header = format!("struct {}\n{{\n", crate::ir::last_segment(&s.wire_name));
     let lines = fields.iter().map(|f| {
         let (tag, req, wire, ty) = (f.tag, f.required, &f.wire_name, &f.ty);
@@ -129,18 +168,24 @@ fn struct_json(s: &Struct, fields: &[&Field], p: &TokenStream, generics: &syn::G
     let (impl_g, ty_g, where_c) = generics.split_for_impl();
     let wires: Vec<_> = fields.iter().map(|f| &f.wire_name).collect();
     let names: Vec<_> = fields.iter().map(|f| &f.ident).collect();
-    let inits = fields.iter().map(|f| default_init(f, p));
-    let tys = fields.iter().map(|f| &f.ty);
+    let reads = fields.iter().map(|f| {
+        let (wire, span) = (&f.wire_name, f.ty.span());
+        if f.required {
+            respan(quote!(#p::json::require_field(__o, #wire)?), span)
+        } else {
+            let default = default_fn(f, p);
+            respan(quote!(#p::json::field(__o, #wire, #default)?), span)
+        }
+    });
     quote! {
         impl #impl_g #p::TarsJson for #ident #ty_g #where_c {
             fn to_json(&self) -> #p::JsonValue {
                 #p::json::object(::std::vec![#((#wires, #p::TarsJson::to_json(&self.#names))),*])
             }
-            #[allow(clippy::redundant_closure)]
             fn from_json(__v: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> {
                 let __o = #p::json::as_object(__v, <Self as #p::TarsStruct>::NAME)?;
                 ::core::result::Result::Ok(Self {
-                    #(#names: #p::json::field::<#tys>(__o, #wires, || #inits)?,)*
+                    #(#names: #reads,)*
                 })
             }
         }
@@ -165,28 +210,38 @@ fn encode_field(f: &Field, p: &TokenStream) -> TokenStream {
     }
 }
 
+// Spanned on the field's type: a missing trait is reported at the field.
 fn decode_field(f: &Field, p: &TokenStream) -> TokenStream {
-    let ty = &f.ty;
-    let tag = f.tag;
-    let wire = &f.wire_name;
-    let span = ty.span();
-    match (&f.default, f.required) {
-        (_, true) => quote_spanned!(span=> #p::read_require::<#ty>(__r, #tag, __s, #wire)?),
-        (None, false) => quote_spanned!(span=>
-            #p::read_optional_or::<#ty>(__r, #tag, __s, #wire, || <#ty as #p::FieldDefault>::field_default())?
-        ),
-        (Some(_), false) => {
-            let init = default_init(f, p);
-            quote_spanned!(span=> #p::read_optional_or::<#ty>(__r, #tag, __s, #wire, || #init)?)
+    let (tag, wire, span) = (f.tag, &f.wire_name, f.ty.span());
+    if f.required {
+        respan(quote!(#p::read_require(__r, #tag, __s, #wire)?), span)
+    } else {
+        let default = default_fn(f, p);
+        respan(quote!(#p::read_optional_or(__r, #tag, __s, #wire, #default)?), span)
+    }
+}
+
+/// What an absent field is set to: a function of no arguments.
+fn default_fn(f: &Field, p: &TokenStream) -> TokenStream {
+    let (ty, span) = (&f.ty, f.ty.span());
+    match &f.default {
+        None => {
+            // Named through the type, spanned on it: "needs a value for when it is absent"
+            // points at the field.
+            let path = respan(quote!(#p::FieldDefault), span);
+            quote_spanned!(span=> <#ty as #path>::field_default)
         }
+        Some(DefaultValue::Str(lit)) => quote!(|| ::core::convert::From::from(#lit)),
+        Some(DefaultValue::Expr(expr)) => quote!(|| #expr),
     }
 }
 
 fn default_init(f: &Field, p: &TokenStream) -> TokenStream {
-    let span = f.ty.span();
-    let ty = &f.ty;
     match &f.default {
-        None => quote_spanned!(span=> <#ty as #p::FieldDefault>::field_default()),
+        None => {
+            let call = default_fn(f, p);
+            quote!(#call())
+        }
         Some(DefaultValue::Str(lit)) => quote!(::core::convert::From::from(#lit)),
         Some(DefaultValue::Expr(expr)) => expr.clone(),
     }
@@ -222,6 +277,11 @@ pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
             fn to_json(&self) -> #p::JsonValue { ::core::unreachable!() }
             fn from_json(_: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> { ::core::unreachable!() }
         }
+        impl #impl_g #p::IdlType for #ident #ty_g #where_c {
+            fn idl_type() -> ::std::string::String { ::core::unreachable!() }
+            fn tup_type() -> ::std::string::String { ::core::unreachable!() }
+        }
+        impl #impl_g #p::TarsType for #ident #ty_g #where_c {}
     }
 }
 
@@ -296,6 +356,8 @@ pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
             }
         }
 
+        impl #p::TarsType for #ident {}
+
         impl #p::TarsJson for #ident {
             fn to_json(&self) -> #p::JsonValue {
                 #p::TarsJson::to_json(&#p::TarsEnum::to_i32(self))
@@ -332,7 +394,38 @@ pub fn enum_fallback(e: &Enum, krate: &syn::Path) -> TokenStream {
             fn to_json(&self) -> #p::JsonValue { ::core::unreachable!() }
             fn from_json(_: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> { ::core::unreachable!() }
         }
+        impl #p::IdlType for #ident {
+            fn idl_type() -> ::std::string::String { ::core::unreachable!() }
+            fn tup_type() -> ::std::string::String { ::core::unreachable!() }
+        }
+        impl #p::TarsType for #ident {}
     }
+}
+
+fn for_each_ident(tokens: TokenStream, f: &mut impl FnMut(String)) {
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => f(i.to_string()),
+            proc_macro2::TokenTree::Group(g) => for_each_ident(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
+/// `tokens` with every span set to `span`, so that an error about them points there.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            if let proc_macro2::TokenTree::Group(g) = &t {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                return proc_macro2::TokenTree::Group(group);
+            }
+            t.set_span(span);
+            t
+        })
+        .collect()
 }
 
 /// Adds `T: TarsEncode + TarsDecode` for each type parameter, as serde does for its traits.
@@ -378,13 +471,13 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStr
         let arg_types: Vec<&TokenStream> = m.args.iter().map(|(_, t, _)| t).collect();
         let tags: Vec<u8> = m.args.iter().map(|(_, _, t)| *t).collect();
         let types: Vec<&TokenStream> = m.results.iter().map(|(t, _)| t).collect();
-        let reads: Vec<TokenStream> =
-            m.results.iter().map(|(t, tag)| quote!(self.proxy.reply_field::<#t>(#wire, &__rsp, #tag)?)).collect();
+        let reads: Vec<TokenStream> = m.results.iter().map(|(t, tag)| quote!(__r.read::<#t>(#tag)?)).collect();
         let (output, value) = match m.results.len() {
             0 => (quote!(()), quote!(())),
             1 => (types[0].clone(), reads[0].clone()),
             _ => (quote!((#(#types),*)), quote!((#(#reads),*))),
         };
+        let read_fields = (!m.results.is_empty()).then(|| quote!(let mut __r = self.proxy.reply_fields(#wire, &__rsp);));
         let mut doc_lines: Vec<String> = m.doc.clone();
         if !doc_lines.is_empty() {
             doc_lines.push(String::new());
@@ -411,6 +504,7 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStr
                 let mut __b = #p::BytesMut::new();
                 #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
                 let __rsp = self.proxy.invoke(#wire, __b.freeze(), #opts_with).await?;
+                #read_fields
                 let value = #value;
                 ::core::result::Result::Ok(__rsp.into_reply(value))
             }

@@ -47,6 +47,7 @@ pub fn expand_struct(input: &DeriveInput) -> TokenStream {
         wire_name: container.name.unwrap_or_else(|| input.ident.unraw().to_string()),
         fields,
         impl_default: container.impl_default,
+        idl: None,
     };
     if cx.is_ok() {
         codegen::struct_impls(&ir, &container.krate)

@@ -15,6 +15,19 @@ pub struct Struct {
     pub fields: Vec<Field>,
     /// Whether to implement `Default` with the IDL defaults.
     pub impl_default: bool,
+    /// Its IDL text when it is known at compile time (structs from `.tars` files); derives
+    /// build it at run time from their fields' types.
+    pub idl: Option<IdlText>,
+}
+
+/// A struct's IDL form, known at compile time.
+pub struct IdlText {
+    /// `Module::Name`.
+    pub qualified: String,
+    /// The definition, `struct Name\n{ … };`.
+    pub definition: String,
+    /// The Rust types of the structs and enums it refers to, defined before it.
+    pub deps: Vec<TokenStream>,
 }
 
 /// One struct field.

@@ -3,10 +3,10 @@
 
 pub use bytes::{Bytes, BytesMut};
 
-pub use crate::client::{CallError, CallOptions, Proxy, Reply, ServantProxy};
+pub use crate::client::{CallError, CallOptions, Proxy, Reply, ReplyFields, ServantProxy};
 pub use crate::idl::{
     idl_field, idl_file, idl_name, leak_slice, leak_str, split_wire_name, IdlDefinitions, IdlType, InterfaceDesc,
-    MethodDesc, ParamDesc,
+    MethodDesc, ParamDesc, TarsType,
 };
 pub use crate::protocol::json::{self, JsonError, TarsJson};
 pub use crate::server::{Call, Servant};
@@ -16,7 +16,7 @@ pub use serde_json::Value as JsonValue;
 
 pub use crate::codec::{
     write_struct_begin, write_struct_end, DecodeError, DefaultEq, Reader, TarsDecode, TarsEncode, TarsEnum, TarsStruct,
-    TypeCode,
+    TypeCode, UByte,
 };
 
 /// The options of a call whose `routekey` parameter is `key`: `key` goes into the request's

@@ -212,6 +212,58 @@ pub fn idl_file(interface: &InterfaceDesc, defs: &IdlDefinitions) -> String {
     out
 }
 
+/// A type a TARS struct field or a method parameter can have: it has a binary form
+/// ([`TarsEncode`](crate::codec::TarsEncode), [`TarsDecode`](crate::codec::TarsDecode)), a JSON
+/// form ([`TarsJson`](crate::protocol::json::TarsJson)) and an IDL spelling ([`IdlType`]).
+/// Implemented by the types of the table in [`crate::codec`], and by `#[derive(TarsStruct)]`,
+/// `#[derive(TarsEnum)]` and `include_tars!` for theirs.
+///
+/// Derived structs require it of each field's type, so a field of a type that is not a TARS
+/// type is one error, on that field.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a TARS type",
+    label = "not a TARS type",
+    note = "derive `TarsStruct` or `TarsEnum` for your own types; see the type table in `tars::codec`"
+)]
+pub trait TarsType:
+    crate::codec::TarsEncode + crate::codec::TarsDecode + crate::protocol::json::TarsJson + IdlType
+{
+}
+
+macro_rules! tars_type {
+    ($($t:ty),*) => {$(
+        impl TarsType for $t {}
+    )*};
+}
+
+tars_type!(
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    f32,
+    f64,
+    String,
+    crate::codec::BinaryString,
+    crate::codec::UByte,
+    bytes::Bytes
+);
+
+impl<T: TarsType> TarsType for Vec<T> {}
+impl<T: TarsType> TarsType for Box<T> {}
+impl<K: TarsType + Ord, V: TarsType> TarsType for std::collections::BTreeMap<K, V> {}
+impl<K, V, S> TarsType for std::collections::HashMap<K, V, S>
+where
+    K: TarsType + Eq + std::hash::Hash,
+    V: TarsType,
+    S: std::hash::BuildHasher + Default,
+{
+}
+
 macro_rules! idl_scalar {
     ($($t:ty => $idl:literal, $tup:literal;)*) => {$(
         impl IdlType for $t {

@@ -75,8 +75,8 @@ pub fn rust_type(ty: &Type, from: &str) -> TokenStream {
         Type::UShort => quote!(u16),
         Type::UInt => quote!(u32),
         Type::Vector(inner) => match **inner {
-            Type::Byte => quote!(::tars::bytes::Bytes),
-            Type::UByte => quote!(::std::vec::Vec<::tars::codec::UByte>),
+            Type::Byte => quote!(::tars::__private::Bytes),
+            Type::UByte => quote!(::std::vec::Vec<::tars::__private::UByte>),
             ref t => {
                 let t = rust_type(t, from);
                 quote!(::std::vec::Vec<#t>)
@@ -138,12 +138,14 @@ fn struct_(m: &model::Module, s: &model::Struct) -> TokenStream {
             }
         })
         .collect::<Vec<_>>();
+    let idl = idl_text(m, s, &fields);
     let ir = ir::Struct {
         ident: ident.clone(),
         generics: syn::Generics::default(),
         wire_name: format!("{}.{}", m.name, s.name),
         fields,
         impl_default: true,
+        idl: Some(idl),
     };
     let codec = codegen::struct_impls(&ir, &syn::parse_quote!(::tars));
     let (derives, key_impls) = match &s.key {
@@ -174,6 +176,50 @@ fn struct_(m: &model::Module, s: &model::Struct) -> TokenStream {
         }
         #codec
         #key_impls
+    }
+}
+
+/// The struct as `.tars` text, written out at compile time, and the types it refers to.
+fn idl_text(m: &model::Module, s: &model::Struct, fields: &[ir::Field]) -> ir::IdlText {
+    let mut order: Vec<(&model::Field, &ir::Field)> = s.fields.iter().zip(fields).collect();
+    order.sort_by_key(|(f, _)| f.tag);
+    let mut definition = format!("struct {}\n{{\n", s.name);
+    for (f, irf) in &order {
+        let kind = if f.required { "require" } else { "optional" };
+        let default = irf
+            .default
+            .as_ref()
+            .map(|d| format!(" = {}", d.idl_text()))
+            .unwrap_or_default();
+        definition.push_str(&format!("    {} {kind} {} {}{default};\n", f.tag, f.ty.idl(), f.name));
+    }
+    definition.push_str("};");
+    let mut deps: Vec<TokenStream> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (f, _) in &order {
+        named_types(&f.ty, &mut |q| {
+            if seen.insert((q.module.clone(), q.name.clone())) {
+                deps.push(item_path(&q.module, &q.name, &m.name));
+            }
+        });
+    }
+    ir::IdlText {
+        qualified: format!("{}::{}", m.name, s.name),
+        definition,
+        deps,
+    }
+}
+
+/// Calls `f` with every struct or enum `ty` names, however deep.
+fn named_types(ty: &Type, f: &mut impl FnMut(&model::QualName)) {
+    match ty {
+        Type::Struct(q) | Type::Enum(q) => f(q),
+        Type::Vector(t) => named_types(t, f),
+        Type::Map(k, v) => {
+            named_types(k, f);
+            named_types(v, f);
+        }
+        _ => {}
     }
 }
 
@@ -445,6 +491,7 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
                 }
             }
         }
+        impl #p::TarsType for #ident {}
         impl #p::TarsJson for #ident {
             fn to_json(&self) -> #p::JsonValue {
                 #p::TarsJson::to_json(&self.value())
@@ -529,7 +576,7 @@ fn arg_type(ty: &Type, from: &str) -> TokenStream {
         Type::String => quote!(&str),
         Type::Vector(inner) => match **inner {
             Type::Byte => quote!(&[u8]),
-            Type::UByte => quote!(&[::tars::codec::UByte]),
+            Type::UByte => quote!(&[::tars::__private::UByte]),
             ref t => {
                 let t = rust_type(t, from);
                 quote!(&[#t])

@@ -36,5 +36,5 @@ mod set;
 
 pub use communicator::{Communicator, CommunicatorBuilder};
 pub use error::{CallError, CallErrorKind, ConnectionError};
-pub use proxy::{CallOptions, Proxy, Reply, ServantProxy};
+pub use proxy::{CallOptions, Proxy, Reply, ReplyFields, ServantProxy};
 pub use set::STATUS_SETNAME_VALUE;

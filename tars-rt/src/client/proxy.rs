@@ -241,10 +241,38 @@ impl ServantProxy {
     /// Decodes field `tag` of a reply (the return value is tag 0, `out` parameters their
     /// position); a missing field is a client decode error (-12).
     pub fn reply_field<T: TarsDecode>(&self, function: &str, rsp: &ClientResponse, tag: u8) -> Result<T, CallError> {
+        self.reply_fields(function, rsp).read(tag)
+    }
+
+    /// Reads the fields of a reply in one pass, in ascending tag order (the return value at
+    /// tag 0, then the `out` parameters).
+    pub fn reply_fields<'a>(&'a self, function: &'a str, rsp: &'a ClientResponse) -> ReplyFields<'a> {
+        ReplyFields {
+            reader: Reader::from_bytes(&rsp.packet.s_buffer),
+            proxy: self,
+            function,
+            rsp,
+        }
+    }
+}
+
+/// The fields of a reply, read in ascending tag order (see [`ServantProxy::reply_fields`]).
+pub struct ReplyFields<'a> {
+    reader: Reader<'a>,
+    proxy: &'a ServantProxy,
+    function: &'a str,
+    rsp: &'a ClientResponse,
+}
+
+impl ReplyFields<'_> {
+    /// Reads field `tag` (after the ones read before); a missing field is a client decode
+    /// error (-12).
+    pub fn read<T: TarsDecode>(&mut self, tag: u8) -> Result<T, CallError> {
         let err = |e: crate::codec::DecodeError| {
-            CallError::new(self.name(), function, rsp.endpoint.clone(), CallErrorKind::Decode(e))
+            let endpoint = self.rsp.endpoint.clone();
+            CallError::new(self.proxy.name(), self.function, endpoint, CallErrorKind::Decode(e))
         };
-        match Reader::from_bytes(&rsp.packet.s_buffer).read_field::<T>(tag) {
+        match self.reader.read_field::<T>(tag) {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Err(err(crate::codec::DecodeError::Custom(format!(
                 "the reply has no field with tag {tag}"

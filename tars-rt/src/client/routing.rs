@@ -22,12 +22,22 @@ use crate::balance::{Balance, ConsistentHash, HashKey, ModHash, Picker};
 use crate::codec::TarsStruct;
 use crate::discovery::{Discover, DiscoveryError, Endpoints, Resolution, Target};
 use crate::filter::{ClientRequest, ClientResponse};
+use crate::transport::endpoint::Endpoint;
 use crate::transport::frame;
 
 use super::communicator::Communicator;
 use super::connection::{Connection, Outcome};
 use super::error::{CallError, CallErrorKind, ConnectionError};
 use super::pool::Remote;
+
+/// How a call failed on a connection: before its request left (it may go elsewhere), or
+/// after (it may not: the server may have run it).
+enum Failed {
+    Unsent(CallError),
+    Sent(CallError),
+}
+
+use Failed::{Sent, Unsent};
 
 /// Connect attempts of one call, on different endpoints.
 const MAX_ATTEMPTS: usize = 3;
@@ -163,11 +173,10 @@ impl Router {
     }
 
     /// Sends `req` and waits for its reply, all within `req.deadline`.
-    pub(crate) async fn call(&self, comm: &Communicator, req: ClientRequest) -> Result<ClientResponse, CallError> {
+    pub(crate) async fn call(&self, comm: &Communicator, mut req: ClientRequest) -> Result<ClientResponse, CallError> {
         let (deadline, started) = (req.deadline, Instant::now());
-        let function = req.packet.s_func_name.clone();
         let mut at: Option<(Arc<Remote>, Option<Arc<Connection>>)> = None;
-        match tokio::time::timeout_at(deadline.into(), self.route(comm, req, &mut at)).await {
+        match tokio::time::timeout_at(deadline.into(), self.route(comm, &mut req, &mut at)).await {
             Ok(result) => result,
             Err(_) => {
                 let endpoint = at.as_ref().map(|(remote, _)| remote.endpoint.clone());
@@ -179,43 +188,35 @@ impl Router {
                         conn.call_timed_out(deadline.saturating_duration_since(started));
                     }
                 }
-                Err(CallError::new(
-                    &self.target.object,
-                    &function,
-                    endpoint,
-                    CallErrorKind::Timeout,
-                ))
+                Err(self.error(&req, endpoint, CallErrorKind::Timeout))
             }
         }
+    }
+
+    fn error(&self, req: &ClientRequest, endpoint: Option<Arc<Endpoint>>, kind: CallErrorKind) -> CallError {
+        CallError::new(&self.target.object, &req.packet.s_func_name, endpoint, kind)
     }
 
     async fn route(
         &self,
         comm: &Communicator,
-        req: ClientRequest,
+        req: &mut ClientRequest,
         at: &mut Option<(Arc<Remote>, Option<Arc<Connection>>)>,
     ) -> Result<ClientResponse, CallError> {
-        let function = req.packet.s_func_name.as_str();
-        let fail = |endpoint: Option<&Arc<Remote>>, kind| {
-            CallError::new(
-                &self.target.object,
-                function,
-                endpoint.map(|r| r.endpoint.clone()),
-                kind,
-            )
+        let no_endpoint = || {
+            CallErrorKind::Discovery(DiscoveryError::NoEndpoints {
+                target: self.target.clone(),
+            })
         };
         let routes = loop {
             let (state, mut source) = self.routes(comm);
             match state {
                 RouteState::Ready(routes) => break routes,
-                RouteState::Failed(e) => return Err(fail(None, CallErrorKind::Discovery(e))),
+                RouteState::Failed(e) => return Err(self.error(req, None, CallErrorKind::Discovery(e))),
                 // The first call on a new object waits for discovery's first answer.
                 RouteState::Pending => {
                     if source.changed().await.is_err() {
-                        let e = DiscoveryError::NoEndpoints {
-                            target: self.target.clone(),
-                        };
-                        return Err(fail(None, CallErrorKind::Discovery(e)));
+                        return Err(self.error(req, None, no_endpoint()));
                     }
                 }
             }
@@ -245,19 +246,25 @@ impl Router {
                     if remote.health.failure() {
                         self.discovery.failed(&self.target);
                     }
-                    last_error = Some(fail(Some(remote), CallErrorKind::Connect(e)));
+                    last_error = Some(self.error(req, Some(remote.endpoint.clone()), CallErrorKind::Connect(e)));
                     continue;
                 }
             };
             *at = Some((remote.clone(), Some(conn.clone())));
-            return self.exchange(comm, remote, &conn, req).await;
+            match self.exchange(comm, remote, &conn, req).await {
+                // The connection died before the request left: nothing was sent, so the call
+                // moves on like after a failed connect.
+                Err(Unsent(e)) => {
+                    if remote.health.failure() {
+                        self.discovery.failed(&self.target);
+                    }
+                    last_error = Some(e);
+                }
+                Ok(rsp) => return Ok(rsp),
+                Err(Sent(e)) => return Err(e),
+            }
         }
-        Err(last_error.unwrap_or_else(|| {
-            let e = DiscoveryError::NoEndpoints {
-                target: self.target.clone(),
-            };
-            fail(None, CallErrorKind::Discovery(e))
-        }))
+        Err(last_error.unwrap_or_else(|| self.error(req, None, no_endpoint())))
     }
 
     /// Sends the request on `conn` and waits for the reply.
@@ -266,16 +273,27 @@ impl Router {
         comm: &Communicator,
         remote: &Arc<Remote>,
         conn: &Connection,
-        mut req: ClientRequest,
-    ) -> Result<ClientResponse, CallError> {
+        req: &mut ClientRequest,
+    ) -> Result<ClientResponse, Failed> {
         let fail = |kind| {
-            CallError::new(
+            Sent(CallError::new(
                 &self.target.object,
                 &req.packet.s_func_name,
                 Some(remote.endpoint.clone()),
                 kind,
-            )
+            ))
         };
+        let unsent = |e| {
+            Unsent(CallError::new(
+                &self.target.object,
+                &req.packet.s_func_name,
+                Some(remote.endpoint.clone()),
+                CallErrorKind::Connection(e),
+            ))
+        };
+        if !conn.is_usable() {
+            return Err(unsent(ConnectionError::Closed));
+        }
         let id = comm.next_request_id();
         req.packet.i_request_id = id;
         // The server learns what is left of the deadline, written once, as the request leaves.
@@ -285,19 +303,14 @@ impl Router {
         frame::encode_frame(&mut buf, |b| req.packet.encode_fields(b));
         let endpoint = Some(remote.endpoint.clone());
         if req.one_way {
-            conn.send(buf.freeze())
-                .await
-                .map_err(|e| fail(CallErrorKind::Connection(e)))?;
+            conn.send(buf.freeze()).await.map_err(unsent)?;
             return Ok(ClientResponse {
                 packet: Default::default(),
                 endpoint,
             });
         }
         let mut pending = conn.register(id);
-        if let Err(e) = conn.send(buf.freeze()).await {
-            remote.health.failure();
-            return Err(fail(CallErrorKind::Connection(e)));
-        }
+        conn.send(buf.freeze()).await.map_err(unsent)?;
         match (&mut pending.rx).await {
             Ok(Outcome::Reply(packet)) => {
                 remote.health.success();

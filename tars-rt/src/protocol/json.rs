@@ -310,6 +310,16 @@ pub fn field<T: TarsJson>(o: &Map<String, Value>, name: &str, default: impl FnOn
     }
 }
 
+/// For generated struct code: a `require` field by IDL name; absent or null is an error, as
+/// in the binary form.
+#[doc(hidden)]
+pub fn require_field<T: TarsJson>(o: &Map<String, Value>, name: &str) -> Result<T, JsonError> {
+    match o.get(name) {
+        None | Some(Value::Null) => Err(JsonError::new(format!("require field '{name}' is missing"))),
+        Some(v) => T::from_json(v).map_err(|e| e.within(name)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

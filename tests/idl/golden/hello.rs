@@ -141,7 +141,8 @@ pub mod test_app {
         > {
             let mut __b = ::tars::__private::BytesMut::new();
             let __rsp = self.proxy.invoke("test", __b.freeze(), opts).await?;
-            let value = self.proxy.reply_field::<i32>("test", &__rsp, 0u8)?;
+            let mut __r = self.proxy.reply_fields("test", &__rsp);
+            let value = __r.read::<i32>(0u8)?;
             ::core::result::Result::Ok(__rsp.into_reply(value))
         }
         /// Sends `test` one-way: no reply, no result.
@@ -181,12 +182,8 @@ pub mod test_app {
             let mut __b = ::tars::__private::BytesMut::new();
             ::tars::__private::TarsEncode::encode(&s_req, 1u8, &mut __b);
             let __rsp = self.proxy.invoke("testHello", __b.freeze(), opts).await?;
-            let value = (
-                self.proxy.reply_field::<i32>("testHello", &__rsp, 0u8)?,
-                self
-                    .proxy
-                    .reply_field::<::std::string::String>("testHello", &__rsp, 2u8)?,
-            );
+            let mut __r = self.proxy.reply_fields("testHello", &__rsp);
+            let value = (__r.read::<i32>(0u8)?, __r.read::<::std::string::String>(2u8)?);
             ::core::result::Result::Ok(__rsp.into_reply(value))
         }
         /// Sends `testHello` one-way: no reply, no result.

@@ -22,7 +22,7 @@ pub mod tars {
         /// `6 require string sFuncName`
         pub s_func_name: ::std::string::String,
         /// `7 require vector<byte> sBuffer`
-        pub s_buffer: ::tars::bytes::Bytes,
+        pub s_buffer: ::tars::__private::Bytes,
         /// `8 require int iTimeout`
         pub i_timeout: i32,
         /// `9 require map<string, string> context`
@@ -51,58 +51,46 @@ pub mod tars {
             ::tars::__private::TarsEncode::encode(&self.context, 9u8, __buf);
             ::tars::__private::TarsEncode::encode(&self.status, 10u8, __buf);
         }
-        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
-            let __f0 = ::tars::__private::read_require::<
-                i16,
-            >(__r, 1u8, __s, "iVersion")?;
-            let __f1 = ::tars::__private::read_require::<
-                i8,
-            >(__r, 2u8, __s, "cPacketType")?;
-            let __f2 = ::tars::__private::read_require::<
-                i32,
-            >(__r, 3u8, __s, "iMessageType")?;
-            let __f3 = ::tars::__private::read_require::<
-                i32,
-            >(__r, 4u8, __s, "iRequestId")?;
-            let __f4 = ::tars::__private::read_require::<
-                ::std::string::String,
-            >(__r, 5u8, __s, "sServantName")?;
-            let __f5 = ::tars::__private::read_require::<
-                ::std::string::String,
-            >(__r, 6u8, __s, "sFuncName")?;
-            let __f6 = ::tars::__private::read_require::<
-                ::tars::bytes::Bytes,
-            >(__r, 7u8, __s, "sBuffer")?;
-            let __f7 = ::tars::__private::read_require::<
-                i32,
-            >(__r, 8u8, __s, "iTimeout")?;
-            let __f8 = ::tars::__private::read_require::<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-            >(__r, 9u8, __s, "context")?;
-            let __f9 = ::tars::__private::read_require::<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-            >(__r, 10u8, __s, "status")?;
             ::core::result::Result::Ok(Self {
-                i_version: __f0,
-                c_packet_type: __f1,
-                i_message_type: __f2,
-                i_request_id: __f3,
-                s_servant_name: __f4,
-                s_func_name: __f5,
-                s_buffer: __f6,
-                i_timeout: __f7,
-                context: __f8,
-                status: __f9,
+                i_version: ::tars::__private::read_require(__r, 1u8, __s, "iVersion")?,
+                c_packet_type: ::tars::__private::read_require(
+                    __r,
+                    2u8,
+                    __s,
+                    "cPacketType",
+                )?,
+                i_message_type: ::tars::__private::read_require(
+                    __r,
+                    3u8,
+                    __s,
+                    "iMessageType",
+                )?,
+                i_request_id: ::tars::__private::read_require(
+                    __r,
+                    4u8,
+                    __s,
+                    "iRequestId",
+                )?,
+                s_servant_name: ::tars::__private::read_require(
+                    __r,
+                    5u8,
+                    __s,
+                    "sServantName",
+                )?,
+                s_func_name: ::tars::__private::read_require(
+                    __r,
+                    6u8,
+                    __s,
+                    "sFuncName",
+                )?,
+                s_buffer: ::tars::__private::read_require(__r, 7u8, __s, "sBuffer")?,
+                i_timeout: ::tars::__private::read_require(__r, 8u8, __s, "iTimeout")?,
+                context: ::tars::__private::read_require(__r, 9u8, __s, "context")?,
+                status: ::tars::__private::read_require(__r, 10u8, __s, "status")?,
             })
         }
     }
@@ -119,6 +107,7 @@ pub mod tars {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsType for RequestPacket {}
     impl ::tars::__private::TarsJson for RequestPacket {
         fn to_json(&self) -> ::tars::__private::JsonValue {
             ::tars::__private::json::object(
@@ -139,7 +128,6 @@ pub mod tars {
                 ],
             )
         }
-        #[allow(clippy::redundant_closure)]
         fn from_json(
             __v: &::tars::__private::JsonValue,
         ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
@@ -148,210 +136,45 @@ pub mod tars {
                 <Self as ::tars::__private::TarsStruct>::NAME,
             )?;
             ::core::result::Result::Ok(Self {
-                i_version: ::tars::__private::json::field::<
-                    i16,
-                >(
+                i_version: ::tars::__private::json::require_field(__o, "iVersion")?,
+                c_packet_type: ::tars::__private::json::require_field(
                     __o,
-                    "iVersion",
-                    || <i16 as ::tars::__private::FieldDefault>::field_default(),
+                    "cPacketType",
                 )?,
-                c_packet_type: ::tars::__private::json::field::<
-                    i8,
-                >(__o, "cPacketType", || 0i8)?,
-                i_message_type: ::tars::__private::json::field::<
-                    i32,
-                >(__o, "iMessageType", || 0i32)?,
-                i_request_id: ::tars::__private::json::field::<
-                    i32,
-                >(
+                i_message_type: ::tars::__private::json::require_field(
                     __o,
-                    "iRequestId",
-                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
+                    "iMessageType",
                 )?,
-                s_servant_name: ::tars::__private::json::field::<
-                    ::std::string::String,
-                >(__o, "sServantName", || ::core::convert::From::from(""))?,
-                s_func_name: ::tars::__private::json::field::<
-                    ::std::string::String,
-                >(__o, "sFuncName", || ::core::convert::From::from(""))?,
-                s_buffer: ::tars::__private::json::field::<
-                    ::tars::bytes::Bytes,
-                >(
+                i_request_id: ::tars::__private::json::require_field(__o, "iRequestId")?,
+                s_servant_name: ::tars::__private::json::require_field(
                     __o,
-                    "sBuffer",
-                    || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                    "sServantName",
                 )?,
-                i_timeout: ::tars::__private::json::field::<
-                    i32,
-                >(__o, "iTimeout", || 0i32)?,
-                context: ::tars::__private::json::field::<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
-                >(
-                    __o,
-                    "context",
-                    || <::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    > as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                status: ::tars::__private::json::field::<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
-                >(
-                    __o,
-                    "status",
-                    || <::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    > as ::tars::__private::FieldDefault>::field_default(),
-                )?,
+                s_func_name: ::tars::__private::json::require_field(__o, "sFuncName")?,
+                s_buffer: ::tars::__private::json::require_field(__o, "sBuffer")?,
+                i_timeout: ::tars::__private::json::require_field(__o, "iTimeout")?,
+                context: ::tars::__private::json::require_field(__o, "context")?,
+                status: ::tars::__private::json::require_field(__o, "status")?,
             })
         }
     }
     impl ::tars::__private::IdlType for RequestPacket {
         fn idl_type() -> ::std::string::String {
-            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("tars::RequestPacket")
         }
         fn tup_type() -> ::std::string::String {
-            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("tars.RequestPacket")
         }
         fn define(defs: &mut ::tars::__private::IdlDefinitions) {
-            let (__m, __n) = ::tars::__private::split_wire_name(
-                <Self as ::tars::__private::TarsStruct>::NAME,
-            );
-            if !defs.begin(__m, __n) {
-                return;
+            if defs.begin("tars", "RequestPacket") {
+                defs.finish(
+                    "tars",
+                    "RequestPacket",
+                    ::std::string::String::from(
+                        "struct RequestPacket\n{\n    1 require short iVersion;\n    2 require byte cPacketType = 0;\n    3 require int iMessageType = 0;\n    4 require int iRequestId;\n    5 require string sServantName = \"\";\n    6 require string sFuncName = \"\";\n    7 require vector<byte> sBuffer;\n    8 require int iTimeout = 0;\n    9 require map<string, string> context;\n    10 require map<string, string> status;\n};",
+                    ),
+                );
             }
-            <i16 as ::tars::__private::IdlType>::define(defs);
-            <i8 as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <::std::string::String as ::tars::__private::IdlType>::define(defs);
-            <::std::string::String as ::tars::__private::IdlType>::define(defs);
-            <::tars::bytes::Bytes as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            > as ::tars::__private::IdlType>::define(defs);
-            <::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            > as ::tars::__private::IdlType>::define(defs);
-            let mut __text = ::std::string::String::from("struct RequestPacket\n{\n");
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        1u8,
-                        true,
-                        <i16 as ::tars::__private::IdlType>::idl_type(),
-                        "iVersion",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        2u8,
-                        true,
-                        <i8 as ::tars::__private::IdlType>::idl_type(),
-                        "cPacketType",
-                        ::core::option::Option::Some("0"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        3u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "iMessageType",
-                        ::core::option::Option::Some("0"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        4u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "iRequestId",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        5u8,
-                        true,
-                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
-                        "sServantName",
-                        ::core::option::Option::Some("\"\""),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        6u8,
-                        true,
-                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
-                        "sFuncName",
-                        ::core::option::Option::Some("\"\""),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        7u8,
-                        true,
-                        <::tars::bytes::Bytes as ::tars::__private::IdlType>::idl_type(),
-                        "sBuffer",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        8u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "iTimeout",
-                        ::core::option::Option::Some("0"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        9u8,
-                        true,
-                        <::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "context",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        10u8,
-                        true,
-                        <::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "status",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text.push_str("};");
-            defs.finish(__m, __n, __text);
         }
     }
     impl ::core::default::Default for RequestPacket {
@@ -363,7 +186,7 @@ pub mod tars {
                 i_request_id: <i32 as ::tars::__private::FieldDefault>::field_default(),
                 s_servant_name: ::core::convert::From::from(""),
                 s_func_name: ::core::convert::From::from(""),
-                s_buffer: <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                s_buffer: <::tars::__private::Bytes as ::tars::__private::FieldDefault>::field_default(),
                 i_timeout: 0i32,
                 context: <::std::collections::BTreeMap<
                     ::std::string::String,
@@ -392,7 +215,7 @@ pub mod tars {
         /// `5 require int iRet`
         pub i_ret: i32,
         /// `6 require vector<byte> sBuffer`
-        pub s_buffer: ::tars::bytes::Bytes,
+        pub s_buffer: ::tars::__private::Bytes,
         /// `7 require map<string, string> status`
         pub status: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -420,67 +243,50 @@ pub mod tars {
             ::tars::__private::write_optional(&self.s_result_desc, 8u8, __buf);
             ::tars::__private::write_optional(&self.context, 9u8, __buf);
         }
-        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
-            let __f0 = ::tars::__private::read_require::<
-                i16,
-            >(__r, 1u8, __s, "iVersion")?;
-            let __f1 = ::tars::__private::read_require::<
-                i8,
-            >(__r, 2u8, __s, "cPacketType")?;
-            let __f2 = ::tars::__private::read_require::<
-                i32,
-            >(__r, 3u8, __s, "iRequestId")?;
-            let __f3 = ::tars::__private::read_require::<
-                i32,
-            >(__r, 4u8, __s, "iMessageType")?;
-            let __f4 = ::tars::__private::read_require::<i32>(__r, 5u8, __s, "iRet")?;
-            let __f5 = ::tars::__private::read_require::<
-                ::tars::bytes::Bytes,
-            >(__r, 6u8, __s, "sBuffer")?;
-            let __f6 = ::tars::__private::read_require::<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-            >(__r, 7u8, __s, "status")?;
-            let __f7 = ::tars::__private::read_optional_or::<
-                ::std::string::String,
-            >(
-                __r,
-                8u8,
-                __s,
-                "sResultDesc",
-                || <::std::string::String as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f8 = ::tars::__private::read_optional_or::<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-            >(
-                __r,
-                9u8,
-                __s,
-                "context",
-                || <::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
             ::core::result::Result::Ok(Self {
-                i_version: __f0,
-                c_packet_type: __f1,
-                i_request_id: __f2,
-                i_message_type: __f3,
-                i_ret: __f4,
-                s_buffer: __f5,
-                status: __f6,
-                s_result_desc: __f7,
-                context: __f8,
+                i_version: ::tars::__private::read_require(__r, 1u8, __s, "iVersion")?,
+                c_packet_type: ::tars::__private::read_require(
+                    __r,
+                    2u8,
+                    __s,
+                    "cPacketType",
+                )?,
+                i_request_id: ::tars::__private::read_require(
+                    __r,
+                    3u8,
+                    __s,
+                    "iRequestId",
+                )?,
+                i_message_type: ::tars::__private::read_require(
+                    __r,
+                    4u8,
+                    __s,
+                    "iMessageType",
+                )?,
+                i_ret: ::tars::__private::read_require(__r, 5u8, __s, "iRet")?,
+                s_buffer: ::tars::__private::read_require(__r, 6u8, __s, "sBuffer")?,
+                status: ::tars::__private::read_require(__r, 7u8, __s, "status")?,
+                s_result_desc: ::tars::__private::read_optional_or(
+                    __r,
+                    8u8,
+                    __s,
+                    "sResultDesc",
+                    <::std::string::String as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                context: ::tars::__private::read_optional_or(
+                    __r,
+                    9u8,
+                    __s,
+                    "context",
+                    <::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
             })
         }
     }
@@ -497,6 +303,7 @@ pub mod tars {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsType for ResponsePacket {}
     impl ::tars::__private::TarsJson for ResponsePacket {
         fn to_json(&self) -> ::tars::__private::JsonValue {
             ::tars::__private::json::object(
@@ -515,7 +322,6 @@ pub mod tars {
                 ],
             )
         }
-        #[allow(clippy::redundant_closure)]
         fn from_json(
             __v: &::tars::__private::JsonValue,
         ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
@@ -524,198 +330,52 @@ pub mod tars {
                 <Self as ::tars::__private::TarsStruct>::NAME,
             )?;
             ::core::result::Result::Ok(Self {
-                i_version: ::tars::__private::json::field::<
-                    i16,
-                >(
+                i_version: ::tars::__private::json::require_field(__o, "iVersion")?,
+                c_packet_type: ::tars::__private::json::require_field(
                     __o,
-                    "iVersion",
-                    || <i16 as ::tars::__private::FieldDefault>::field_default(),
+                    "cPacketType",
                 )?,
-                c_packet_type: ::tars::__private::json::field::<
-                    i8,
-                >(__o, "cPacketType", || 0i8)?,
-                i_request_id: ::tars::__private::json::field::<
-                    i32,
-                >(
+                i_request_id: ::tars::__private::json::require_field(__o, "iRequestId")?,
+                i_message_type: ::tars::__private::json::require_field(
                     __o,
-                    "iRequestId",
-                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
+                    "iMessageType",
                 )?,
-                i_message_type: ::tars::__private::json::field::<
-                    i32,
-                >(__o, "iMessageType", || 0i32)?,
-                i_ret: ::tars::__private::json::field::<i32>(__o, "iRet", || 0i32)?,
-                s_buffer: ::tars::__private::json::field::<
-                    ::tars::bytes::Bytes,
-                >(
-                    __o,
-                    "sBuffer",
-                    || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                status: ::tars::__private::json::field::<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
-                >(
-                    __o,
-                    "status",
-                    || <::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    > as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                s_result_desc: ::tars::__private::json::field::<
-                    ::std::string::String,
-                >(
+                i_ret: ::tars::__private::json::require_field(__o, "iRet")?,
+                s_buffer: ::tars::__private::json::require_field(__o, "sBuffer")?,
+                status: ::tars::__private::json::require_field(__o, "status")?,
+                s_result_desc: ::tars::__private::json::field(
                     __o,
                     "sResultDesc",
-                    || <::std::string::String as ::tars::__private::FieldDefault>::field_default(),
+                    <::std::string::String as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                context: ::tars::__private::json::field::<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
-                >(
+                context: ::tars::__private::json::field(
                     __o,
                     "context",
-                    || <::std::collections::BTreeMap<
+                    <::std::collections::BTreeMap<
                         ::std::string::String,
                         ::std::string::String,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
             })
         }
     }
     impl ::tars::__private::IdlType for ResponsePacket {
         fn idl_type() -> ::std::string::String {
-            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("tars::ResponsePacket")
         }
         fn tup_type() -> ::std::string::String {
-            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("tars.ResponsePacket")
         }
         fn define(defs: &mut ::tars::__private::IdlDefinitions) {
-            let (__m, __n) = ::tars::__private::split_wire_name(
-                <Self as ::tars::__private::TarsStruct>::NAME,
-            );
-            if !defs.begin(__m, __n) {
-                return;
+            if defs.begin("tars", "ResponsePacket") {
+                defs.finish(
+                    "tars",
+                    "ResponsePacket",
+                    ::std::string::String::from(
+                        "struct ResponsePacket\n{\n    1 require short iVersion;\n    2 require byte cPacketType = 0;\n    3 require int iRequestId;\n    4 require int iMessageType = 0;\n    5 require int iRet = 0;\n    6 require vector<byte> sBuffer;\n    7 require map<string, string> status;\n    8 optional string sResultDesc;\n    9 optional map<string, string> context;\n};",
+                    ),
+                );
             }
-            <i16 as ::tars::__private::IdlType>::define(defs);
-            <i8 as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <::tars::bytes::Bytes as ::tars::__private::IdlType>::define(defs);
-            <::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            > as ::tars::__private::IdlType>::define(defs);
-            <::std::string::String as ::tars::__private::IdlType>::define(defs);
-            <::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            > as ::tars::__private::IdlType>::define(defs);
-            let mut __text = ::std::string::String::from("struct ResponsePacket\n{\n");
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        1u8,
-                        true,
-                        <i16 as ::tars::__private::IdlType>::idl_type(),
-                        "iVersion",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        2u8,
-                        true,
-                        <i8 as ::tars::__private::IdlType>::idl_type(),
-                        "cPacketType",
-                        ::core::option::Option::Some("0"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        3u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "iRequestId",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        4u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "iMessageType",
-                        ::core::option::Option::Some("0"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        5u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "iRet",
-                        ::core::option::Option::Some("0"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        6u8,
-                        true,
-                        <::tars::bytes::Bytes as ::tars::__private::IdlType>::idl_type(),
-                        "sBuffer",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        7u8,
-                        true,
-                        <::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "status",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        8u8,
-                        false,
-                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
-                        "sResultDesc",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        9u8,
-                        false,
-                        <::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::string::String,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "context",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text.push_str("};");
-            defs.finish(__m, __n, __text);
         }
     }
     impl ::core::default::Default for ResponsePacket {
@@ -726,7 +386,7 @@ pub mod tars {
                 i_request_id: <i32 as ::tars::__private::FieldDefault>::field_default(),
                 i_message_type: 0i32,
                 i_ret: 0i32,
-                s_buffer: <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                s_buffer: <::tars::__private::Bytes as ::tars::__private::FieldDefault>::field_default(),
                 status: <::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::string::String,

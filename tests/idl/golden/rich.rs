@@ -30,9 +30,9 @@ pub mod rich {
         /// `14 optional string s`
         pub s: ::std::string::String,
         /// `15 optional vector<byte> blob`
-        pub blob: ::tars::bytes::Bytes,
+        pub blob: ::tars::__private::Bytes,
         /// `16 optional vector<unsigned byte> ublob`
-        pub ublob: ::std::vec::Vec<::tars::codec::UByte>,
+        pub ublob: ::std::vec::Vec<::tars::__private::UByte>,
         /// `17 optional vector<int> ints`
         pub ints: ::std::vec::Vec<i32>,
         /// `18 optional vector<string> strs`
@@ -97,187 +97,155 @@ pub mod rich {
             ::tars::__private::write_optional(&self.labels, 200u8, __buf);
             ::tars::__private::write_optional(&self.deep, 255u8, __buf);
         }
-        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
-            let __f0 = ::tars::__private::read_require::<bool>(__r, 0u8, __s, "b")?;
-            let __f1 = ::tars::__private::read_optional_or::<
-                i8,
-            >(__r, 1u8, __s, "i8v", || -3i8)?;
-            let __f2 = ::tars::__private::read_optional_or::<
-                i16,
-            >(__r, 2u8, __s, "i16v", || 300i16)?;
-            let __f3 = ::tars::__private::read_require::<i32>(__r, 3u8, __s, "i32v")?;
-            let __f4 = ::tars::__private::read_optional_or::<
-                i64,
-            >(__r, 4u8, __s, "i64v", || -1i64)?;
-            let __f5 = ::tars::__private::read_optional_or::<
-                u8,
-            >(__r, 5u8, __s, "u8v", || 200u8)?;
-            let __f6 = ::tars::__private::read_optional_or::<
-                u16,
-            >(
-                __r,
-                6u8,
-                __s,
-                "u16v",
-                || <u16 as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f7 = ::tars::__private::read_optional_or::<
-                u32,
-            >(__r, 7u8, __s, "u32v", || 4000000000u32)?;
-            let __f8 = ::tars::__private::read_optional_or::<
-                f32,
-            >(__r, 8u8, __s, "f", || 0.5f32)?;
-            let __f9 = ::tars::__private::read_optional_or::<
-                f64,
-            >(
-                __r,
-                9u8,
-                __s,
-                "d",
-                || <f64 as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f10 = ::tars::__private::read_optional_or::<
-                ::std::string::String,
-            >(__r, 14u8, __s, "s", || ::core::convert::From::from("dflt"))?;
-            let __f11 = ::tars::__private::read_optional_or::<
-                ::tars::bytes::Bytes,
-            >(
-                __r,
-                15u8,
-                __s,
-                "blob",
-                || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f12 = ::tars::__private::read_optional_or::<
-                ::std::vec::Vec<::tars::codec::UByte>,
-            >(
-                __r,
-                16u8,
-                __s,
-                "ublob",
-                || <::std::vec::Vec<
-                    ::tars::codec::UByte,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f13 = ::tars::__private::read_optional_or::<
-                ::std::vec::Vec<i32>,
-            >(
-                __r,
-                17u8,
-                __s,
-                "ints",
-                || <::std::vec::Vec<
-                    i32,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f14 = ::tars::__private::read_optional_or::<
-                ::std::vec::Vec<::std::string::String>,
-            >(
-                __r,
-                18u8,
-                __s,
-                "strs",
-                || <::std::vec::Vec<
-                    ::std::string::String,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f15 = ::tars::__private::read_optional_or::<
-                ::std::collections::BTreeMap<::std::string::String, i32>,
-            >(
-                __r,
-                19u8,
-                __s,
-                "counts",
-                || <::std::collections::BTreeMap<
-                    ::std::string::String,
-                    i32,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f16 = ::tars::__private::read_optional_or::<
-                ::std::collections::BTreeMap<i32, ::std::vec::Vec<super::common::Point>>,
-            >(
-                __r,
-                20u8,
-                __s,
-                "nested",
-                || <::std::collections::BTreeMap<
-                    i32,
-                    ::std::vec::Vec<super::common::Point>,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f17 = ::tars::__private::read_optional_or::<
-                Color,
-            >(__r, 21u8, __s, "color", || Color::Blue)?;
-            let __f18 = ::tars::__private::read_optional_or::<
-                Color,
-            >(
-                __r,
-                22u8,
-                __s,
-                "color2",
-                || <Color as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f19 = ::tars::__private::read_require::<
-                super::common::Point,
-            >(__r, 100u8, __s, "origin")?;
-            let __f20 = ::tars::__private::read_optional_or::<
-                ::std::collections::BTreeMap<super::common::Point, ::std::string::String>,
-            >(
-                __r,
-                200u8,
-                __s,
-                "labels",
-                || <::std::collections::BTreeMap<
-                    super::common::Point,
-                    ::std::string::String,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            let __f21 = ::tars::__private::read_optional_or::<
-                ::std::vec::Vec<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::vec::Vec<i32>,
-                    >,
-                >,
-            >(
-                __r,
-                255u8,
-                __s,
-                "deep",
-                || <::std::vec::Vec<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::vec::Vec<i32>,
-                    >,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
             ::core::result::Result::Ok(Self {
-                b: __f0,
-                i8v: __f1,
-                i16v: __f2,
-                i32v: __f3,
-                i64v: __f4,
-                u8v: __f5,
-                u16v: __f6,
-                u32v: __f7,
-                f: __f8,
-                d: __f9,
-                s: __f10,
-                blob: __f11,
-                ublob: __f12,
-                ints: __f13,
-                strs: __f14,
-                counts: __f15,
-                nested: __f16,
-                color: __f17,
-                color2: __f18,
-                origin: __f19,
-                labels: __f20,
-                deep: __f21,
+                b: ::tars::__private::read_require(__r, 0u8, __s, "b")?,
+                i8v: ::tars::__private::read_optional_or(__r, 1u8, __s, "i8v", || -3i8)?,
+                i16v: ::tars::__private::read_optional_or(
+                    __r,
+                    2u8,
+                    __s,
+                    "i16v",
+                    || 300i16,
+                )?,
+                i32v: ::tars::__private::read_require(__r, 3u8, __s, "i32v")?,
+                i64v: ::tars::__private::read_optional_or(
+                    __r,
+                    4u8,
+                    __s,
+                    "i64v",
+                    || -1i64,
+                )?,
+                u8v: ::tars::__private::read_optional_or(
+                    __r,
+                    5u8,
+                    __s,
+                    "u8v",
+                    || 200u8,
+                )?,
+                u16v: ::tars::__private::read_optional_or(
+                    __r,
+                    6u8,
+                    __s,
+                    "u16v",
+                    <u16 as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                u32v: ::tars::__private::read_optional_or(
+                    __r,
+                    7u8,
+                    __s,
+                    "u32v",
+                    || 4000000000u32,
+                )?,
+                f: ::tars::__private::read_optional_or(__r, 8u8, __s, "f", || 0.5f32)?,
+                d: ::tars::__private::read_optional_or(
+                    __r,
+                    9u8,
+                    __s,
+                    "d",
+                    <f64 as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                s: ::tars::__private::read_optional_or(
+                    __r,
+                    14u8,
+                    __s,
+                    "s",
+                    || ::core::convert::From::from("dflt"),
+                )?,
+                blob: ::tars::__private::read_optional_or(
+                    __r,
+                    15u8,
+                    __s,
+                    "blob",
+                    <::tars::__private::Bytes as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                ublob: ::tars::__private::read_optional_or(
+                    __r,
+                    16u8,
+                    __s,
+                    "ublob",
+                    <::std::vec::Vec<
+                        ::tars::__private::UByte,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                ints: ::tars::__private::read_optional_or(
+                    __r,
+                    17u8,
+                    __s,
+                    "ints",
+                    <::std::vec::Vec<
+                        i32,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                strs: ::tars::__private::read_optional_or(
+                    __r,
+                    18u8,
+                    __s,
+                    "strs",
+                    <::std::vec::Vec<
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                counts: ::tars::__private::read_optional_or(
+                    __r,
+                    19u8,
+                    __s,
+                    "counts",
+                    <::std::collections::BTreeMap<
+                        ::std::string::String,
+                        i32,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                nested: ::tars::__private::read_optional_or(
+                    __r,
+                    20u8,
+                    __s,
+                    "nested",
+                    <::std::collections::BTreeMap<
+                        i32,
+                        ::std::vec::Vec<super::common::Point>,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                color: ::tars::__private::read_optional_or(
+                    __r,
+                    21u8,
+                    __s,
+                    "color",
+                    || Color::Blue,
+                )?,
+                color2: ::tars::__private::read_optional_or(
+                    __r,
+                    22u8,
+                    __s,
+                    "color2",
+                    <Color as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                origin: ::tars::__private::read_require(__r, 100u8, __s, "origin")?,
+                labels: ::tars::__private::read_optional_or(
+                    __r,
+                    200u8,
+                    __s,
+                    "labels",
+                    <::std::collections::BTreeMap<
+                        super::common::Point,
+                        ::std::string::String,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
+                deep: ::tars::__private::read_optional_or(
+                    __r,
+                    255u8,
+                    __s,
+                    "deep",
+                    <::std::vec::Vec<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::vec::Vec<i32>,
+                        >,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
             })
         }
     }
@@ -294,6 +262,7 @@ pub mod rich {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsType for Everything {}
     impl ::tars::__private::TarsJson for Everything {
         fn to_json(&self) -> ::tars::__private::JsonValue {
             ::tars::__private::json::object(
@@ -323,7 +292,6 @@ pub mod rich {
                 ],
             )
         }
-        #[allow(clippy::redundant_closure)]
         fn from_json(
             __v: &::tars::__private::JsonValue,
         ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
@@ -332,444 +300,118 @@ pub mod rich {
                 <Self as ::tars::__private::TarsStruct>::NAME,
             )?;
             ::core::result::Result::Ok(Self {
-                b: ::tars::__private::json::field::<
-                    bool,
-                >(
-                    __o,
-                    "b",
-                    || <bool as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                i8v: ::tars::__private::json::field::<i8>(__o, "i8v", || -3i8)?,
-                i16v: ::tars::__private::json::field::<i16>(__o, "i16v", || 300i16)?,
-                i32v: ::tars::__private::json::field::<
-                    i32,
-                >(
-                    __o,
-                    "i32v",
-                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                i64v: ::tars::__private::json::field::<i64>(__o, "i64v", || -1i64)?,
-                u8v: ::tars::__private::json::field::<u8>(__o, "u8v", || 200u8)?,
-                u16v: ::tars::__private::json::field::<
-                    u16,
-                >(
+                b: ::tars::__private::json::require_field(__o, "b")?,
+                i8v: ::tars::__private::json::field(__o, "i8v", || -3i8)?,
+                i16v: ::tars::__private::json::field(__o, "i16v", || 300i16)?,
+                i32v: ::tars::__private::json::require_field(__o, "i32v")?,
+                i64v: ::tars::__private::json::field(__o, "i64v", || -1i64)?,
+                u8v: ::tars::__private::json::field(__o, "u8v", || 200u8)?,
+                u16v: ::tars::__private::json::field(
                     __o,
                     "u16v",
-                    || <u16 as ::tars::__private::FieldDefault>::field_default(),
+                    <u16 as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                u32v: ::tars::__private::json::field::<
-                    u32,
-                >(__o, "u32v", || 4000000000u32)?,
-                f: ::tars::__private::json::field::<f32>(__o, "f", || 0.5f32)?,
-                d: ::tars::__private::json::field::<
-                    f64,
-                >(
+                u32v: ::tars::__private::json::field(__o, "u32v", || 4000000000u32)?,
+                f: ::tars::__private::json::field(__o, "f", || 0.5f32)?,
+                d: ::tars::__private::json::field(
                     __o,
                     "d",
-                    || <f64 as ::tars::__private::FieldDefault>::field_default(),
+                    <f64 as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                s: ::tars::__private::json::field::<
-                    ::std::string::String,
-                >(__o, "s", || ::core::convert::From::from("dflt"))?,
-                blob: ::tars::__private::json::field::<
-                    ::tars::bytes::Bytes,
-                >(
+                s: ::tars::__private::json::field(
+                    __o,
+                    "s",
+                    || ::core::convert::From::from("dflt"),
+                )?,
+                blob: ::tars::__private::json::field(
                     __o,
                     "blob",
-                    || <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                    <::tars::__private::Bytes as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                ublob: ::tars::__private::json::field::<
-                    ::std::vec::Vec<::tars::codec::UByte>,
-                >(
+                ublob: ::tars::__private::json::field(
                     __o,
                     "ublob",
-                    || <::std::vec::Vec<
-                        ::tars::codec::UByte,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    <::std::vec::Vec<
+                        ::tars::__private::UByte,
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                ints: ::tars::__private::json::field::<
-                    ::std::vec::Vec<i32>,
-                >(
+                ints: ::tars::__private::json::field(
                     __o,
                     "ints",
-                    || <::std::vec::Vec<
+                    <::std::vec::Vec<
                         i32,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                strs: ::tars::__private::json::field::<
-                    ::std::vec::Vec<::std::string::String>,
-                >(
+                strs: ::tars::__private::json::field(
                     __o,
                     "strs",
-                    || <::std::vec::Vec<
+                    <::std::vec::Vec<
                         ::std::string::String,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                counts: ::tars::__private::json::field::<
-                    ::std::collections::BTreeMap<::std::string::String, i32>,
-                >(
+                counts: ::tars::__private::json::field(
                     __o,
                     "counts",
-                    || <::std::collections::BTreeMap<
+                    <::std::collections::BTreeMap<
                         ::std::string::String,
                         i32,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                nested: ::tars::__private::json::field::<
-                    ::std::collections::BTreeMap<
-                        i32,
-                        ::std::vec::Vec<super::common::Point>,
-                    >,
-                >(
+                nested: ::tars::__private::json::field(
                     __o,
                     "nested",
-                    || <::std::collections::BTreeMap<
+                    <::std::collections::BTreeMap<
                         i32,
                         ::std::vec::Vec<super::common::Point>,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                color: ::tars::__private::json::field::<
-                    Color,
-                >(__o, "color", || Color::Blue)?,
-                color2: ::tars::__private::json::field::<
-                    Color,
-                >(
+                color: ::tars::__private::json::field(__o, "color", || Color::Blue)?,
+                color2: ::tars::__private::json::field(
                     __o,
                     "color2",
-                    || <Color as ::tars::__private::FieldDefault>::field_default(),
+                    <Color as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                origin: ::tars::__private::json::field::<
-                    super::common::Point,
-                >(
-                    __o,
-                    "origin",
-                    || <super::common::Point as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                labels: ::tars::__private::json::field::<
-                    ::std::collections::BTreeMap<
-                        super::common::Point,
-                        ::std::string::String,
-                    >,
-                >(
+                origin: ::tars::__private::json::require_field(__o, "origin")?,
+                labels: ::tars::__private::json::field(
                     __o,
                     "labels",
-                    || <::std::collections::BTreeMap<
+                    <::std::collections::BTreeMap<
                         super::common::Point,
                         ::std::string::String,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
-                deep: ::tars::__private::json::field::<
-                    ::std::vec::Vec<
-                        ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::std::vec::Vec<i32>,
-                        >,
-                    >,
-                >(
+                deep: ::tars::__private::json::field(
                     __o,
                     "deep",
-                    || <::std::vec::Vec<
+                    <::std::vec::Vec<
                         ::std::collections::BTreeMap<
                             ::std::string::String,
                             ::std::vec::Vec<i32>,
                         >,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
             })
         }
     }
     impl ::tars::__private::IdlType for Everything {
         fn idl_type() -> ::std::string::String {
-            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("Rich::Everything")
         }
         fn tup_type() -> ::std::string::String {
-            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("Rich.Everything")
         }
         fn define(defs: &mut ::tars::__private::IdlDefinitions) {
-            let (__m, __n) = ::tars::__private::split_wire_name(
-                <Self as ::tars::__private::TarsStruct>::NAME,
-            );
-            if !defs.begin(__m, __n) {
-                return;
+            if defs.begin("Rich", "Everything") {
+                <super::common::Point as ::tars::__private::IdlType>::define(defs);
+                <Color as ::tars::__private::IdlType>::define(defs);
+                defs.finish(
+                    "Rich",
+                    "Everything",
+                    ::std::string::String::from(
+                        "struct Everything\n{\n    0 require bool b;\n    1 optional byte i8v = -3;\n    2 optional short i16v = 300;\n    3 require int i32v;\n    4 optional long i64v = -1;\n    5 optional unsigned byte u8v = 200;\n    6 optional unsigned short u16v;\n    7 optional unsigned int u32v = 4000000000;\n    8 optional float f = 0.5;\n    9 optional double d;\n    14 optional string s = \"dflt\";\n    15 optional vector<byte> blob;\n    16 optional vector<unsigned byte> ublob;\n    17 optional vector<int> ints;\n    18 optional vector<string> strs;\n    19 optional map<string, int> counts;\n    20 optional map<int, vector<Common::Point>> nested;\n    21 optional Rich::Color color = Blue;\n    22 optional Rich::Color color2;\n    100 require Common::Point origin;\n    200 optional map<Common::Point, string> labels;\n    255 optional vector<map<string, vector<int>>> deep;\n};",
+                    ),
+                );
             }
-            <bool as ::tars::__private::IdlType>::define(defs);
-            <i8 as ::tars::__private::IdlType>::define(defs);
-            <i16 as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <i64 as ::tars::__private::IdlType>::define(defs);
-            <u8 as ::tars::__private::IdlType>::define(defs);
-            <u16 as ::tars::__private::IdlType>::define(defs);
-            <u32 as ::tars::__private::IdlType>::define(defs);
-            <f32 as ::tars::__private::IdlType>::define(defs);
-            <f64 as ::tars::__private::IdlType>::define(defs);
-            <::std::string::String as ::tars::__private::IdlType>::define(defs);
-            <::tars::bytes::Bytes as ::tars::__private::IdlType>::define(defs);
-            <::std::vec::Vec<
-                ::tars::codec::UByte,
-            > as ::tars::__private::IdlType>::define(defs);
-            <::std::vec::Vec<i32> as ::tars::__private::IdlType>::define(defs);
-            <::std::vec::Vec<
-                ::std::string::String,
-            > as ::tars::__private::IdlType>::define(defs);
-            <::std::collections::BTreeMap<
-                ::std::string::String,
-                i32,
-            > as ::tars::__private::IdlType>::define(defs);
-            <::std::collections::BTreeMap<
-                i32,
-                ::std::vec::Vec<super::common::Point>,
-            > as ::tars::__private::IdlType>::define(defs);
-            <Color as ::tars::__private::IdlType>::define(defs);
-            <Color as ::tars::__private::IdlType>::define(defs);
-            <super::common::Point as ::tars::__private::IdlType>::define(defs);
-            <::std::collections::BTreeMap<
-                super::common::Point,
-                ::std::string::String,
-            > as ::tars::__private::IdlType>::define(defs);
-            <::std::vec::Vec<
-                ::std::collections::BTreeMap<::std::string::String, ::std::vec::Vec<i32>>,
-            > as ::tars::__private::IdlType>::define(defs);
-            let mut __text = ::std::string::String::from("struct Everything\n{\n");
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        0u8,
-                        true,
-                        <bool as ::tars::__private::IdlType>::idl_type(),
-                        "b",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        1u8,
-                        false,
-                        <i8 as ::tars::__private::IdlType>::idl_type(),
-                        "i8v",
-                        ::core::option::Option::Some("-3"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        2u8,
-                        false,
-                        <i16 as ::tars::__private::IdlType>::idl_type(),
-                        "i16v",
-                        ::core::option::Option::Some("300"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        3u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "i32v",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        4u8,
-                        false,
-                        <i64 as ::tars::__private::IdlType>::idl_type(),
-                        "i64v",
-                        ::core::option::Option::Some("-1"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        5u8,
-                        false,
-                        <u8 as ::tars::__private::IdlType>::idl_type(),
-                        "u8v",
-                        ::core::option::Option::Some("200"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        6u8,
-                        false,
-                        <u16 as ::tars::__private::IdlType>::idl_type(),
-                        "u16v",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        7u8,
-                        false,
-                        <u32 as ::tars::__private::IdlType>::idl_type(),
-                        "u32v",
-                        ::core::option::Option::Some("4000000000"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        8u8,
-                        false,
-                        <f32 as ::tars::__private::IdlType>::idl_type(),
-                        "f",
-                        ::core::option::Option::Some("0.5"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        9u8,
-                        false,
-                        <f64 as ::tars::__private::IdlType>::idl_type(),
-                        "d",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        14u8,
-                        false,
-                        <::std::string::String as ::tars::__private::IdlType>::idl_type(),
-                        "s",
-                        ::core::option::Option::Some("\"dflt\""),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        15u8,
-                        false,
-                        <::tars::bytes::Bytes as ::tars::__private::IdlType>::idl_type(),
-                        "blob",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        16u8,
-                        false,
-                        <::std::vec::Vec<
-                            ::tars::codec::UByte,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "ublob",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        17u8,
-                        false,
-                        <::std::vec::Vec<i32> as ::tars::__private::IdlType>::idl_type(),
-                        "ints",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        18u8,
-                        false,
-                        <::std::vec::Vec<
-                            ::std::string::String,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "strs",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        19u8,
-                        false,
-                        <::std::collections::BTreeMap<
-                            ::std::string::String,
-                            i32,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "counts",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        20u8,
-                        false,
-                        <::std::collections::BTreeMap<
-                            i32,
-                            ::std::vec::Vec<super::common::Point>,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "nested",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        21u8,
-                        false,
-                        <Color as ::tars::__private::IdlType>::idl_type(),
-                        "color",
-                        ::core::option::Option::Some("Blue"),
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        22u8,
-                        false,
-                        <Color as ::tars::__private::IdlType>::idl_type(),
-                        "color2",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        100u8,
-                        true,
-                        <super::common::Point as ::tars::__private::IdlType>::idl_type(),
-                        "origin",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        200u8,
-                        false,
-                        <::std::collections::BTreeMap<
-                            super::common::Point,
-                            ::std::string::String,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "labels",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        255u8,
-                        false,
-                        <::std::vec::Vec<
-                            ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::std::vec::Vec<i32>,
-                            >,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "deep",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text.push_str("};");
-            defs.finish(__m, __n, __text);
         }
     }
     impl ::core::default::Default for Everything {
@@ -786,9 +428,9 @@ pub mod rich {
                 f: 0.5f32,
                 d: <f64 as ::tars::__private::FieldDefault>::field_default(),
                 s: ::core::convert::From::from("dflt"),
-                blob: <::tars::bytes::Bytes as ::tars::__private::FieldDefault>::field_default(),
+                blob: <::tars::__private::Bytes as ::tars::__private::FieldDefault>::field_default(),
                 ublob: <::std::vec::Vec<
-                    ::tars::codec::UByte,
+                    ::tars::__private::UByte,
                 > as ::tars::__private::FieldDefault>::field_default(),
                 ints: <::std::vec::Vec<
                     i32,
@@ -944,6 +586,7 @@ pub mod rich {
             }
         }
     }
+    impl ::tars::__private::TarsType for Color {}
     impl ::tars::__private::TarsJson for Color {
         fn to_json(&self) -> ::tars::__private::JsonValue {
             ::tars::__private::TarsJson::to_json(&self.value())
@@ -979,26 +622,22 @@ pub mod other {
             ::tars::__private::TarsEncode::encode(&self.e, 0u8, __buf);
             ::tars::__private::write_optional(&self.colors, 1u8, __buf);
         }
-        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
-            let __f0 = ::tars::__private::read_require::<
-                super::rich::Everything,
-            >(__r, 0u8, __s, "e")?;
-            let __f1 = ::tars::__private::read_optional_or::<
-                ::std::vec::Vec<super::rich::Color>,
-            >(
-                __r,
-                1u8,
-                __s,
-                "colors",
-                || <::std::vec::Vec<
-                    super::rich::Color,
-                > as ::tars::__private::FieldDefault>::field_default(),
-            )?;
-            ::core::result::Result::Ok(Self { e: __f0, colors: __f1 })
+            ::core::result::Result::Ok(Self {
+                e: ::tars::__private::read_require(__r, 0u8, __s, "e")?,
+                colors: ::tars::__private::read_optional_or(
+                    __r,
+                    1u8,
+                    __s,
+                    "colors",
+                    <::std::vec::Vec<
+                        super::rich::Color,
+                    > as ::tars::__private::FieldDefault>::field_default,
+                )?,
+            })
         }
     }
     impl ::tars::__private::TarsEncode for UsesRich {
@@ -1014,6 +653,7 @@ pub mod other {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsType for UsesRich {}
     impl ::tars::__private::TarsJson for UsesRich {
         fn to_json(&self) -> ::tars::__private::JsonValue {
             ::tars::__private::json::object(
@@ -1023,7 +663,6 @@ pub mod other {
                 ],
             )
         }
-        #[allow(clippy::redundant_closure)]
         fn from_json(
             __v: &::tars::__private::JsonValue,
         ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
@@ -1032,68 +671,36 @@ pub mod other {
                 <Self as ::tars::__private::TarsStruct>::NAME,
             )?;
             ::core::result::Result::Ok(Self {
-                e: ::tars::__private::json::field::<
-                    super::rich::Everything,
-                >(
-                    __o,
-                    "e",
-                    || <super::rich::Everything as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                colors: ::tars::__private::json::field::<
-                    ::std::vec::Vec<super::rich::Color>,
-                >(
+                e: ::tars::__private::json::require_field(__o, "e")?,
+                colors: ::tars::__private::json::field(
                     __o,
                     "colors",
-                    || <::std::vec::Vec<
+                    <::std::vec::Vec<
                         super::rich::Color,
-                    > as ::tars::__private::FieldDefault>::field_default(),
+                    > as ::tars::__private::FieldDefault>::field_default,
                 )?,
             })
         }
     }
     impl ::tars::__private::IdlType for UsesRich {
         fn idl_type() -> ::std::string::String {
-            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("Other::UsesRich")
         }
         fn tup_type() -> ::std::string::String {
-            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("Other.UsesRich")
         }
         fn define(defs: &mut ::tars::__private::IdlDefinitions) {
-            let (__m, __n) = ::tars::__private::split_wire_name(
-                <Self as ::tars::__private::TarsStruct>::NAME,
-            );
-            if !defs.begin(__m, __n) {
-                return;
+            if defs.begin("Other", "UsesRich") {
+                <super::rich::Everything as ::tars::__private::IdlType>::define(defs);
+                <super::rich::Color as ::tars::__private::IdlType>::define(defs);
+                defs.finish(
+                    "Other",
+                    "UsesRich",
+                    ::std::string::String::from(
+                        "struct UsesRich\n{\n    0 require Rich::Everything e;\n    1 optional vector<Rich::Color> colors;\n};",
+                    ),
+                );
             }
-            <super::rich::Everything as ::tars::__private::IdlType>::define(defs);
-            <::std::vec::Vec<
-                super::rich::Color,
-            > as ::tars::__private::IdlType>::define(defs);
-            let mut __text = ::std::string::String::from("struct UsesRich\n{\n");
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        0u8,
-                        true,
-                        <super::rich::Everything as ::tars::__private::IdlType>::idl_type(),
-                        "e",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        1u8,
-                        false,
-                        <::std::vec::Vec<
-                            super::rich::Color,
-                        > as ::tars::__private::IdlType>::idl_type(),
-                        "colors",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text.push_str("};");
-            defs.finish(__m, __n, __text);
         }
     }
     impl ::core::default::Default for UsesRich {
@@ -1129,14 +736,14 @@ pub mod common {
             ::tars::__private::TarsEncode::encode(&self.x, 0u8, __buf);
             ::tars::__private::TarsEncode::encode(&self.y, 1u8, __buf);
         }
-        #[allow(clippy::redundant_closure)]
         fn decode_fields(
             __r: &mut ::tars::__private::Reader<'_>,
         ) -> ::core::result::Result<Self, ::tars::__private::DecodeError> {
             let __s = <Self as ::tars::__private::TarsStruct>::NAME;
-            let __f0 = ::tars::__private::read_require::<i32>(__r, 0u8, __s, "x")?;
-            let __f1 = ::tars::__private::read_require::<i32>(__r, 1u8, __s, "y")?;
-            ::core::result::Result::Ok(Self { x: __f0, y: __f1 })
+            ::core::result::Result::Ok(Self {
+                x: ::tars::__private::read_require(__r, 0u8, __s, "x")?,
+                y: ::tars::__private::read_require(__r, 1u8, __s, "y")?,
+            })
         }
     }
     impl ::tars::__private::TarsEncode for Point {
@@ -1152,6 +759,7 @@ pub mod common {
             ::tars::__private::decode_struct(r, ty)
         }
     }
+    impl ::tars::__private::TarsType for Point {}
     impl ::tars::__private::TarsJson for Point {
         fn to_json(&self) -> ::tars::__private::JsonValue {
             ::tars::__private::json::object(
@@ -1161,7 +769,6 @@ pub mod common {
                 ],
             )
         }
-        #[allow(clippy::redundant_closure)]
         fn from_json(
             __v: &::tars::__private::JsonValue,
         ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
@@ -1170,62 +777,28 @@ pub mod common {
                 <Self as ::tars::__private::TarsStruct>::NAME,
             )?;
             ::core::result::Result::Ok(Self {
-                x: ::tars::__private::json::field::<
-                    i32,
-                >(
-                    __o,
-                    "x",
-                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
-                )?,
-                y: ::tars::__private::json::field::<
-                    i32,
-                >(
-                    __o,
-                    "y",
-                    || <i32 as ::tars::__private::FieldDefault>::field_default(),
-                )?,
+                x: ::tars::__private::json::require_field(__o, "x")?,
+                y: ::tars::__private::json::require_field(__o, "y")?,
             })
         }
     }
     impl ::tars::__private::IdlType for Point {
         fn idl_type() -> ::std::string::String {
-            ::tars::__private::idl_name(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("Common::Point")
         }
         fn tup_type() -> ::std::string::String {
-            ::std::string::String::from(<Self as ::tars::__private::TarsStruct>::NAME)
+            ::std::string::String::from("Common.Point")
         }
         fn define(defs: &mut ::tars::__private::IdlDefinitions) {
-            let (__m, __n) = ::tars::__private::split_wire_name(
-                <Self as ::tars::__private::TarsStruct>::NAME,
-            );
-            if !defs.begin(__m, __n) {
-                return;
+            if defs.begin("Common", "Point") {
+                defs.finish(
+                    "Common",
+                    "Point",
+                    ::std::string::String::from(
+                        "struct Point\n{\n    0 require int x;\n    1 require int y;\n};",
+                    ),
+                );
             }
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            <i32 as ::tars::__private::IdlType>::define(defs);
-            let mut __text = ::std::string::String::from("struct Point\n{\n");
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        0u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "x",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text
-                .push_str(
-                    &::tars::__private::idl_field(
-                        1u8,
-                        true,
-                        <i32 as ::tars::__private::IdlType>::idl_type(),
-                        "y",
-                        ::core::option::Option::None,
-                    ),
-                );
-            __text.push_str("};");
-            defs.finish(__m, __n, __text);
         }
     }
     impl ::core::default::Default for Point {
