@@ -300,7 +300,11 @@ use tars::client::Proxy;
 #[tokio::test]
 async fn a_hash_call_whose_endpoint_is_down_moves_on() {
     let up = support::server::start("", "").await;
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     // Both on 127.0.0.1: the hash ring holds one of them, possibly the dead one.
     let list = format!("{}:tcp -h 127.0.0.1 -p {dead} -t 60000", up.endpoint(OBJ).unwrap());
     let p: HelloProxy = Communicator::new().string_to_proxy(&format!("{OBJ}@{list}")).unwrap();
