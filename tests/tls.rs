@@ -110,10 +110,7 @@ async fn calls_over_tls() {
     let answer = tokio::time::timeout(std::time::Duration::from_secs(5), raw.recv_frame())
         .await
         .unwrap();
-    assert!(
-        answer.map_or(true, |f| tars::codec::from_bytes::<tars::protocol::ResponsePacket>(&f)
-            .is_err())
-    );
+    assert!(answer.is_none_or(|f| tars::codec::from_bytes::<tars::protocol::ResponsePacket>(&f).is_err()));
     // A client without a CA cannot call an ssl endpoint.
     let no_ca: HelloProxy = Communicator::new().string_to_proxy(&target(&server)).unwrap();
     let e = no_ca.test().await.unwrap_err();

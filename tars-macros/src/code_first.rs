@@ -17,12 +17,15 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::spanned::Spanned;
 
 use crate::ctxt::Ctxt;
 use crate::idl::names;
 
 struct Method {
     ident: syn::Ident,
+    /// `E` of `Result<T, E>`, when written out (an alias may hide it).
+    error_type: Option<syn::Type>,
     wire: String,
     has_ctx: bool,
     inputs: Vec<(syn::Ident, String, syn::Type)>,
@@ -152,10 +155,10 @@ fn method(cx: &mut Ctxt, f: &mut syn::ImplItemFn) -> Option<Method> {
         inputs.push((id.ident.clone(), wire, (*pat.ty).clone()));
     }
     let ok_type = match &f.sig.output {
-        syn::ReturnType::Type(_, ty) => result_ok_type(ty),
+        syn::ReturnType::Type(_, ty) => result_types(ty),
         syn::ReturnType::Default => None,
     };
-    let Some(ok_type) = ok_type else {
+    let Some((ok_type, error_type)) = ok_type else {
         cx.error_spanned_by(
             &f.sig,
             "a TARS method returns `Result<T, E>` where `E: Into<tars::Status>`",
@@ -192,6 +195,7 @@ fn method(cx: &mut Ctxt, f: &mut syn::ImplItemFn) -> Option<Method> {
         })
         .collect();
     Some(Method {
+        error_type,
         ident: f.sig.ident.clone(),
         wire,
         has_ctx,
@@ -211,7 +215,7 @@ fn is_context_ref(ty: &syn::Type) -> bool {
 }
 
 /// `T` of `Result<T, E>` (any path ending in `Result` with two arguments).
-fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
+fn result_types(ty: &syn::Type) -> Option<(syn::Type, Option<syn::Type>)> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != "Result" {
@@ -220,10 +224,11 @@ fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    match args.args.first()? {
+    let mut types = args.args.iter().filter_map(|a| match a {
         syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
-    }
+    });
+    Some((types.next()?, types.next()))
 }
 
 /// The client proxy of a code-first servant: `<Type>Proxy`, with the same methods minus the
@@ -241,6 +246,8 @@ fn proxy(item: &syn::ItemImpl, methods: &[Method]) -> TokenStream {
     }
     let proxy_ident = format_ident!("{}Proxy", last.ident);
     let doc = format!(" Client proxy of the code-first servant `{}`.", last.ident);
+    let p = quote!(::tars::__private);
+    let checks: Vec<TokenStream> = types(methods).map(|t| crate::codegen::tars_type_bound(t, &p)).collect();
     let methods: Vec<crate::codegen::ProxyMethod> = methods
         .iter()
         .map(|m| {
@@ -267,14 +274,42 @@ fn proxy(item: &syn::ItemImpl, methods: &[Method]) -> TokenStream {
             }
         })
         .collect();
-    crate::codegen::proxy(&proxy_ident, &doc, &methods)
+    crate::codegen::proxy(&proxy_ident, &doc, &methods, &checks)
+}
+
+/// Every parameter and result type of the methods.
+fn types(methods: &[Method]) -> impl Iterator<Item = &syn::Type> {
+    methods.iter().flat_map(|m| {
+        m.inputs
+            .iter()
+            .map(|(_, _, t)| t)
+            .chain(m.ret.iter())
+            .chain(m.outs.iter().map(|(_, t)| t))
+    })
 }
 
 fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Method]) -> TokenStream {
     let proxy = proxy(item, methods);
     let p = quote!(::tars::__private);
     let self_ty = &item.self_ty;
-    let (impl_g, _, where_c) = item.generics.split_for_impl();
+    // Each parameter and result type must be a TARS type: one bound, spanned on the type.
+    let mut generics = item.generics.clone();
+    {
+        let where_clause = generics.make_where_clause();
+        for t in types(methods) {
+            let bound = crate::codegen::tars_type_bound(t, &p);
+            where_clause.predicates.push(syn::parse_quote!(#bound));
+        }
+        // `E: Into<Status>`, spanned on `E`: a wrong error type is reported on the signature.
+        for e in methods.iter().filter_map(|m| m.error_type.as_ref()) {
+            let span = e.span();
+            let into = crate::codegen::respan(quote!(::core::convert::Into<#p::Status>), span);
+            where_clause
+                .predicates
+                .push(syn::parse_quote_spanned!(span=> #e: #into));
+        }
+    }
+    let (impl_g, _, where_c) = generics.split_for_impl();
     let mut descs = Vec::new();
     let mut arms = Vec::new();
     let mut all_types: Vec<&syn::Type> = Vec::new();
@@ -327,10 +362,11 @@ fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Meth
             _ => quote!((#(#binds),*)),
         };
         let ctx_arg = m.has_ctx.then(|| quote!(ctx,));
+        // Spanned on the return type: an error type with no `Into<Status>` is reported there.
         arms.push(quote! {
             #wire => {
                 #(#reads)*
-                let #pattern = self.#ident(#ctx_arg #(#arg_idents),*).await.map_err(::core::convert::Into::<#p::Status>::into)?;
+                let #pattern = self.#ident(#ctx_arg #(#arg_idents),*).await .map_err(::core::convert::Into::<#p::Status>::into)?;
                 #(#writes)*
                 ::core::result::Result::Ok(())
             }

@@ -27,11 +27,8 @@ pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
         };
         // A recursive field (`children: Vec<Tree>`) would make the bound cyclic.
         for f in fields.iter().filter(|f| !mentions_self(&f.ty)) {
-            let (ty, span) = (&f.ty, f.ty.span());
-            let bound = respan(quote!(#p::TarsType), span);
-            where_clause
-                .predicates
-                .push(syn::parse_quote_spanned!(span=> #ty: #bound));
+            let bound = tars_type_bound(&f.ty, &p);
+            where_clause.predicates.push(syn::parse_quote!(#bound));
         }
     }
     let (impl_g, ty_g, where_c) = generics.split_for_impl();
@@ -412,8 +409,16 @@ fn for_each_ident(tokens: TokenStream, f: &mut impl FnMut(String)) {
     }
 }
 
+/// `ty: TarsType`, spanned on `ty`: added to every impl that uses `ty`, it makes a type with
+/// no TARS form one error, there (rustc reports identical errors once).
+pub fn tars_type_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
+    let span = ty.span();
+    let bound = respan(quote!(#p::TarsType), span);
+    quote_spanned!(span=> #ty: #bound)
+}
+
 /// `tokens` with every span set to `span`, so that an error about them points there.
-fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut t| {
@@ -461,7 +466,7 @@ pub struct ProxyMethod {
 /// A client proxy type: `method(args)`, `method_with(&CallOptions, args)` (returning the
 /// reply's maps too) and `method_oneway(args)` per method. Used for IDL interfaces and for
 /// code-first servants alike.
-pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStream {
+pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], checks: &[TokenStream]) -> TokenStream {
     let p = quote!(::tars::__private);
     let fns = methods.iter().map(|m| {
         let (fn_ident, wire) = (&m.ident, &m.wire);
@@ -533,7 +538,7 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod]) -> TokenStr
             }
         }
 
-        impl #ident {
+        impl #ident where #(#checks,)* {
             /// The same proxy with another default call timeout.
             pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
                 #ident { proxy: self.proxy.clone().with_timeout(timeout) }

@@ -48,14 +48,19 @@ pub fn derive_tars_enum(input: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
-/// The path is relative to the crate root (`CARGO_MANIFEST_DIR`); `#include`s are relative
-/// to the including file. Errors point into the `.tars` file. The option `with_tars` accepts
+/// The path is relative to the crate root (`CARGO_MANIFEST_DIR`), or, when no such file
+/// exists, to the file that invokes the macro; `#include`s are relative to the including
+/// file. With errors in the IDL, every error is reported and the items that are fine are
+/// still generated. Errors point into the `.tars` file. The option `with_tars` accepts
 /// names starting with `tars`, which are otherwise reserved for the framework (tars2cpp's
 /// `--with-tars`).
 #[proc_macro]
 pub fn include_tars(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as idl::Input);
-    idl::expand(input).into()
+    let call_dir = proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|f| f.parent().map(std::path::Path::to_path_buf));
+    idl::expand(input, call_dir).into()
 }
 
 /// Makes a type a TARS servant.

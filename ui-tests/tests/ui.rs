@@ -1,6 +1,6 @@
-// IDL cases name their .tars files relative to trybuild's generated crate
-// (target/tests/trybuild/ui-tests), whose CARGO_MANIFEST_DIR include_tars! resolves against;
-// they assume the default target directory.
+// IDL cases name their .tars files beside them: include_tars! looks there when the crate
+// root (trybuild's generated crate, under the target directory) has no such file, so the
+// cases pass with any CARGO_TARGET_DIR.
 //! Compile-fail and pass cases for `#[derive(TarsStruct)]` / `#[derive(TarsEnum)]`.
 //!
 //! Regenerate the expected `.stderr` files with

@@ -100,7 +100,54 @@ fn item_path(module: &str, name: &str, from: &str) -> TokenStream {
     }
 }
 
+/// A stand-in for a struct an error was reported in: the type, with the fields that can be
+/// given a Rust type (one per name; none that nests a struct by value, which could be the
+/// reported cycle), and trait impls that never run, so that uses of the type add no errors.
+fn struct_stand_in(m: &model::Module, s: &model::Struct) -> TokenStream {
+    let ident = names::ident(&names::upper_camel(&s.name));
+    let mut seen = std::collections::HashSet::new();
+    let fields: Vec<ir::Field> = s
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.ty, Type::Struct(_)) && seen.insert(names::snake_case(&f.name)))
+        .map(|f| ir::Field {
+            ident: names::ident(&names::snake_case(&f.name)),
+            wire_name: f.name.clone(),
+            tag: f.tag,
+            required: f.required,
+            ty: syn::parse2(rust_type(&f.ty, &m.name)).expect("generated types parse"),
+            default: None,
+        })
+        .collect();
+    let decls: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let (name, ty) = (&f.ident, &f.ty);
+            quote!(pub #name: #ty,)
+        })
+        .collect();
+    let ir = ir::Struct {
+        ident: ident.clone(),
+        generics: syn::Generics::default(),
+        wire_name: format!("{}.{}", m.name, s.name),
+        fields,
+        impl_default: true,
+        idl: None,
+    };
+    let fallback = codegen::struct_fallback(&ir, &syn::parse_quote!(::tars));
+    quote! {
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
+        pub struct #ident {
+            #(#decls)*
+        }
+        #fallback
+    }
+}
+
 fn struct_(m: &model::Module, s: &model::Struct) -> TokenStream {
+    if s.had_errors {
+        return struct_stand_in(m, s);
+    }
     let ident = names::ident(&names::upper_camel(&s.name));
     let doc = docs(&with_wire_name(&s.doc, "struct", &m.name, &s.name));
     let fields: Vec<ir::Field> = s
@@ -356,6 +403,25 @@ fn undeclared_variant(e: &model::Enum) -> syn::Ident {
 }
 
 fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
+    if e.had_errors && e.members.is_empty() {
+        // A stand-in (see `struct_stand_in`): nothing to generate the members from.
+        let ident = names::ident(&names::upper_camel(&e.name));
+        let fallback = codegen::enum_fallback(
+            &ir::Enum {
+                ident: ident.clone(),
+                wire_name: format!("{}.{}", m.name, e.name),
+                variants: Vec::new(),
+            },
+            &syn::parse_quote!(::tars),
+        );
+        return quote! {
+            #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq)]
+            pub enum #ident {
+                Undeclared(i32),
+            }
+            #fallback
+        };
+    }
     let ident = names::ident(&names::upper_camel(&e.name));
     let doc = docs(&with_wire_name(&e.doc, "enum", &m.name, &e.name));
     let wire_name = format!("{}.{}", m.name, e.name);
@@ -634,7 +700,7 @@ fn proxy(m: &model::Module, i: &model::Interface) -> TokenStream {
             }
         })
         .collect();
-    codegen::proxy(&proxy_ident, &doc, &methods)
+    codegen::proxy(&proxy_ident, &doc, &methods, &[])
 }
 
 /// The Rust type a method returns: the return value (unless `void`) followed by the `out`
@@ -657,7 +723,7 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
         trait_doc.push(String::new());
     }
     trait_doc.push(format!(
-        "Servant trait of TARS interface `{}::{}`. Implement it, put `#[tars::servant]` on the impl, and add the type to a `tars::server::Application`.",
+        "Servant trait of TARS interface `{}::{}`. Implement it with `async fn`s, put `#[tars::servant]` on the impl, and add the type to a `tars::server::Application`.",
         m.name, i.name
     ));
     trait_doc.push(String::new());
@@ -683,7 +749,8 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
         let fn_doc = docs(&doc_lines);
         sigs.push(quote! {
             #fn_doc
-            async fn #fn_ident(&self, ctx: &#p::Context #(, #arg_idents: #arg_types)*) -> ::core::result::Result<#output, #p::Status>;
+            fn #fn_ident(&self, ctx: &#p::Context #(, #arg_idents: #arg_types)*)
+                -> impl ::core::future::Future<Output = ::core::result::Result<#output, #p::Status>> + ::core::marker::Send;
         });
         let tags: Vec<u8> = inputs.iter().map(|p| p.tag).collect();
         let wires: Vec<&String> = inputs.iter().map(|p| &p.name).collect();
@@ -719,7 +786,6 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
     }
     quote! {
         #trait_doc
-        #[#p::async_trait]
         pub trait #trait_ident: ::core::marker::Send + ::core::marker::Sync + 'static {
             #(#sigs)*
 
@@ -733,13 +799,16 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
 
             #[doc(hidden)]
             #[allow(unused_variables, clippy::let_unit_value)]
-            async fn __tars_dispatch(&self, ctx: &#p::Context, call: &mut #p::Call) -> ::core::result::Result<(), #p::Status>
+            fn __tars_dispatch<'a>(&'a self, ctx: &'a #p::Context, call: &'a mut #p::Call)
+                -> impl ::core::future::Future<Output = ::core::result::Result<(), #p::Status>> + ::core::marker::Send + 'a
             where
                 Self: Sized,
             {
-                match call.function() {
-                    #(#arms)*
-                    other => ::core::result::Result::Err(#p::Status::no_such_function(ctx.servant(), other)),
+                async move {
+                    match call.function() {
+                        #(#arms)*
+                        other => ::core::result::Result::Err(#p::Status::no_such_function(ctx.servant(), other)),
+                    }
                 }
             }
         }

@@ -17,7 +17,6 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
 use syn::parse::{Parse, ParseStream};
 
 pub use resolve::Options;
@@ -52,48 +51,66 @@ impl Parse for Input {
     }
 }
 
-/// Expands `include_tars!`. The path is relative to the crate's `CARGO_MANIFEST_DIR`.
-pub fn expand(input: Input) -> TokenStream {
+/// Expands `include_tars!`. The path is relative to the crate's `CARGO_MANIFEST_DIR` or,
+/// when no file is there, to `call_dir` (the directory of the file invoking the macro).
+/// With errors, the items that are fine are still generated, next to the errors.
+pub fn expand(input: Input, call_dir: Option<PathBuf>) -> TokenStream {
     let rel = input.path.value();
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    match compile(&resolve::FileSystem, &base.join(&rel), &rel, input.options) {
-        Ok(tokens) => tokens,
-        Err(messages) => {
-            let span = input.path.span();
-            let errors = messages.iter().map(|m| syn::Error::new(span, m).to_compile_error());
-            quote!(#(#errors)*)
+    let mut path = base.join(&rel);
+    if let Some(beside) = call_dir.map(|d| d.join(&rel)) {
+        if !path.exists() && beside.exists() {
+            path = beside;
         }
     }
+    let (mut tokens, messages) = compile_lenient(&resolve::FileSystem, &path, &rel, input.options);
+    let span = input.path.span();
+    tokens.extend(messages.iter().map(|m| syn::Error::new(span, m).to_compile_error()));
+    tokens
 }
 
 /// Compiles a `.tars` file to Rust, or returns every error as `file:line:col: message`.
+#[cfg(test)]
 pub fn compile(
     source: &dyn resolve::Source,
     path: &Path,
     display: &str,
     options: Options,
 ) -> Result<TokenStream, Vec<String>> {
-    let (spec, errors) = resolve::load(source, path, display, options);
-    if !errors.is_empty() {
-        let names: Vec<String> = spec.files.iter().map(|(_, d)| d.clone()).collect();
-        let names = if names.is_empty() {
-            vec![display.to_string()]
-        } else {
-            names
-        };
-        return Err(errors
-            .iter()
-            .map(|e| {
-                error::Rendered {
-                    error: e,
-                    file_names: &names,
-                }
-                .to_string()
-            })
-            .collect());
+    match compile_lenient(source, path, display, options) {
+        (tokens, errors) if errors.is_empty() => Ok(tokens),
+        (_, errors) => Err(errors),
     }
+}
+
+/// Compiles a `.tars` file to Rust and returns every error as `file:line:col: message`; the
+/// code holds every item that resolved, and stand-ins for those in error (as serde_derive
+/// emits fallback impls), so one mistake is one error, not a cascade at every use.
+pub fn compile_lenient(
+    source: &dyn resolve::Source,
+    path: &Path,
+    display: &str,
+    options: Options,
+) -> (TokenStream, Vec<String>) {
+    let (spec, errors) = resolve::load(source, path, display, options);
+    let names: Vec<String> = spec.files.iter().map(|(_, d)| d.clone()).collect();
+    let names = if names.is_empty() {
+        vec![display.to_string()]
+    } else {
+        names
+    };
+    let messages = errors
+        .iter()
+        .map(|e| {
+            error::Rendered {
+                error: e,
+                file_names: &names,
+            }
+            .to_string()
+        })
+        .collect();
     let _ = Span::call_site();
-    Ok(gen::generate(&spec))
+    (gen::generate(&spec), messages)
 }

@@ -35,6 +35,9 @@ pub struct Struct {
     /// `key[S, a, b]`: the fields that order, compare and hash the struct.
     pub key: Option<Vec<String>>,
     pub pos: Pos,
+    /// An error was reported in it: only a stand-in is generated, so uses of the type do
+    /// not add errors of their own.
+    pub had_errors: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +105,8 @@ pub struct Enum {
     pub name: String,
     pub doc: Vec<String>,
     pub members: Vec<EnumMember>,
+    /// An error was reported in it (see [`Struct::had_errors`]).
+    pub had_errors: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -161,6 +161,8 @@ struct Resolver<'a> {
     symbols: HashMap<(String, String), (Kind, Pos)>,
     /// Enum members: (module, enum) → [(member, value)].
     enum_values: HashMap<(String, String), Vec<(String, i32)>>,
+    /// Items an error was reported in, by (module, name).
+    erroneous: HashSet<(String, String)>,
     keys: HashMap<(String, String), Vec<String>>,
     options: Options,
 }
@@ -172,6 +174,7 @@ impl<'a> Resolver<'a> {
             errors,
             symbols: HashMap::new(),
             enum_values: HashMap::new(),
+            erroneous: HashSet::new(),
             keys: HashMap::new(),
             options,
         }
@@ -222,7 +225,11 @@ impl<'a> Resolver<'a> {
                     }
                     self.symbols.insert(k, (kind, name.pos));
                     if let ast::Item::Enum(e) = item {
+                        let before = self.errors.len();
                         let values = self.enum_members(e);
+                        if self.errors.len() > before {
+                            self.erroneous.insert((m.name.name.clone(), e.name.name.clone()));
+                        }
                         self.enum_values
                             .insert((m.name.name.clone(), e.name.name.clone()), values);
                     }
@@ -234,7 +241,11 @@ impl<'a> Resolver<'a> {
             for m in &file.modules {
                 for item in &m.items {
                     if let ast::Item::Key(k) = item {
+                        let before = self.errors.len();
                         self.key(&m.name.name, m, k);
+                        if self.errors.len() > before {
+                            self.erroneous.insert((m.name.name.clone(), k.struct_name.name.clone()));
+                        }
                     }
                 }
             }
@@ -260,7 +271,20 @@ impl<'a> Resolver<'a> {
                 self.module(m, &mut modules[i]);
             }
         }
-        self.check_recursion(&modules);
+        let before = self.errors.len();
+        let cycles = self.check_recursion(&modules);
+        if self.errors.len() > before {
+            for m in &mut modules {
+                for st in &mut m.structs {
+                    if cycles.contains(&QualName {
+                        module: m.name.clone(),
+                        name: st.name.clone(),
+                    }) {
+                        st.had_errors = true;
+                    }
+                }
+            }
+        }
         model::Spec { files, modules }
     }
 
@@ -321,8 +345,11 @@ impl<'a> Resolver<'a> {
         for item in &m.items {
             match item {
                 ast::Item::Struct(s) => {
-                    if let Some(s) = self.struct_(module, s) {
-                        out.structs.push(s);
+                    let before = self.errors.len();
+                    if let Some(mut st) = self.struct_(module, s) {
+                        st.had_errors = self.errors.len() > before
+                            || self.erroneous.contains(&(module.to_string(), s.name.name.clone()));
+                        out.structs.push(st);
                     }
                 }
                 ast::Item::Enum(e) => {
@@ -332,6 +359,7 @@ impl<'a> Resolver<'a> {
                         .cloned();
                     if let Some(values) = values {
                         out.enums.push(model::Enum {
+                            had_errors: self.erroneous.contains(&(module.to_string(), e.name.name.clone())),
                             name: e.name.name.clone(),
                             doc: e.doc.clone(),
                             members: values
@@ -504,6 +532,7 @@ impl<'a> Resolver<'a> {
             fields,
             key,
             pos: s.name.pos,
+            had_errors: false,
         })
     }
 
@@ -781,7 +810,7 @@ impl<'a> Resolver<'a> {
 
     /// A struct that contains itself by value (not through a vector or map) has no finite
     /// size; TarsCpp rejects it too. Each cycle is reported once, with its path.
-    fn check_recursion(&mut self, modules: &[model::Module]) {
+    fn check_recursion(&mut self, modules: &[model::Module]) -> HashSet<QualName> {
         let mut edges: HashMap<QualName, Vec<(String, QualName)>> = HashMap::new();
         let mut order: Vec<(QualName, Pos)> = Vec::new();
         for m in modules {
@@ -823,6 +852,7 @@ impl<'a> Resolver<'a> {
                 ));
             }
         }
+        reported
     }
 }
 

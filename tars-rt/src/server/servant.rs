@@ -10,6 +10,11 @@ use crate::{Context, Status};
 use super::call::Call;
 
 /// A TARS object that serves calls.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a TARS servant",
+    label = "not a servant",
+    note = "put `#[tars::servant]` on the `impl` of its interface trait (`impl Hello for {Self}`), or on an `impl {Self}` block of `async fn`s"
+)]
 #[async_trait::async_trait]
 pub trait Servant: Send + Sync + 'static {
     /// The interface it implements: its methods, parameters, tags and types.

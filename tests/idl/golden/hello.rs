@@ -42,25 +42,28 @@ pub mod test_app {
             },
         ],
     };
-    /// Servant trait of TARS interface `TestApp::Hello`. Implement it, put `#[tars::servant]` on the impl, and add the type to a `tars::server::Application`.
+    /// Servant trait of TARS interface `TestApp::Hello`. Implement it with `async fn`s, put `#[tars::servant]` on the impl, and add the type to a `tars::server::Application`.
     ///
     /// Each method returns its IDL return value followed by its `out` parameters (a tuple when there are several); an `Err` becomes the reply's return code and description.
-    #[::tars::__private::async_trait]
     pub trait Hello: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// `int test()`
-        async fn test(
+        fn test(
             &self,
             ctx: &::tars::__private::Context,
-        ) -> ::core::result::Result<i32, ::tars::__private::Status>;
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<i32, ::tars::__private::Status>,
+        > + ::core::marker::Send;
         /// `int testHello(string sReq, out string sRsp)`
-        async fn test_hello(
+        fn test_hello(
             &self,
             ctx: &::tars::__private::Context,
             s_req: ::std::string::String,
-        ) -> ::core::result::Result<
-            (i32, ::std::string::String),
-            ::tars::__private::Status,
-        >;
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                (i32, ::std::string::String),
+                ::tars::__private::Status,
+            >,
+        > + ::core::marker::Send;
         #[doc(hidden)]
         fn __tars_interface() -> &'static ::tars::__private::InterfaceDesc
         where
@@ -70,31 +73,38 @@ pub mod test_app {
         }
         #[doc(hidden)]
         #[allow(unused_variables, clippy::let_unit_value)]
-        async fn __tars_dispatch(
-            &self,
-            ctx: &::tars::__private::Context,
-            call: &mut ::tars::__private::Call,
-        ) -> ::core::result::Result<(), ::tars::__private::Status>
+        fn __tars_dispatch<'a>(
+            &'a self,
+            ctx: &'a ::tars::__private::Context,
+            call: &'a mut ::tars::__private::Call,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tars::__private::Status>,
+        > + ::core::marker::Send + 'a
         where
             Self: Sized,
         {
-            match call.function() {
-                "test" => {
-                    let __ret = self.test(ctx).await?;
-                    call.set_return(&__ret);
-                    ::core::result::Result::Ok(())
-                }
-                "testHello" => {
-                    let s_req: ::std::string::String = call.arg(1u8, "sReq")?;
-                    let (__ret, __out0) = self.test_hello(ctx, s_req).await?;
-                    call.set_return(&__ret);
-                    call.set_out(2u8, "sRsp", &__out0);
-                    ::core::result::Result::Ok(())
-                }
-                other => {
-                    ::core::result::Result::Err(
-                        ::tars::__private::Status::no_such_function(ctx.servant(), other),
-                    )
+            async move {
+                match call.function() {
+                    "test" => {
+                        let __ret = self.test(ctx).await?;
+                        call.set_return(&__ret);
+                        ::core::result::Result::Ok(())
+                    }
+                    "testHello" => {
+                        let s_req: ::std::string::String = call.arg(1u8, "sReq")?;
+                        let (__ret, __out0) = self.test_hello(ctx, s_req).await?;
+                        call.set_return(&__ret);
+                        call.set_out(2u8, "sRsp", &__out0);
+                        ::core::result::Result::Ok(())
+                    }
+                    other => {
+                        ::core::result::Result::Err(
+                            ::tars::__private::Status::no_such_function(
+                                ctx.servant(),
+                                other,
+                            ),
+                        )
+                    }
                 }
             }
         }

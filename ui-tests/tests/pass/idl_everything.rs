@@ -2,7 +2,7 @@
 // cross-module references, every scalar type, nesting, enums, consts, key[], interfaces,
 // Rust keywords and mixed-case names.
 mod idl {
-    tars::include_tars!("../../../../ui-tests/tests/pass/idl_everything.tars");
+    tars::include_tars!("idl_everything.tars");
 }
 
 use idl::client::Wrapper;

@@ -1,6 +1,6 @@
 // Vector, map and struct fields take no default.
 mod m {
-    tars::include_tars!("../../../../ui-tests/tests/ui/idl/default_on_vector.tars");
+    tars::include_tars!("default_on_vector.tars");
 }
 
 fn main() {}

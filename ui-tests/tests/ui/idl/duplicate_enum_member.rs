@@ -1,6 +1,6 @@
 // An enum member declared twice.
 mod m {
-    tars::include_tars!("../../../../ui-tests/tests/ui/idl/duplicate_enum_member.tars");
+    tars::include_tars!("duplicate_enum_member.tars");
 }
 
 fn main() {}

@@ -1,6 +1,6 @@
 // Two fields with the same tag.
 mod m {
-    tars::include_tars!("../../../../ui-tests/tests/ui/idl/duplicate_tag.tars");
+    tars::include_tars!("duplicate_tag.tars");
 }
 
 fn main() {}

@@ -1,6 +1,6 @@
 // An #include of a file that does not exist: the error points at the #include.
 mod m {
-    tars::include_tars!("../../../../ui-tests/tests/ui/idl/missing_include.tars");
+    tars::include_tars!("missing_include.tars");
 }
 
 fn main() {}

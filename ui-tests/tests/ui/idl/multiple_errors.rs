@@ -1,6 +1,6 @@
 // Four unrelated mistakes in different places: all four are reported in one build.
 mod m {
-    tars::include_tars!("../../../../ui-tests/tests/ui/idl/multiple_errors.tars");
+    tars::include_tars!("multiple_errors.tars");
 }
 
 fn main() {}

@@ -1,6 +1,6 @@
 // Tags are 0..=255.
 mod m {
-    tars::include_tars!("../../../../ui-tests/tests/ui/idl/tag_out_of_range.tars");
+    tars::include_tars!("tag_out_of_range.tars");
 }
 
 fn main() {}

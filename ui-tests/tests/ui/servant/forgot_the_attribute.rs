@@ -1,0 +1,23 @@
+// An interface implemented without `#[tars::servant]`: the error says what to add.
+use tars::protocol::framework::AdminF;
+use tars::{Context, Status};
+
+struct Admin;
+
+impl AdminF for Admin {
+    async fn shutdown(&self, _ctx: &Context) -> Result<(), Status> {
+        Ok(())
+    }
+
+    async fn get_pid(&self, _ctx: &Context) -> Result<i64, Status> {
+        Ok(1)
+    }
+
+    async fn notify(&self, _ctx: &Context, command: String) -> Result<String, Status> {
+        Ok(command)
+    }
+}
+
+fn main() {
+    let _ = tars::server::Application::from_args().unwrap().servant("AdminObj", Admin);
+}
