@@ -16,7 +16,7 @@
 //! otherwise, in module `module = "..."` (default: the crate's name).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ctxt::Ctxt;
@@ -231,50 +231,49 @@ fn result_types(ty: &syn::Type) -> Option<(syn::Type, Option<syn::Type>)> {
     Some((types.next()?, types.next()))
 }
 
-/// The client proxy of a code-first servant: `<Type>Proxy`, with the same methods minus the
-/// context, taking arguments by reference (see [`crate::codegen::proxy`]).
-fn proxy(item: &syn::ItemImpl, methods: &[Method]) -> TokenStream {
-    let syn::Type::Path(tp) = &*item.self_ty else {
-        return TokenStream::new();
+/// The interface in the one model both front-ends lower to: inputs tagged by position from
+/// 1, then the `out`s; types spelled at run time through `IdlType`.
+fn lower(module: &str, interface: &str, methods: &[Method]) -> crate::interface::Interface {
+    use crate::interface::{Interface, Method as M, Param, TypeText, Value};
+    let value = |ty: &syn::Type| Value {
+        ty: quote!(#ty),
+        text: TypeText::OfType,
     };
-    let Some(last) = tp.path.segments.last() else {
-        return TokenStream::new();
-    };
-    if !item.generics.params.is_empty() {
-        // A generic servant has no single proxy type; call it through ServantProxy.
-        return TokenStream::new();
+    Interface {
+        module: module.to_string(),
+        name: interface.to_string(),
+        methods: methods
+            .iter()
+            .map(|m| {
+                let inputs = m.inputs.iter().enumerate().map(|(i, (ident, wire, ty))| Param {
+                    ident: ident.clone(),
+                    wire: wire.clone(),
+                    tag: (i + 1) as u8,
+                    out: false,
+                    routekey: false,
+                    value: value(ty),
+                    arg_ty: quote!(&#ty),
+                });
+                let outs = m.outs.iter().enumerate().map(|(k, (wire, ty))| Param {
+                    ident: format_ident!("out{}", k + 1),
+                    wire: wire.clone(),
+                    tag: (m.inputs.len() + k + 1) as u8,
+                    out: true,
+                    routekey: false,
+                    value: value(ty),
+                    arg_ty: quote!(&#ty),
+                });
+                M {
+                    ident: m.ident.clone(),
+                    wire: m.wire.clone(),
+                    doc: Vec::new(),
+                    takes_context: m.has_ctx,
+                    params: inputs.chain(outs).collect(),
+                    ret: m.ret.as_ref().map(value),
+                }
+            })
+            .collect(),
     }
-    let proxy_ident = format_ident!("{}Proxy", last.ident);
-    let doc = format!(" Client proxy of the code-first servant `{}`.", last.ident);
-    let p = quote!(::tars::__private);
-    let checks: Vec<TokenStream> = types(methods).map(|t| crate::codegen::tars_type_bound(t, &p)).collect();
-    let methods: Vec<crate::codegen::ProxyMethod> = methods
-        .iter()
-        .map(|m| {
-            let args = m
-                .inputs
-                .iter()
-                .enumerate()
-                .map(|(i, (id, _, ty))| (id.clone(), quote!(&#ty), (i + 1) as u8))
-                .collect();
-            let mut results: Vec<(TokenStream, u8)> = m.ret.iter().map(|t| (quote!(#t), 0)).collect();
-            results.extend(
-                m.outs
-                    .iter()
-                    .enumerate()
-                    .map(|(k, (_, t))| (quote!(#t), (m.inputs.len() + k + 1) as u8)),
-            );
-            crate::codegen::ProxyMethod {
-                ident: m.ident.clone(),
-                wire: m.wire.clone(),
-                doc: Vec::new(),
-                args,
-                results,
-                route_key: None,
-            }
-        })
-        .collect();
-    crate::codegen::proxy(&proxy_ident, &doc, &methods, &checks)
 }
 
 /// Every parameter and result type of the methods.
@@ -289,89 +288,38 @@ fn types(methods: &[Method]) -> impl Iterator<Item = &syn::Type> {
 }
 
 fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Method]) -> TokenStream {
-    let proxy = proxy(item, methods);
     let p = quote!(::tars::__private);
     let self_ty = &item.self_ty;
-    // Each parameter and result type must be a TARS type: one bound, spanned on the type.
-    let mut generics = item.generics.clone();
-    {
-        let where_clause = generics.make_where_clause();
-        for t in types(methods) {
-            let bound = crate::codegen::tars_type_bound(t, &p);
-            where_clause.predicates.push(syn::parse_quote!(#bound));
-        }
-        // `E: Into<Status>`, spanned on `E`: a wrong error type is reported on the signature.
-        for e in methods.iter().filter_map(|m| m.error_type.as_ref()) {
+    let lowered = lower(module, interface, methods);
+    // Each parameter and result type must be a TARS type: one bound, spanned on the type;
+    // and `E: Into<Status>`, spanned on `E`, so a wrong error type is reported on the
+    // signature.
+    let checks: Vec<TokenStream> = types(methods)
+        .map(|t| crate::codegen::tars_type_bound(t, &p))
+        .chain(methods.iter().filter_map(|m| m.error_type.as_ref()).map(|e| {
             let span = e.span();
             let into = crate::codegen::respan(quote!(::core::convert::Into<#p::Status>), span);
-            where_clause
-                .predicates
-                .push(syn::parse_quote_spanned!(span=> #e: #into));
-        }
-    }
+            quote_spanned!(span=> #e: #into)
+        }))
+        .collect();
+    let mut generics = item.generics.clone();
+    generics
+        .make_where_clause()
+        .predicates
+        .extend(checks.iter().map(|c| -> syn::WherePredicate { syn::parse_quote!(#c) }));
     let (impl_g, _, where_c) = generics.split_for_impl();
-    let mut descs = Vec::new();
-    let mut arms = Vec::new();
-    let mut all_types: Vec<&syn::Type> = Vec::new();
-    for m in methods {
-        let wire = &m.wire;
-        let ident = &m.ident;
-        let mut params = Vec::new();
-        let mut reads = Vec::new();
-        let mut arg_idents = Vec::new();
-        for (i, (_, name, ty)) in m.inputs.iter().enumerate() {
-            let tag = (i + 1) as u8;
-            let a = format_ident!("__arg{}", i);
-            params.push(quote!(#p::ParamDesc { name: #name, tag: #tag, out: false, routekey: false, ty: #p::leak_str(<#ty as #p::IdlType>::idl_type()), tup_type: #p::leak_str(<#ty as #p::IdlType>::tup_type()) }));
-            reads.push(quote!(let #a: #ty = call.arg(#tag, #name)?;));
-            arg_idents.push(a);
-            all_types.push(ty);
-        }
-        let mut binds = Vec::new();
-        let mut writes = Vec::new();
-        if let Some(ty) = &m.ret {
-            binds.push(format_ident!("__ret"));
-            writes.push(quote!(call.set_return(&__ret);));
-            all_types.push(ty);
-        }
-        for (k, (name, ty)) in m.outs.iter().enumerate() {
-            let tag = (m.inputs.len() + k + 1) as u8;
-            let b = format_ident!("__out{}", k);
-            params.push(quote!(#p::ParamDesc { name: #name, tag: #tag, out: true, routekey: false, ty: #p::leak_str(<#ty as #p::IdlType>::idl_type()), tup_type: #p::leak_str(<#ty as #p::IdlType>::tup_type()) }));
-            writes.push(quote!(call.set_out(#tag, #name, &#b);));
-            binds.push(b);
-            all_types.push(ty);
-        }
-        let (ret, ret_tup) = match &m.ret {
-            Some(ty) => (
-                quote!(::core::option::Option::Some(#p::leak_str(<#ty as #p::IdlType>::idl_type()))),
-                quote!(::core::option::Option::Some(#p::leak_str(<#ty as #p::IdlType>::tup_type()))),
-            ),
-            None => (
-                quote!(::core::option::Option::None),
-                quote!(::core::option::Option::None),
-            ),
-        };
-        descs.push(quote!(#p::MethodDesc { name: #wire, ret: #ret, ret_tup_type: #ret_tup, params: #p::leak_slice(::std::vec![#(#params),*]) }));
-        let pattern = match binds.len() {
-            0 => quote!(()),
-            1 => {
-                let b = &binds[0];
-                quote!(#b)
-            }
-            _ => quote!((#(#binds),*)),
-        };
-        let ctx_arg = m.has_ctx.then(|| quote!(ctx,));
-        // Spanned on the return type: an error type with no `Into<Status>` is reported there.
-        arms.push(quote! {
-            #wire => {
-                #(#reads)*
-                let #pattern = self.#ident(#ctx_arg #(#arg_idents),*).await .map_err(::core::convert::Into::<#p::Status>::into)?;
-                #(#writes)*
-                ::core::result::Result::Ok(())
-            }
-        });
-    }
+    // A generic servant has no single proxy type; it is called through ServantProxy.
+    let proxy = match &**self_ty {
+        syn::Type::Path(tp) if item.generics.params.is_empty() => tp.path.segments.last().map(|last| {
+            let proxy_ident = format_ident!("{}Proxy", last.ident);
+            let doc = format!(" Client proxy of the code-first servant `{}`.", last.ident);
+            lowered.proxy(&proxy_ident, &doc, &checks)
+        }),
+        _ => None,
+    };
+    let all_types: Vec<&syn::Type> = types(methods).collect();
+    let desc = lowered.descriptor_ref(&p);
+    let dispatch = lowered.dispatch(&p);
     quote! {
         #item
 
@@ -388,12 +336,7 @@ fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Meth
 
             #[doc(hidden)]
             pub fn __tars_interface() -> &'static #p::InterfaceDesc {
-                static DESC: ::std::sync::OnceLock<#p::InterfaceDesc> = ::std::sync::OnceLock::new();
-                DESC.get_or_init(|| #p::InterfaceDesc {
-                    module: #module,
-                    name: #interface,
-                    methods: #p::leak_slice(::std::vec![#(#descs),*]),
-                })
+                #desc
             }
         }
 
@@ -405,10 +348,7 @@ fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Meth
 
             #[allow(unused_variables, clippy::let_unit_value)]
             async fn dispatch(&self, ctx: &#p::Context, call: &mut #p::Call) -> ::core::result::Result<(), #p::Status> {
-                match call.function() {
-                    #(#arms)*
-                    other => ::core::result::Result::Err(#p::Status::no_such_function(ctx.servant(), other)),
-                }
+                #dispatch
             }
         }
     }

@@ -282,38 +282,38 @@ pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
     }
 }
 
-/// The codec impls for a C-like enum.
+/// The codec impls for an enum, from derives and IDL alike: each variant maps to its value;
+/// a value no variant declares goes to the catch-all variant if there is one, and is a
+/// decode error otherwise.
 pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &e.ident;
     let wire_name = &e.wire_name;
-    let variants = &e.variants;
+    let (variants, values): (Vec<&syn::Ident>, Vec<&TokenStream>) = e.variants.iter().map(|(v, x)| (v, x)).unzip();
     let variant_names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
-    let overflow = variants
-        .iter()
-        .map(|v| format!("{ident}::{v} does not fit in a TARS enum (int32)"));
+    let (to_other, from_other) = match &e.catch_all {
+        Some(other) => (
+            quote!(Self::#other(v) => *v,),
+            quote!(::core::option::Option::Some(Self::#other(value))),
+        ),
+        None => (quote!(), quote!(::core::option::Option::None)),
+    };
     quote! {
-        const _: () = {
-            #(::core::assert!(
-                #ident::#variants as i128 >= i32::MIN as i128 && #ident::#variants as i128 <= i32::MAX as i128,
-                #overflow
-            );)*
-        };
-
         impl #p::TarsEnum for #ident {
             const NAME: &'static str = #wire_name;
 
             fn to_i32(&self) -> i32 {
                 match self {
-                    #(Self::#variants => Self::#variants as i32,)*
+                    #(Self::#variants => #values,)*
+                    #to_other
                 }
             }
 
             fn from_i32(value: i32) -> ::core::option::Option<Self> {
-                #(if value == Self::#variants as i32 {
+                #(if value == #values {
                     return ::core::option::Option::Some(Self::#variants);
                 })*
-                ::core::option::Option::None
+                #from_other
             }
         }
 
@@ -346,7 +346,7 @@ pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
                 let (__m, __n) = #p::split_wire_name(#wire_name);
                 if defs.begin(__m, __n) {
                     let __members: ::std::vec::Vec<::std::string::String> = ::std::vec![
-                        #(::std::format!("    {} = {}", #variant_names, Self::#variants as i32)),*
+                        #(::std::format!("    {} = {}", #variant_names, #values)),*
                     ];
                     defs.finish(__m, __n, ::std::format!("enum {}\n{{\n{}\n}};", __n, __members.join(",\n")));
                 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
+use quote::quote;
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -62,26 +63,49 @@ pub fn expand_struct(input: &DeriveInput) -> TokenStream {
 pub fn expand_enum(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let container = parse_container(&mut cx, input, false);
-    let mut variants = Vec::new();
+    let mut units: Vec<&syn::Variant> = Vec::new();
+    let mut catch_all: Option<syn::Ident> = None;
     match &input.data {
         Data::Enum(data) => {
             for v in &data.variants {
-                if !matches!(v.fields, Fields::Unit) {
+                let mut undeclared = false;
+                for attr in v.attrs.iter().filter(|a| a.path().is_ident("tars")) {
+                    let r = attr.parse_nested_meta(|meta| {
+                        if meta.path.is_ident("undeclared") {
+                            undeclared = true;
+                            Ok(())
+                        } else {
+                            Err(meta.error(
+                                "unknown TarsEnum variant attribute; the only one is `undeclared`, on a `Variant(i32)` that keeps values no variant declares",
+                            ))
+                        }
+                    });
+                    if let Err(e) = r {
+                        cx.syn_error(e);
+                    }
+                }
+                let keeps_i32 = matches!(&v.fields, Fields::Unnamed(f)
+                    if f.unnamed.len() == 1 && matches!(&f.unnamed[0].ty, syn::Type::Path(t) if t.path.is_ident("i32")));
+                if undeclared {
+                    if !keeps_i32 {
+                        cx.error_spanned_by(
+                            &v.fields,
+                            "the `undeclared` variant holds the value: write it `Variant(i32)`",
+                        );
+                    } else if catch_all.replace(v.ident.clone()).is_some() {
+                        cx.error_spanned_by(&v.ident, "only one variant can be `#[tars(undeclared)]`");
+                    }
+                } else if matches!(v.fields, Fields::Unit) {
+                    units.push(v);
+                } else {
                     cx.error_spanned_by(
                         &v.fields,
                         format_args!(
-                            "TarsEnum variant `{}` carries data: TARS enums are int32 values, so every variant must be a unit variant",
+                            "TarsEnum variant `{}` carries data: TARS enums are int32 values, so every variant must be a unit variant (or one `#[tars(undeclared)] Variant(i32)` that keeps values no variant declares)",
                             v.ident
                         ),
                     );
                 }
-                for attr in v.attrs.iter().filter(|a| a.path().is_ident("tars")) {
-                    cx.error_spanned_by(
-                        attr,
-                        "TarsEnum variants take no #[tars] attributes; set the value with `Variant = N`",
-                    );
-                }
-                variants.push(v.ident.clone());
             }
             if !input.generics.params.is_empty() {
                 cx.error_spanned_by(&input.generics, "TarsEnum cannot be generic");
@@ -89,13 +113,60 @@ pub fn expand_enum(input: &DeriveInput) -> TokenStream {
         }
         _ => cx.error_spanned_by(&input.ident, "TarsEnum is for C-like enums"),
     }
+    let ident = &input.ident;
+    // Values: the discriminants. Without a data variant they are read with `as`, so any
+    // constant expression works; with one, `as` is not allowed and they must be literals.
+    let mut variants = Vec::new();
+    let mut next: i128 = 0;
+    for v in &units {
+        let value = if catch_all.is_none() {
+            let name = &v.ident;
+            quote!(#ident::#name as i32)
+        } else {
+            let value = match &v.discriminant {
+                None => Some(next),
+                Some((_, expr)) => tag_value(expr),
+            };
+            match value.filter(|v| i32::try_from(*v).is_ok()) {
+                Some(x) => {
+                    next = x + 1;
+                    let x = x as i32;
+                    quote!(#x)
+                }
+                None => {
+                    cx.error_spanned_by(
+                        &v.ident,
+                        "with an `undeclared` variant, each value must be an int32 literal (`Variant = 3`)",
+                    );
+                    quote!(0)
+                }
+            }
+        };
+        variants.push((v.ident.clone(), value));
+    }
     let ir = Enum {
         ident: input.ident.clone(),
         wire_name: container.name.unwrap_or_else(|| input.ident.unraw().to_string()),
         variants,
+        catch_all,
     };
     if cx.is_ok() {
-        codegen::enum_impls(&ir, &container.krate)
+        let overflow = (ir.catch_all.is_none()).then(|| {
+            let names = units.iter().map(|v| &v.ident);
+            let messages = units
+                .iter()
+                .map(|v| format!("{ident}::{} does not fit in a TARS enum (int32)", v.ident));
+            quote! {
+                const _: () = {
+                    #(::core::assert!(
+                        #ident::#names as i128 >= i32::MIN as i128 && #ident::#names as i128 <= i32::MAX as i128,
+                        #messages
+                    );)*
+                };
+            }
+        });
+        let impls = codegen::enum_impls(&ir, &container.krate);
+        quote!(#overflow #impls)
     } else {
         let mut out = cx.to_compile_errors();
         if input.generics.params.is_empty() && matches!(input.data, Data::Enum(_)) {

@@ -54,14 +54,17 @@ pub enum DefaultValue {
     Expr(TokenStream),
 }
 
-/// A C-like enum.
+/// An enum: int32 values on the wire, for `#[derive(TarsEnum)]` and IDL enums alike.
 pub struct Enum {
     /// Rust name.
     pub ident: Ident,
     /// TARS name.
     pub wire_name: String,
-    /// Variants; their values come from the Rust discriminants.
-    pub variants: Vec<Ident>,
+    /// Unit variants and their values (an expression of type `i32`).
+    pub variants: Vec<(Ident, TokenStream)>,
+    /// A `Variant(i32)` that keeps values no variant declares (IDL enums' `Undeclared`);
+    /// without one, such a value is a decode error.
+    pub catch_all: Option<Ident>,
 }
 
 impl DefaultValue {

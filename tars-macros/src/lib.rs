@@ -9,6 +9,7 @@ mod codegen;
 mod ctxt;
 mod derive;
 mod idl;
+mod interface;
 mod ir;
 mod servant;
 

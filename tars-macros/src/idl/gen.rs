@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 use super::model::{self, Spec, Type, Value};
 use super::names;
 use crate::codegen;
+use crate::interface;
 use crate::ir;
 
 pub fn generate(spec: &Spec) -> TokenStream {
@@ -411,6 +412,7 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
                 ident: ident.clone(),
                 wire_name: format!("{}.{}", m.name, e.name),
                 variants: Vec::new(),
+                catch_all: None,
             },
             &syn::parse_quote!(::tars),
         );
@@ -447,15 +449,20 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
         .map(|(v, id)| (*v, id.clone()))
         .unzip();
     let first = &variants[0];
-    let p = quote!(::tars::__private);
-    let (module_name, enum_name) = (&m.name, &e.name);
-    let idl_qualified = format!("{}::{}", m.name, e.name);
-    let members: Vec<String> = e
-        .members
-        .iter()
-        .map(|x| format!("    {} = {}", x.name, x.value))
-        .collect();
-    let definition = format!("enum {}\n{{\n{}\n}};", e.name, members.join(",\n"));
+    // The codec, as for `#[derive(TarsEnum)]`, with `Undeclared` keeping unknown values.
+    let codec = codegen::enum_impls(
+        &ir::Enum {
+            ident: ident.clone(),
+            wire_name: wire_name.clone(),
+            variants: variants
+                .iter()
+                .zip(&values)
+                .map(|(v, x)| (v.clone(), quote!(#x)))
+                .collect(),
+            catch_all: Some(undeclared.clone()),
+        },
+        &syn::parse_quote!(::tars),
+    );
     quote! {
         #doc
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
@@ -520,52 +527,7 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
             }
         }
 
-        impl #p::TarsEnum for #ident {
-            const NAME: &'static str = #wire_name;
-            fn to_i32(&self) -> i32 {
-                self.value()
-            }
-            fn from_i32(value: i32) -> ::core::option::Option<Self> {
-                ::core::option::Option::Some(Self::from_value(value))
-            }
-        }
-        impl #p::TarsEncode for #ident {
-            fn encode(&self, tag: u8, buf: &mut #p::BytesMut) {
-                #p::encode_enum(self, tag, buf)
-            }
-        }
-        impl #p::TarsDecode for #ident {
-            fn decode_value(r: &mut #p::Reader<'_>, ty: #p::TypeCode) -> ::core::result::Result<Self, #p::DecodeError> {
-                #p::decode_enum(r, ty)
-            }
-        }
-        impl #p::DefaultEq<#ident> for #ident {
-            fn eq_default(&self, d: #ident) -> bool {
-                self.value() == d.value()
-            }
-        }
-        impl #p::IdlType for #ident {
-            fn idl_type() -> ::std::string::String {
-                ::std::string::String::from(#idl_qualified)
-            }
-            fn tup_type() -> ::std::string::String {
-                ::std::string::String::from("int32")
-            }
-            fn define(defs: &mut #p::IdlDefinitions) {
-                if defs.begin(#module_name, #enum_name) {
-                    defs.finish(#module_name, #enum_name, ::std::string::String::from(#definition));
-                }
-            }
-        }
-        impl #p::TarsType for #ident {}
-        impl #p::TarsJson for #ident {
-            fn to_json(&self) -> #p::JsonValue {
-                #p::TarsJson::to_json(&self.value())
-            }
-            fn from_json(v: &#p::JsonValue) -> ::core::result::Result<Self, #p::JsonError> {
-                <i32 as #p::TarsJson>::from_json(v).map(Self::from_value)
-            }
-        }
+        #codec
     }
 }
 
@@ -582,6 +544,45 @@ fn const_(m: &model::Module, c: &model::Const) -> TokenStream {
         #doc
         #[doc = #wire]
         pub const #ident: #ty = #value;
+    }
+}
+
+/// The interface in the one model both front-ends lower to.
+fn lower(m: &model::Module, i: &model::Interface) -> interface::Interface {
+    let value = |t: &Type| interface::Value {
+        ty: rust_type(t, &m.name),
+        text: interface::TypeText::Static {
+            idl: t.idl(),
+            tup: tup_type(t),
+        },
+    };
+    interface::Interface {
+        module: m.name.clone(),
+        name: i.name.clone(),
+        methods: i
+            .methods
+            .iter()
+            .map(|meth| interface::Method {
+                ident: names::ident(&names::snake_case(&meth.name)),
+                wire: meth.name.clone(),
+                doc: meth.doc.clone(),
+                takes_context: true,
+                params: meth
+                    .params
+                    .iter()
+                    .map(|prm| interface::Param {
+                        ident: names::ident(&names::snake_case(&prm.name)),
+                        wire: prm.name.clone(),
+                        tag: prm.tag,
+                        out: prm.out,
+                        routekey: prm.routekey,
+                        value: value(&prm.ty),
+                        arg_ty: arg_type(&prm.ty, &m.name),
+                    })
+                    .collect(),
+                ret: meth.ret.as_ref().map(value),
+            })
+            .collect(),
     }
 }
 
@@ -602,32 +603,22 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
         lines.push(format!("- `{}`{what}", signature(meth)));
     }
     let doc = docs(&lines);
-    let (module, name) = (&m.name, &i.name);
-    let methods = i.methods.iter().map(|meth| {
-        let mname = &meth.name;
-        let (ret, ret_tup) = match &meth.ret {
-            Some(t) => {
-                let (idl, tup) = (t.idl(), tup_type(t));
-                (quote!(::core::option::Option::Some(#idl)), quote!(::core::option::Option::Some(#tup)))
-            }
-            None => (quote!(::core::option::Option::None), quote!(::core::option::Option::None)),
-        };
-        let params = meth.params.iter().map(|p| {
-            let (pname, tag, out, routekey, ty, tup) = (&p.name, p.tag, p.out, p.routekey, p.ty.idl(), tup_type(&p.ty));
-            quote!(::tars::__private::ParamDesc { name: #pname, tag: #tag, out: #out, routekey: #routekey, ty: #ty, tup_type: #tup })
-        });
-        quote!(::tars::__private::MethodDesc { name: #mname, ret: #ret, ret_tup_type: #ret_tup, params: &[#(#params),*] })
-    });
-    let servant_trait = servant_trait(m, i, &ident);
-    let proxy = proxy(m, i);
+    let p = quote!(::tars::__private);
+    let lowered = lower(m, i);
+    let desc = lowered
+        .static_descriptor(&p)
+        .expect("IDL types are spelled at compile time");
+    let servant_trait = servant_trait(m, i, &lowered, &ident);
+    let proxy_ident = format_ident!("{}Proxy", names::upper_camel(&i.name));
+    let proxy_doc = format!(
+        " Client proxy of TARS interface `{}::{}`: `communicator.string_to_proxy::<{}>(\"App.Server.Obj@tcp -h HOST -p PORT\")`.",
+        m.name, i.name, proxy_ident
+    );
+    let proxy = lowered.proxy(&proxy_ident, &proxy_doc, &[]);
     quote! {
         #[doc = #summary]
         #doc
-        pub static #ident: ::tars::__private::InterfaceDesc = ::tars::__private::InterfaceDesc {
-            module: #module,
-            name: #name,
-            methods: &[#(#methods),*],
-        };
+        pub static #ident: #p::InterfaceDesc = #desc;
 
         #servant_trait
 
@@ -656,66 +647,13 @@ fn arg_type(ty: &Type, from: &str) -> TokenStream {
     }
 }
 
-/// The client proxy of an interface (see [`codegen::proxy`]).
-fn proxy(m: &model::Module, i: &model::Interface) -> TokenStream {
-    let proxy_ident = format_ident!("{}Proxy", names::upper_camel(&i.name));
-    let doc = format!(
-        " Client proxy of TARS interface `{}::{}`: `communicator.string_to_proxy::<{}>(\"App.Server.Obj@tcp -h HOST -p PORT\")`.",
-        m.name, i.name, proxy_ident
-    );
-    let methods: Vec<codegen::ProxyMethod> = i
-        .methods
-        .iter()
-        .map(|meth| {
-            let args = meth
-                .params
-                .iter()
-                .filter(|p| !p.out)
-                .map(|p| {
-                    (
-                        names::ident(&names::snake_case(&p.name)),
-                        arg_type(&p.ty, &m.name),
-                        p.tag,
-                    )
-                })
-                .collect();
-            let mut results: Vec<(TokenStream, u8)> = meth.ret.iter().map(|t| (rust_type(t, &m.name), 0)).collect();
-            results.extend(
-                meth.params
-                    .iter()
-                    .filter(|p| p.out)
-                    .map(|p| (rust_type(&p.ty, &m.name), p.tag)),
-            );
-            codegen::ProxyMethod {
-                ident: names::ident(&names::snake_case(&meth.name)),
-                wire: meth.name.clone(),
-                doc: meth.doc.clone(),
-                args,
-                results,
-                route_key: meth
-                    .params
-                    .iter()
-                    .find(|p| p.routekey && !p.out)
-                    .map(|p| names::ident(&names::snake_case(&p.name))),
-            }
-        })
-        .collect();
-    codegen::proxy(&proxy_ident, &doc, &methods, &[])
-}
-
-/// The Rust type a method returns: the return value (unless `void`) followed by the `out`
-/// parameters, as one value, a tuple, or `()`.
-fn method_output(meth: &model::Method, from: &str) -> TokenStream {
-    let mut parts: Vec<TokenStream> = meth.ret.iter().map(|t| rust_type(t, from)).collect();
-    parts.extend(meth.params.iter().filter(|p| p.out).map(|p| rust_type(&p.ty, from)));
-    match parts.len() {
-        1 => parts.remove(0),
-        _ => quote!((#(#parts),*)),
-    }
-}
-
 /// The servant trait users implement, with a hidden dispatcher `#[tars::servant]` calls.
-fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> TokenStream {
+fn servant_trait(
+    m: &model::Module,
+    i: &model::Interface,
+    lowered: &interface::Interface,
+    desc: &syn::Ident,
+) -> TokenStream {
     let p = quote!(::tars::__private);
     let trait_ident = names::ident(&names::upper_camel(&i.name));
     let mut trait_doc = i.doc.clone();
@@ -729,61 +667,25 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
     trait_doc.push(String::new());
     trait_doc.push("Each method returns its IDL return value followed by its `out` parameters (a tuple when there are several); an `Err` becomes the reply's return code and description.".into());
     let trait_doc = docs(&trait_doc);
-    let mut sigs = Vec::new();
-    let mut arms = Vec::new();
-    for meth in &i.methods {
-        let fn_ident = names::ident(&names::snake_case(&meth.name));
-        let wire = &meth.name;
-        let inputs: Vec<&model::Param> = meth.params.iter().filter(|p| !p.out).collect();
-        let arg_idents: Vec<syn::Ident> = inputs
-            .iter()
-            .map(|p| names::ident(&names::snake_case(&p.name)))
-            .collect();
-        let arg_types: Vec<TokenStream> = inputs.iter().map(|p| rust_type(&p.ty, &m.name)).collect();
-        let output = method_output(meth, &m.name);
+    let sigs = i.methods.iter().zip(&lowered.methods).map(|(meth, lm)| {
+        let fn_ident = &lm.ident;
+        let inputs: Vec<&interface::Param> = lm.params.iter().filter(|prm| !prm.out).collect();
+        let arg_idents = inputs.iter().map(|prm| &prm.ident);
+        let arg_types = inputs.iter().map(|prm| &prm.value.ty);
+        let output = lm.output();
         let mut doc_lines = meth.doc.clone();
         if !doc_lines.is_empty() {
             doc_lines.push(String::new());
         }
         doc_lines.push(format!("`{}`", signature(meth)));
         let fn_doc = docs(&doc_lines);
-        sigs.push(quote! {
+        quote! {
             #fn_doc
             fn #fn_ident(&self, ctx: &#p::Context #(, #arg_idents: #arg_types)*)
                 -> impl ::core::future::Future<Output = ::core::result::Result<#output, #p::Status>> + ::core::marker::Send;
-        });
-        let tags: Vec<u8> = inputs.iter().map(|p| p.tag).collect();
-        let wires: Vec<&String> = inputs.iter().map(|p| &p.name).collect();
-        // Bind the output, then write it back.
-        let mut binds: Vec<syn::Ident> = Vec::new();
-        let mut writes: Vec<TokenStream> = Vec::new();
-        if meth.ret.is_some() {
-            binds.push(format_ident!("__ret"));
-            writes.push(quote!(call.set_return(&__ret);));
         }
-        for (k, out) in meth.params.iter().filter(|p| p.out).enumerate() {
-            let b = format_ident!("__out{}", k);
-            let (tag, name) = (out.tag, &out.name);
-            writes.push(quote!(call.set_out(#tag, #name, &#b);));
-            binds.push(b);
-        }
-        let pattern = match binds.len() {
-            0 => quote!(()),
-            1 => {
-                let b = &binds[0];
-                quote!(#b)
-            }
-            _ => quote!((#(#binds),*)),
-        };
-        arms.push(quote! {
-            #wire => {
-                #(let #arg_idents: #arg_types = call.arg(#tags, #wires)?;)*
-                let #pattern = self.#fn_ident(ctx #(, #arg_idents)*).await?;
-                #(#writes)*
-                ::core::result::Result::Ok(())
-            }
-        });
-    }
+    });
+    let dispatch = lowered.dispatch(&p);
     quote! {
         #trait_doc
         pub trait #trait_ident: ::core::marker::Send + ::core::marker::Sync + 'static {
@@ -804,12 +706,7 @@ fn servant_trait(m: &model::Module, i: &model::Interface, desc: &syn::Ident) -> 
             where
                 Self: Sized,
             {
-                async move {
-                    match call.function() {
-                        #(#arms)*
-                        other => ::core::result::Result::Err(#p::Status::no_such_function(ctx.servant(), other)),
-                    }
-                }
+                async move { #dispatch }
             }
         }
     }

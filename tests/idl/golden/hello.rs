@@ -86,13 +86,23 @@ pub mod test_app {
             async move {
                 match call.function() {
                     "test" => {
-                        let __ret = self.test(ctx).await?;
+                        let __ret = self
+                            .test(ctx)
+                            .await
+                            .map_err(
+                                ::core::convert::Into::<::tars::__private::Status>::into,
+                            )?;
                         call.set_return(&__ret);
                         ::core::result::Result::Ok(())
                     }
                     "testHello" => {
-                        let s_req: ::std::string::String = call.arg(1u8, "sReq")?;
-                        let (__ret, __out0) = self.test_hello(ctx, s_req).await?;
+                        let __arg0: ::std::string::String = call.arg(1u8, "sReq")?;
+                        let (__ret, __out0) = self
+                            .test_hello(ctx, __arg0)
+                            .await
+                            .map_err(
+                                ::core::convert::Into::<::tars::__private::Status>::into,
+                            )?;
                         call.set_return(&__ret);
                         call.set_out(2u8, "sRsp", &__out0);
                         ::core::result::Result::Ok(())

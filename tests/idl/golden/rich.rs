@@ -543,10 +543,28 @@ pub mod rich {
     impl ::tars::__private::TarsEnum for Color {
         const NAME: &'static str = "Rich.Color";
         fn to_i32(&self) -> i32 {
-            self.value()
+            match self {
+                Self::Red => 0i32,
+                Self::Green => 5i32,
+                Self::Blue => 6i32,
+                Self::Alias => 5i32,
+                Self::Undeclared(v) => *v,
+            }
         }
         fn from_i32(value: i32) -> ::core::option::Option<Self> {
-            ::core::option::Option::Some(Self::from_value(value))
+            if value == 0i32 {
+                return ::core::option::Option::Some(Self::Red);
+            }
+            if value == 5i32 {
+                return ::core::option::Option::Some(Self::Green);
+            }
+            if value == 6i32 {
+                return ::core::option::Option::Some(Self::Blue);
+            }
+            if value == 5i32 {
+                return ::core::option::Option::Some(Self::Alias);
+            }
+            ::core::option::Option::Some(Self::Undeclared(value))
         }
     }
     impl ::tars::__private::TarsEncode for Color {
@@ -564,24 +582,30 @@ pub mod rich {
     }
     impl ::tars::__private::DefaultEq<Color> for Color {
         fn eq_default(&self, d: Color) -> bool {
-            self.value() == d.value()
+            ::tars::__private::TarsEnum::to_i32(self)
+                == ::tars::__private::TarsEnum::to_i32(&d)
         }
     }
     impl ::tars::__private::IdlType for Color {
         fn idl_type() -> ::std::string::String {
-            ::std::string::String::from("Rich::Color")
+            ::tars::__private::idl_name("Rich.Color")
         }
         fn tup_type() -> ::std::string::String {
             ::std::string::String::from("int32")
         }
         fn define(defs: &mut ::tars::__private::IdlDefinitions) {
-            if defs.begin("Rich", "Color") {
+            let (__m, __n) = ::tars::__private::split_wire_name("Rich.Color");
+            if defs.begin(__m, __n) {
+                let __members: ::std::vec::Vec<::std::string::String> = ::std::vec![
+                    ::std::format!("    {} = {}", "Red", 0i32),
+                    ::std::format!("    {} = {}", "Green", 5i32),
+                    ::std::format!("    {} = {}", "Blue", 6i32),
+                    ::std::format!("    {} = {}", "Alias", 5i32)
+                ];
                 defs.finish(
-                    "Rich",
-                    "Color",
-                    ::std::string::String::from(
-                        "enum Color\n{\n    RED = 0,\n    GREEN = 5,\n    BLUE = 6,\n    ALIAS = 5\n};",
-                    ),
+                    __m,
+                    __n,
+                    ::std::format!("enum {}\n{{\n{}\n}};", __n, __members.join(",\n")),
                 );
             }
         }
@@ -589,12 +613,18 @@ pub mod rich {
     impl ::tars::__private::TarsType for Color {}
     impl ::tars::__private::TarsJson for Color {
         fn to_json(&self) -> ::tars::__private::JsonValue {
-            ::tars::__private::TarsJson::to_json(&self.value())
+            ::tars::__private::TarsJson::to_json(
+                &::tars::__private::TarsEnum::to_i32(self),
+            )
         }
         fn from_json(
             v: &::tars::__private::JsonValue,
         ) -> ::core::result::Result<Self, ::tars::__private::JsonError> {
-            <i32 as ::tars::__private::TarsJson>::from_json(v).map(Self::from_value)
+            let n = <i32 as ::tars::__private::TarsJson>::from_json(v)?;
+            <Self as ::tars::__private::TarsEnum>::from_i32(n)
+                .ok_or_else(|| ::tars::__private::JsonError::new(
+                    ::std::format!("{} is not a value of enum {}", n, "Rich.Color"),
+                ))
         }
     }
     /// `const int MAX_ITEMS`

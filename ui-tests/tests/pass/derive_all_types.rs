@@ -89,6 +89,7 @@ fn round_trip(value: &AllTypes) -> AllTypes {
 }
 
 fn main() {
+    undeclared::check();
     // Container `default`: explicit defaults where given, zero values elsewhere.
     let d = AllTypes::default();
     assert_eq!(d.five, 5);
@@ -138,4 +139,26 @@ fn main() {
         last: 0,
     };
     assert_eq!(round_trip(&v), v);
+}
+
+mod undeclared {
+    use tars::TarsEnum;
+
+    /// A derived enum may keep values it does not declare, as IDL enums do (Rust asks for a
+    /// `repr` when an enum with data has explicit values).
+    #[derive(TarsEnum, Debug, PartialEq, Clone, Copy)]
+    #[repr(i32)]
+    pub enum Level {
+        Low = 1,
+        High = 5,
+        #[tars(undeclared)]
+        Other(i32),
+    }
+
+    pub fn check() {
+        use tars::codec::TarsEnum as _;
+        assert_eq!(Level::from_i32(5), Some(Level::High));
+        assert_eq!(Level::from_i32(7), Some(Level::Other(7)));
+        assert_eq!(Level::Other(9).to_i32(), 9);
+    }
 }
