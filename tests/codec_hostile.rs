@@ -9,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use tars::__private::{Bytes, BytesMut};
+use tars::bytes::{Bytes, BytesMut};
 use tars::codec::{BinaryString, Reader, TarsDecode, TarsEncode};
 use tars::{TarsEnum, TarsStruct};
 

@@ -59,14 +59,14 @@ const LEGITIMATE_DIFFERENCES: &[(&str, &str)] = &[
 ];
 
 trait FieldCheck {
-    fn encode(&self, buf: &mut tars::__private::BytesMut);
+    fn encode(&self, buf: &mut tars::bytes::BytesMut);
     fn check(&self, r: &mut Reader<'_>) -> Result<(), String>;
 }
 
 struct F<T>(u8, T);
 
 impl<T: TarsEncode + TarsDecode + PartialEq + Debug> FieldCheck for F<T> {
-    fn encode(&self, buf: &mut tars::__private::BytesMut) {
+    fn encode(&self, buf: &mut tars::bytes::BytesMut) {
         self.1.encode(self.0, buf);
     }
     fn check(&self, r: &mut Reader<'_>) -> Result<(), String> {
@@ -262,7 +262,7 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 fn encode_case(fields: &[Box<dyn FieldCheck>]) -> Vec<u8> {
-    let mut buf = tars::__private::BytesMut::new();
+    let mut buf = tars::bytes::BytesMut::new();
     for field in fields {
         field.encode(&mut buf);
     }

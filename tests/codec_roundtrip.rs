@@ -6,7 +6,7 @@ use std::fmt::Debug;
 
 use proptest::collection::{btree_map, hash_map, vec};
 use proptest::prelude::*;
-use tars::__private::{Bytes, BytesMut};
+use tars::bytes::{Bytes, BytesMut};
 use tars::codec::{BinaryString, Reader, TarsDecode, TarsEncode};
 use tars::{TarsEnum, TarsStruct};
 

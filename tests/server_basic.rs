@@ -48,7 +48,7 @@ async fn start() -> Server {
         .unwrap()
 }
 
-fn hello_args(s: &str) -> tars::__private::Bytes {
+fn hello_args(s: &str) -> tars::bytes::Bytes {
     args(|b| s.to_string().encode(1, b))
 }
 

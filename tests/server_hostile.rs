@@ -7,47 +7,17 @@ mod support;
 use std::time::Duration;
 
 use support::raw::{args, request, Conn};
+use support::server::OBJ;
 use tars::codec::TarsEncode;
-use tars::server::{Application, Server};
-use tars::{Context, Status};
-
-mod hello {
-    tars::include_tars!("tests/idl/hello.tars");
-}
-
-const OBJ: &str = "TestApp.HelloServer.HelloObj";
-
-struct HelloImp;
-
-#[tars::servant]
-impl hello::test_app::Hello for HelloImp {
-    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
-        Ok(0)
-    }
-
-    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
-        Ok((0, s_req))
-    }
-}
+use tars::server::Server;
 
 async fn start() -> Server {
-    let config = format!(
-        "<tars><application><server>
-app=TestApp
-server=HelloServer
-maxPackageLength=1048576
-<A>
-endpoint=tcp -h 127.0.0.1 -p 0 -t 10000
-servant={OBJ}
-maxconns=20
-</A>
-</server></application></tars>"
-    );
-    Application::new(config.parse().unwrap())
-        .servant(OBJ, HelloImp)
-        .start()
-        .await
-        .unwrap()
+    support::server::start_on(
+        "maxPackageLength=1048576",
+        "tcp -h 127.0.0.1 -p 0 -t 10000",
+        "maxconns=20",
+    )
+    .await
 }
 
 async fn assert_closed(c: &mut Conn) {

@@ -6,63 +6,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::raw::{args, request, Conn};
-use tars::codec::TarsEncode;
+use support::raw::{request, Conn};
+use support::server::{SleepyHello, OBJ};
 use tars::config::Config;
 use tars::filter::{ServerFilter, ServerNext, ServerRequest, ServerResponse};
 use tars::server::{Application, Server};
-use tars::{Context, Status};
-
-mod hello {
-    tars::include_tars!("tests/idl/hello.tars");
-}
-
-const OBJ: &str = "TestApp.HelloServer.HelloObj";
-
-struct HelloImp;
-
-#[tars::servant]
-impl hello::test_app::Hello for HelloImp {
-    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
-        Ok(0)
-    }
-
-    async fn test_hello(&self, ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
-        if let Some(ms) = s_req.strip_prefix("sleep ") {
-            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap())).await;
-        }
-        let seen = ctx.request_context().get("seen-by").cloned().unwrap_or_default();
-        Ok((0, format!("{s_req}|{seen}")))
-    }
-}
+use tars::Status;
 
 fn config(adapter_extra: &str, endpoint: &str) -> Config {
-    format!(
-        "<tars><application><server>
-app=TestApp
-server=HelloServer
-gracedowntimeout=5000
-<TestApp.HelloServer.HelloObjAdapter>
-endpoint={endpoint}
-servant={OBJ}
-{adapter_extra}
-</TestApp.HelloServer.HelloObjAdapter>
-</server></application></tars>"
-    )
-    .parse()
-    .unwrap()
-}
-
-async fn start(adapter_extra: &str) -> Server {
-    Application::new(config(adapter_extra, "tcp -h 127.0.0.1 -p 0 -t 60000"))
-        .servant(OBJ, HelloImp)
-        .start()
-        .await
+    support::server::config("gracedowntimeout=5000", endpoint, adapter_extra)
+        .parse()
         .unwrap()
 }
 
-fn hello(s: &str) -> tars::__private::Bytes {
-    args(|b| s.to_string().encode(1, b))
+async fn start(adapter_extra: &str) -> Server {
+    support::server::start_on("gracedowntimeout=5000", "tcp -h 127.0.0.1 -p 0 -t 60000", adapter_extra).await
+}
+
+fn hello(s: &str) -> tars::bytes::Bytes {
+    support::server::hello_args(s)
 }
 
 #[tokio::test]
@@ -144,7 +106,7 @@ async fn allow_lists_refuse_other_addresses() {
 #[tokio::test]
 async fn idle_connections_close_after_the_endpoint_timeout() {
     let server = Application::new(config("", "tcp -h 127.0.0.1 -p 0 -t 200"))
-        .servant(OBJ, HelloImp)
+        .servant(OBJ, SleepyHello)
         .start()
         .await
         .unwrap();
@@ -197,7 +159,7 @@ async fn server_filters_wrap_dispatch_in_order() {
     let order = Arc::new(std::sync::Mutex::new(Vec::new()));
     let latencies = Arc::new(AtomicUsize::new(0));
     let server = Application::new(config("", "tcp -h 127.0.0.1 -p 0"))
-        .servant(OBJ, HelloImp)
+        .servant(OBJ, SleepyHello)
         .filter(Tag {
             name: "a",
             order: order.clone(),
@@ -255,7 +217,7 @@ async fn the_config_file_named_by_config_is_used() {
     let app = Application::from_arg_list([format!("--config={}", path.display())], "").unwrap();
     let adapter = &app.config().server.as_ref().unwrap().adapters[0];
     assert_eq!((adapter.max_conns, adapter.servant.as_str()), (10240, OBJ));
-    let server = app.servant(OBJ, HelloImp).start().await.unwrap();
+    let server = app.servant(OBJ, SleepyHello).start().await.unwrap();
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
     assert_eq!(c.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
     server.shutdown().await;

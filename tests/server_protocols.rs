@@ -73,7 +73,7 @@ async fn tup_requests_get_tup_replies() {
     }
     // v2 replies carry TarsCpp's type names.
     let rsp = tup_call(&mut c, Version::V2, "types").await;
-    let raw: std::collections::BTreeMap<String, std::collections::BTreeMap<String, tars::__private::Bytes>> =
+    let raw: std::collections::BTreeMap<String, std::collections::BTreeMap<String, tars::bytes::Bytes>> =
         Reader::from_bytes(&rsp.s_buffer).read_field(0).unwrap().unwrap();
     assert!(raw["sRsp"].contains_key("string"));
     assert!(raw[""].contains_key("int32"));

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use tars::__private::{Bytes, BytesMut};
+use tars::bytes::{Bytes, BytesMut};
 use tars::codec::{self, TarsStruct};
 use tars::protocol::{RequestPacket, ResponsePacket};
 use tars::transport::frame;

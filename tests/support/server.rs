@@ -1,6 +1,7 @@
 #![allow(dead_code)]
-//! A `TestApp.HelloServer.HelloObj` servant for server tests, and a server started on a config
-//! written inline. `testHello("sleep N")` sleeps N ms before answering, to hold requests.
+//! The servant and setup the server tests share: `TestApp.HelloServer.HelloObj`, and a server
+//! started on a config written inline. `testHello("sleep N")` sleeps N ms before answering,
+//! to hold requests; a request context `seen-by` (set by filters) is appended to the echo.
 
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ impl hello::test_app::Hello for SleepyHello {
         Ok(0)
     }
 
-    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+    async fn test_hello(&self, ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
         if let Some(ms) = s_req.strip_prefix("sleep ") {
             let ms: u64 = ms
                 .trim()
@@ -30,7 +31,11 @@ impl hello::test_app::Hello for SleepyHello {
                 .map_err(|_| Status::new(1, "sleep takes milliseconds"))?;
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
-        Ok((0, s_req))
+        // What server filters added to the request, for the tests of filters.
+        match ctx.request_context().get("seen-by") {
+            Some(seen) => Ok((0, format!("{s_req}|{seen}"))),
+            None => Ok((0, s_req)),
+        }
     }
 }
 
