@@ -6,8 +6,6 @@ mod echo;
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use echo::hello::test_app::HelloProxy;
@@ -15,51 +13,7 @@ use echo::interop::interop::{EchoProxy, Kind};
 use echo::item;
 use tars::client::{CallOptions, Communicator};
 
-struct NodeServer {
-    child: Child,
-    tcp: String,
-    udp: String,
-}
-
-impl Drop for NodeServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_node_server() -> NodeServer {
-    let dir = support::node::peer_dir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new("node")
-        .args([
-            "mock_server.js",
-            &port.to_string(),
-            "127.0.0.1",
-            "--exit-on-stdin-close",
-        ])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-    assert_eq!(ready["ready"], true);
-    NodeServer {
-        child,
-        tcp: ready["tcp"].as_str().unwrap().into(),
-        udp: ready["udp"].as_str().unwrap().into(),
-    }
-}
+use support::node::start_node_server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_calls_node_server() {

@@ -1,15 +1,69 @@
-//! What a servant method knows about the call it is serving: the caller's address, the
-//! request's `context` and `status` maps, its deadline; and what it can add to the response
-//! (the response `context`).
+//! What a servant method knows about the call it is serving, and what the calls it makes
+//! inherit from it.
 //!
-//! Methods receive it as an explicit `&Context` parameter rather than through a task-local:
-//! it shows in the signature which methods look at the call, it can be built in unit tests
-//! without a server, and it does not silently disappear when a method spawns a task.
+//! [`Context`] is the call being served: the caller's address, the request's `context` and
+//! `status` maps, its deadline, its dye and trace; and what the method adds to the response
+//! (its `context` and `status` maps). Methods receive it as an explicit `&Context`
+//! parameter: it shows in the signature which methods look at the call, and it can be built
+//! in unit tests without a server.
+//!
+//! [`Current`] is what the request passes on, without the user threading anything: while a
+//! servant handles a request, every call it makes through any proxy carries the request's
+//! trace context and dye, and at most what is left of its deadline. It lives in a
+//! task-local; [`spawn`] starts a task that keeps it (a plain `tokio::spawn` does not).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::protocol::framework::TARSMESSAGETYPEDYED;
+use crate::trace::TraceContext;
+
+/// The status key of a dyed request's dye (with the DYED flag, 0x04).
+pub const STATUS_DYED_KEY: &str = "STATUS_DYED_KEY";
+
+tokio::task_local! {
+    static CURRENT: Arc<Current>;
+}
+
+/// What a request being served passes on to the calls made while serving it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Current {
+    /// When the request's caller stops waiting: calls made meanwhile wait no longer.
+    pub deadline: Option<Instant>,
+    /// The request's dye (`STATUS_DYED_KEY`): calls made meanwhile are dyed the same.
+    pub dye: Option<String>,
+    /// The request's trace context at this server (its span is the server's span): calls
+    /// made meanwhile are its children.
+    pub trace: Option<TraceContext>,
+}
+
+impl Current {
+    /// The current request's, if the task runs within one.
+    pub fn get() -> Option<Arc<Current>> {
+        CURRENT.try_with(Arc::clone).ok()
+    }
+
+    /// Runs `fut` with `self` as the current request's context (the server does this for
+    /// every request; a client may do it to dye or trace a batch of calls).
+    pub async fn scope<F: std::future::Future>(self: Arc<Self>, fut: F) -> F::Output {
+        CURRENT.scope(self, fut).await
+    }
+}
+
+/// Spawns a task that keeps the current request's context: its calls inherit the trace,
+/// the dye and the deadline as the request's own would.
+pub fn spawn<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match Current::get() {
+        Some(current) => tokio::spawn(CURRENT.scope(current, fut)),
+        None => tokio::spawn(fut),
+    }
+}
 
 /// The call being served.
 #[derive(Debug)]
@@ -25,7 +79,14 @@ pub struct Context {
     request_status: BTreeMap<String, String>,
     received: Instant,
     deadline: Option<Instant>,
-    response_context: Mutex<BTreeMap<String, String>>,
+    trace: Option<TraceContext>,
+    response: Mutex<ResponseMaps>,
+}
+
+#[derive(Debug, Default)]
+struct ResponseMaps {
+    context: BTreeMap<String, String>,
+    status: BTreeMap<String, String>,
 }
 
 impl Context {
@@ -43,12 +104,18 @@ impl Context {
             request_status: BTreeMap::new(),
             received: Instant::now(),
             deadline: None,
-            response_context: Mutex::new(BTreeMap::new()),
+            trace: None,
+            response: Mutex::default(),
         }
     }
 
     /// The context of `req`, taking its names and maps (the body has been handed to the call).
-    pub(crate) fn from_request(peer: SocketAddr, req: crate::protocol::RequestPacket, received: Instant) -> Self {
+    pub(crate) fn from_request(
+        peer: SocketAddr,
+        req: crate::protocol::RequestPacket,
+        received: Instant,
+        trace: Option<TraceContext>,
+    ) -> Self {
         let deadline = (req.i_timeout > 0).then(|| received + Duration::from_millis(req.i_timeout as u64));
         Context {
             peer,
@@ -62,7 +129,8 @@ impl Context {
             request_status: req.status,
             received,
             deadline,
-            response_context: Mutex::new(BTreeMap::new()),
+            trace,
+            response: Mutex::default(),
         }
     }
 
@@ -126,23 +194,55 @@ impl Context {
         self.deadline.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
+    /// The request's dye (`STATUS_DYED_KEY` with the DYED flag), if it is dyed: the calls
+    /// made while serving it are dyed the same.
+    pub fn dye_key(&self) -> Option<&str> {
+        if self.message_type & TARSMESSAGETYPEDYED == 0 {
+            return None;
+        }
+        self.request_status.get(STATUS_DYED_KEY).map(String::as_str)
+    }
+
+    /// Whether the request is dyed.
+    pub fn is_dyed(&self) -> bool {
+        self.dye_key().is_some()
+    }
+
+    /// The request's trace context at this server, if it belongs to a trace: the trace id,
+    /// and this server's span.
+    pub fn trace(&self) -> Option<&TraceContext> {
+        self.trace.as_ref()
+    }
+
     /// Adds a key to the response's `context` map.
     pub fn set_response_context(&self, key: impl Into<String>, value: impl Into<String>) {
-        self.lock_response().insert(key.into(), value.into());
+        self.lock_response().context.insert(key.into(), value.into());
     }
 
     /// The response `context` set so far.
     pub fn response_context(&self) -> BTreeMap<String, String> {
-        self.lock_response().clone()
+        self.lock_response().context.clone()
     }
 
-    pub(crate) fn take_response_context(&self) -> BTreeMap<String, String> {
-        std::mem::take(&mut *self.lock_response())
+    /// Adds a key to the response's `status` map (as TarsGo's `current.SetResponseStatus`).
+    pub fn set_response_status(&self, key: impl Into<String>, value: impl Into<String>) {
+        self.lock_response().status.insert(key.into(), value.into());
     }
 
-    fn lock_response(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
-        // A panic while holding this lock leaves a map that is still valid.
-        self.response_context.lock().unwrap_or_else(|e| e.into_inner())
+    /// The response `status` set so far.
+    pub fn response_status(&self) -> BTreeMap<String, String> {
+        self.lock_response().status.clone()
+    }
+
+    /// The response maps set by the servant: (`context`, `status`).
+    pub(crate) fn take_response_maps(&self) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+        let mut r = self.lock_response();
+        (std::mem::take(&mut r.context), std::mem::take(&mut r.status))
+    }
+
+    fn lock_response(&self) -> std::sync::MutexGuard<'_, ResponseMaps> {
+        // A panic while holding this lock leaves maps that are still valid.
+        self.response.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sets the request maps (for tests of servants and filters).

@@ -16,6 +16,7 @@
 //! | [`balance`] | which endpoint a call goes to; endpoint health |
 //! | [`filter`] | server (and client) filter chains |
 //! | [`config`] | the TARS config file format and typed server/client/adapter settings |
+//! | [`trace`] | trace context propagation (W3C, TARS, SkyWalking), spans per call |
 //! | [`transport`] | frames, endpoints, TCP/UDP plumbing |
 
 // Generated code names the runtime as `::tars::__private`; this makes that path resolve inside
@@ -33,6 +34,7 @@ pub mod idl;
 pub mod protocol;
 pub mod server;
 pub mod status;
+pub mod trace;
 pub mod transport;
 
 pub use context::Context;

@@ -177,6 +177,24 @@ TestApp.HelloImp.prototype.test = function (current) {
     current.sendResponse(0);
 };
 TestApp.HelloImp.prototype.testHello = function (current, sReq /*, sRsp */) {
+    if (sReq === "__describe__") {
+        // What this hop received, for the tracing tests: the request's timeout, message
+        // type flags and status map, as JSON.
+        var origin = current.getRequestPacket ? current.getRequestPacket() : current._origin;
+        var status = {};
+        var raw = origin && origin.status;
+        if (raw && typeof raw.forEach === "function") {
+            raw.forEach(function (k, v) { status[k] = v; });
+        } else if (raw && raw.value) {
+            Object.keys(raw.value).forEach(function (k) { status[k] = raw.value[k]; });
+        }
+        current.sendResponse(0, JSON.stringify({
+            iTimeout: origin ? origin.iTimeout : null,
+            iMessageType: origin ? origin.iMessageType : null,
+            status: status
+        }));
+        return;
+    }
     current.sendResponse(0, sReq);
 };
 

@@ -1,8 +1,9 @@
 //! The official Node.js TARS implementation as a test peer (`tests/node`, pinned by its
 //! package-lock.json). Installs it with `npm ci` on first use.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The `tests/node` folder, with `node_modules` installed.
@@ -55,4 +56,55 @@ fn install(dir: &Path) {
     let _ = std::fs::remove_dir(&lock);
     let status = status.expect("npm must be installed to run the interop tests");
     assert!(status.success(), "npm ci in {} failed", dir.display());
+}
+
+/// The official Node server (`tests/node/mock_server.js`, @tars/rpc) on an ephemeral port,
+/// TCP and UDP; killed on drop.
+pub struct NodeServer {
+    child: Child,
+    /// Its TCP endpoint.
+    pub tcp: String,
+    /// Its UDP endpoint.
+    pub udp: String,
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the Node server (blocking: call it from `spawn_blocking`).
+pub fn start_node_server() -> NodeServer {
+    let dir = peer_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("node")
+        .args([
+            "mock_server.js",
+            &port.to_string(),
+            "127.0.0.1",
+            "--exit-on-stdin-close",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(ready["ready"], true);
+    NodeServer {
+        child,
+        tcp: ready["tcp"].as_str().unwrap().into(),
+        udp: ready["udp"].as_str().unwrap().into(),
+    }
 }

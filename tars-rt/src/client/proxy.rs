@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use tracing::Instrument;
+
 use crate::balance::{hash_string, Balance, HashKey};
 use crate::codec::{Reader, TarsDecode};
+use crate::context::Current;
 use crate::discovery::Target;
 use crate::filter::{ClientEndpoint, ClientNext, ClientRequest, ClientResponse};
 use crate::protocol::framework::{TARSNORMAL, TARSONEWAY, TARSVERSION};
@@ -30,6 +33,10 @@ pub struct CallOptions {
     pub status: BTreeMap<String, String>,
     /// Routes the call by hash: calls with the same key go to the same endpoint.
     pub hash: Option<HashKey>,
+    /// Dyes the call (`STATUS_DYED_KEY`, DYED flag) with this key.
+    pub dye: Option<String>,
+    /// Inherits nothing from the request being served (trace, dye, deadline).
+    pub detached: bool,
 }
 
 impl CallOptions {
@@ -65,6 +72,20 @@ impl CallOptions {
     /// Routes by `code` on a consistent-hash (Ketama) ring.
     pub fn consistent_hash(mut self, code: u32) -> Self {
         self.hash = Some(HashKey::Consistent(code));
+        self
+    }
+
+    /// Dyes the call: it carries `key` as `STATUS_DYED_KEY` with the DYED flag (0x04), and
+    /// the servers it reaches pass the dye on.
+    pub fn dye(mut self, key: impl Into<String>) -> Self {
+        self.dye = Some(key.into());
+        self
+    }
+
+    /// Makes the call inherit nothing from the request being served: no trace, no dye, and
+    /// its own timeout whatever is left of the request's (background work).
+    pub fn detached(mut self) -> Self {
+        self.detached = true;
         self
     }
 
@@ -200,7 +221,7 @@ impl ServantProxy {
         self.send(function, body, opts, true).await.map(|_| ())
     }
 
-    /// Through the filters, then the deadline and the routing.
+    /// Through the filters, then the deadline and the routing, in the call's span.
     async fn send(
         &self,
         function: &str,
@@ -208,7 +229,13 @@ impl ServantProxy {
         opts: &CallOptions,
         one_way: bool,
     ) -> Result<ClientResponse, CallError> {
-        let timeout = opts.timeout.unwrap_or(self.timeout);
+        // What the request being served passes on: at most what is left of its deadline,
+        // and (in `call_scope`) its dye and trace.
+        let current = if opts.detached { None } else { Current::get() };
+        let mut deadline = Instant::now() + opts.timeout.unwrap_or(self.timeout);
+        if let Some(inherited) = current.as_ref().and_then(|c| c.deadline) {
+            deadline = deadline.min(inherited);
+        }
         let mut status = opts.status.clone();
         // A hash call changes the route, not the packet: TarsGo and TarsCpp set no HASH flag
         // (0x01). A caller in a set names it, as TarsCpp does (TarsGo only looks up by set).
@@ -216,7 +243,7 @@ impl ServantProxy {
         if let Some(set) = &self.inner.router.target.set {
             message_type |= super::set::mark(&mut status, set);
         }
-        let packet = RequestPacket {
+        let mut packet = RequestPacket {
             i_version: TARSVERSION,
             c_packet_type: if one_way { TARSONEWAY } else { TARSNORMAL },
             i_message_type: message_type,
@@ -228,14 +255,32 @@ impl ServantProxy {
             context: opts.context.clone(),
             status,
         };
+        let span = crate::trace::call_scope(&mut packet, opts.dye.clone(), current.as_deref());
         let req = ClientRequest {
             packet,
-            deadline: Instant::now() + timeout,
+            deadline,
             one_way,
             hash: opts.hash,
         };
         let filters = self.inner.comm.filters();
-        ClientNext::new(&filters, &*self.inner).run(req).await
+        let result = ClientNext::new(&filters, &*self.inner)
+            .run(req)
+            .instrument(span.clone())
+            .await;
+        if !span.is_disabled() {
+            let code = match &result {
+                Ok(rsp) => {
+                    if let Some(ep) = &rsp.endpoint {
+                        span.record("server.address", ep.host.as_str());
+                        span.record("server.port", ep.port);
+                    }
+                    rsp.packet.i_ret
+                }
+                Err(e) => e.code().value(),
+            };
+            crate::trace::record_code(&span, code);
+        }
+        result
     }
 
     /// Decodes field `tag` of a reply (the return value is tag 0, `out` parameters their

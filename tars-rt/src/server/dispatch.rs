@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use tracing::Instrument;
 
 use crate::codec::{DecodeError, Reader, TarsStruct};
 use crate::filter::{ServerEndpoint, ServerFilter, ServerNext, ServerRequest, ServerResponse};
@@ -187,6 +188,9 @@ impl ServerProtocol for TarsProtocol {
             function: packet.s_func_name.clone(),
         };
         let encoding = Encoding::from_version(packet.i_version);
+        // The request's span, and what the calls its servant makes inherit (trace, dye,
+        // deadline), around the filters and the servant alike.
+        let (current, span) = crate::trace::serve_scope(&packet, peer, received);
         let response = match encoding {
             None => ServerResponse::from_status(&Status::decode_error(format!(
                 "unsupported protocol version {} (served: 1 TARS, 2 and 3 TUP, 5 JSON)",
@@ -201,20 +205,26 @@ impl ServerProtocol for TarsProtocol {
                     .served(&packet.s_servant_name)
                     .unwrap_or(&self.servants[0])
                     .admission;
-                match admission.admit(received, deadline).await {
-                    Err(status) => ServerResponse::from_status(&status),
-                    Ok(_permit) => {
-                        let endpoint = Dispatch {
-                            protocol: self,
-                            encoding,
-                            lease: std::sync::Mutex::new(Some(lease)),
-                        };
-                        let req = ServerRequest { peer, received, packet };
-                        ServerNext::new(&self.filters, &endpoint).run(req).await
+                let trace = current.trace.clone();
+                let serve = async {
+                    match admission.admit(received, deadline).await {
+                        Err(status) => ServerResponse::from_status(&status),
+                        Ok(_permit) => {
+                            let endpoint = Dispatch {
+                                protocol: self,
+                                encoding,
+                                lease: std::sync::Mutex::new(Some(lease)),
+                                trace,
+                            };
+                            let req = ServerRequest { peer, received, packet };
+                            ServerNext::new(&self.filters, &endpoint).run(req).await
+                        }
                     }
-                }
+                };
+                current.scope(serve.instrument(span.clone())).await
             }
         };
+        crate::trace::record_code(&span, response.code);
         if one_way {
             return Outcome::Nothing;
         }
@@ -254,6 +264,8 @@ struct Dispatch<'a> {
     encoding: Encoding,
     /// The request's memory, handed on to its arguments (taken once, by the servant call).
     lease: std::sync::Mutex<Option<Lease>>,
+    /// The request's trace context at this server.
+    trace: Option<crate::trace::TraceContext>,
 }
 
 #[async_trait::async_trait]
@@ -278,7 +290,7 @@ impl ServerEndpoint for Dispatch<'_> {
             Ok(c) => c,
             Err(status) => return ServerResponse::from_status(&status),
         };
-        let ctx = Context::from_request(peer, packet, received);
+        let ctx = Context::from_request(peer, packet, received, self.trace.clone());
         let run = CatchUnwind(AssertUnwindSafe(served.servant.dispatch(&ctx, &mut call)));
         let outcome = match p.handle_timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
@@ -289,16 +301,18 @@ impl ServerEndpoint for Dispatch<'_> {
             }),
             None => run.await,
         };
-        let context = ctx.take_response_context();
+        let (context, status) = ctx.take_response_maps();
         match outcome {
             Ok(Ok(())) => ServerResponse {
                 body: call.into_results(),
                 context,
+                status,
                 ..ServerResponse::default()
             },
-            Ok(Err(status)) => ServerResponse {
+            Ok(Err(error)) => ServerResponse {
                 context,
-                ..ServerResponse::from_status(&status)
+                status,
+                ..ServerResponse::from_status(&error)
             },
             Err(panic) => {
                 let what = panic_message(&*panic);

@@ -1,0 +1,285 @@
+//! Distributed tracing across TARS calls.
+//!
+//! A call carries its trace context in the request's `status` map, as TARS peers do. A
+//! [`Propagator`] reads one format from an incoming request and writes it into an outgoing
+//! one; the runtime runs every registered propagator ([`set_propagators`]), by default:
+//!
+//! - [`W3c`]: `traceparent`/`tracestate`, what TarsGo's OpenTelemetry middleware exchanges;
+//! - [`TarsTrace`]: TARS's own `STATUS_TRACE_KEY` (`traceID|spanID`) with the 0x100 TRACE flag,
+//!   as TarsGo and TarsCpp write it, so a chain mixing them keeps one trace id;
+//! - [`SkyWalking`]: the `sw8` context of SkyWalking agents (go2sky).
+//!
+//! Formats found in a request are continued in the calls its servant makes; a call outside
+//! any request starts a trace (W3C) when a `tracing` subscriber records its span. Sampling
+//! decisions travel with the context: a sampled-out trace stays sampled out.
+//!
+//! Every server request and client call is a `tracing` span (`tars.server`, `tars.client`)
+//! with the OpenTelemetry RPC conventions as fields; with the `opentelemetry` cargo feature
+//! those spans are OpenTelemetry spans whose parent is the caller's (see [`otel`]).
+
+mod propagation;
+mod spans;
+
+#[cfg(feature = "opentelemetry")]
+pub mod otel;
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+pub use propagation::{Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c};
+pub(crate) use spans::record_code;
+use spans::{client_span, server_span};
+
+/// A 128-bit trace id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TraceId(pub u128);
+
+/// A 64-bit span id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpanId(pub u64);
+
+impl TraceId {
+    /// A random, non-zero id.
+    pub fn random() -> Self {
+        let id = (u128::from(crate::balance::random_u64()) << 64) | u128::from(crate::balance::random_u64());
+        TraceId(id.max(1))
+    }
+
+    /// Parses 32 hex digits.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        (s.len() == 32)
+            .then(|| u128::from_str_radix(s, 16).ok())
+            .flatten()
+            .map(TraceId)
+    }
+}
+
+impl SpanId {
+    /// A random, non-zero id.
+    pub fn random() -> Self {
+        SpanId(crate::balance::random_u64().max(1))
+    }
+
+    /// Parses 16 hex digits.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        (s.len() == 16)
+            .then(|| u64::from_str_radix(s, 16).ok())
+            .flatten()
+            .map(SpanId)
+    }
+}
+
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl fmt::Debug for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TraceId({self})")
+    }
+}
+
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl fmt::Debug for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SpanId({self})")
+    }
+}
+
+/// Where a span sits in a trace, and what each format needs to continue it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceContext {
+    /// The trace.
+    pub trace_id: TraceId,
+    /// The span: in an incoming request, the caller's; in an outgoing one, the call's.
+    pub span_id: SpanId,
+    /// Whether the trace is recorded (W3C flag 01, sw8's first field).
+    pub sampled: bool,
+    /// W3C `tracestate`, passed on as it came.
+    pub tracestate: String,
+    /// TARS's own trace id (`f-<32 hex>`, with its type prefix), when the trace is a TARS
+    /// trace: continued as is.
+    pub tars_trace_id: Option<String>,
+    /// A SkyWalking context, when the caller sent one.
+    pub sw8: Option<Sw8>,
+}
+
+impl TraceContext {
+    /// A new trace, sampled.
+    pub fn new_root() -> Self {
+        TraceContext {
+            trace_id: TraceId::random(),
+            span_id: SpanId::random(),
+            sampled: true,
+            tracestate: String::new(),
+            tars_trace_id: None,
+            sw8: None,
+        }
+    }
+
+    /// The same trace, at a new span (a call made from this one).
+    pub fn child(&self) -> Self {
+        TraceContext {
+            span_id: SpanId::random(),
+            ..self.clone()
+        }
+    }
+
+    /// Opens a TARS trace on this context, as TarsGo's `current.OpenTarsTrace` does: calls
+    /// carry `STATUS_TRACE_KEY` with the 0x100 flag from here on. `trace_type` is TARS's
+    /// 4-bit switch for logging parameters (15: all of them).
+    pub fn with_tars_trace(mut self, trace_type: u8) -> Self {
+        self.tars_trace_id = Some(format!("{:x}-{}", trace_type & 0xf, self.trace_id));
+        self
+    }
+}
+
+type Registered = Arc<[Arc<dyn Propagator>]>;
+
+fn registry() -> &'static RwLock<Registered> {
+    static PROPAGATORS: std::sync::OnceLock<RwLock<Registered>> = std::sync::OnceLock::new();
+    PROPAGATORS.get_or_init(|| {
+        let defaults: Vec<Arc<dyn Propagator>> = vec![Arc::new(W3c), Arc::new(TarsTrace), Arc::new(SkyWalking)];
+        RwLock::new(defaults.into())
+    })
+}
+
+/// The propagators every server and client of the process use, in order: the first that
+/// finds a context in a request gives the trace and span ids; the others add what they
+/// carry.
+pub fn set_propagators(propagators: Vec<Arc<dyn Propagator>>) {
+    *registry().write().unwrap_or_else(|e| e.into_inner()) = propagators.into();
+}
+
+/// The propagators in use.
+pub fn propagators() -> Arc<[Arc<dyn Propagator>]> {
+    registry().read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// The trace context of an incoming request, as the propagators read it.
+pub fn extract(carrier: &Carrier<'_>) -> Option<TraceContext> {
+    let mut found = None;
+    for p in propagators().iter() {
+        p.extract(carrier, &mut found);
+    }
+    found
+}
+
+/// Writes `ctx` into an outgoing request with every propagator.
+pub fn inject(ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
+    for p in propagators().iter() {
+        p.inject(ctx, carrier);
+    }
+}
+
+/// The span and the context a request is served in: the caller's trace continued (this
+/// server's span its child), its dye, and its deadline.
+pub(crate) fn serve_scope(
+    packet: &crate::protocol::RequestPacket,
+    peer: std::net::SocketAddr,
+    received: std::time::Instant,
+) -> (Arc<crate::context::Current>, tracing::Span) {
+    use crate::protocol::framework::TARSMESSAGETYPEDYED;
+    let carrier = Carrier {
+        status: &packet.status,
+        message_type: packet.i_message_type,
+    };
+    let incoming = extract(&carrier);
+    let here = incoming.as_ref().map(TraceContext::child);
+    let dye = (packet.i_message_type & TARSMESSAGETYPEDYED != 0)
+        .then(|| packet.status.get(crate::context::STATUS_DYED_KEY).cloned())
+        .flatten();
+    let deadline = (packet.i_timeout > 0).then(|| received + std::time::Duration::from_millis(packet.i_timeout as u64));
+    let span = server_span(
+        &packet.s_servant_name,
+        &packet.s_func_name,
+        peer,
+        packet.i_request_id,
+        packet.i_message_type,
+        here.as_ref(),
+        incoming.as_ref().map(|c| c.span_id),
+        dye.as_deref(),
+    );
+    #[cfg(feature = "opentelemetry")]
+    let here = otel::server_span_context(&span, incoming.as_ref(), here);
+    let current = crate::context::Current {
+        deadline,
+        dye,
+        trace: here,
+    };
+    (Arc::new(current), span)
+}
+
+/// A call leaving a client: what it inherits from the request being served (unless
+/// `detached`), written into the outgoing request, and the call's span.
+pub(crate) fn call_scope(
+    packet: &mut crate::protocol::RequestPacket,
+    dye: Option<String>,
+    current: Option<&crate::context::Current>,
+) -> tracing::Span {
+    use crate::protocol::framework::TARSMESSAGETYPEDYED;
+    let dye = dye.or_else(|| current.and_then(|c| c.dye.clone()));
+    if let Some(key) = &dye {
+        packet
+            .status
+            .insert(crate::context::STATUS_DYED_KEY.into(), key.clone());
+        packet.i_message_type |= TARSMESSAGETYPEDYED;
+    }
+    let parent = current.and_then(|c| c.trace.as_ref());
+    let span = client_span(
+        &packet.s_servant_name,
+        &packet.s_func_name,
+        packet.i_message_type,
+        None,
+        parent.map(|p| p.span_id),
+        dye.as_deref(),
+    );
+    // A call within a trace continues it; a call outside one starts a trace when its span
+    // is recorded.
+    let ctx = match parent {
+        Some(p) => Some(p.child()),
+        None if !span.is_disabled() => Some(TraceContext::new_root()),
+        None => None,
+    };
+    #[cfg(feature = "opentelemetry")]
+    let ctx = otel::client_span_context(&span, parent, ctx);
+    if let Some(ctx) = &ctx {
+        if !span.is_disabled() {
+            span.record("trace_id", tracing::field::display(ctx.trace_id));
+            span.record("span_id", tracing::field::display(ctx.span_id));
+        }
+        let mut carrier = CarrierMut {
+            status: &mut packet.status,
+            message_type: &mut packet.i_message_type,
+            peer: None,
+        };
+        inject(ctx, &mut carrier);
+    }
+    span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_print_as_lowercase_hex_of_fixed_width() {
+        assert_eq!(TraceId(0xab).to_string(), format!("{:0>32}", "ab"));
+        assert_eq!(SpanId(0xab).to_string(), "00000000000000ab");
+        assert_eq!(
+            TraceId::from_hex("0af7651916cd43dd8448eb211c80319c")
+                .unwrap()
+                .to_string(),
+            "0af7651916cd43dd8448eb211c80319c"
+        );
+        assert!(TraceId::from_hex("0af7").is_none());
+        assert_eq!(SpanId::from_hex("b7ad6b7169203331").unwrap().0, 0xb7ad6b7169203331);
+    }
+}

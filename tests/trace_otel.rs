@@ -1,0 +1,154 @@
+//! A three-hop trace with OpenTelemetry (feature `opentelemetry`): Rust client → Rust servant
+//! → Rust servant → the official Node server (@tars/rpc). One trace id across every hop,
+//! parent/child links between the spans (read from an in-memory exporter), the dye and a
+//! shrinking `iTimeout` at the Node hop, and the reply's status map set by a servant arriving
+//! at the client.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentelemetry::trace::{SpanKind, TracerProvider as _};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use support::node::start_node_server;
+use support::server::hello::test_app::{Hello, HelloProxy};
+use tars::client::{CallOptions, Communicator};
+use tars::server::{Application, Server};
+use tars::{Context, Status};
+use tracing_subscriber::layer::SubscriberExt;
+
+/// A hop: waits a little (so the deadline visibly shrinks), then calls the next hop and
+/// returns its answer; records the dye it was called with; sets a reply status entry.
+struct Hop {
+    name: &'static str,
+    next: HelloProxy,
+    seen_dye: Arc<Mutex<Option<String>>>,
+}
+
+#[tars::servant]
+impl Hello for Hop {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        *self.seen_dye.lock().unwrap() = ctx.dye_key().map(String::from);
+        ctx.set_response_status("served-by", self.name);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // No options: the trace, the dye and the deadline come along on their own.
+        let (_, answer) = self.next.test_hello(&s_req).await?;
+        Ok((0, answer))
+    }
+}
+
+async fn serve(name: &'static str, obj: &str, next: HelloProxy, seen_dye: Arc<Mutex<Option<String>>>) -> Server {
+    Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+        .servant(obj, Hop { name, next, seen_dye })
+        .endpoint(obj, "tcp -h 127.0.0.1 -p 0 -t 60000")
+        .unwrap()
+        .start()
+        .await
+        .unwrap()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn one_trace_across_three_hops_to_the_node_server() {
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("tars-rs-test")));
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let node = tokio::task::spawn_blocking(start_node_server).await.unwrap();
+    let comm = Communicator::new();
+    let to_node: HelloProxy = comm
+        .string_to_proxy(&format!("TestApp.NodeServer.HelloObj@{}", node.tcp))
+        .unwrap();
+    let (dye_a, dye_b) = (Arc::default(), Arc::default());
+    let b = serve("b", "TestApp.B.HelloObj", to_node, Arc::clone(&dye_b)).await;
+    let to_b: HelloProxy = comm
+        .string_to_proxy(&format!(
+            "TestApp.B.HelloObj@{}",
+            b.endpoint("TestApp.B.HelloObj").unwrap()
+        ))
+        .unwrap();
+    let a = serve("a", "TestApp.A.HelloObj", to_b, Arc::clone(&dye_a)).await;
+    let to_a: HelloProxy = comm
+        .string_to_proxy(&format!(
+            "TestApp.A.HelloObj@{}",
+            a.endpoint("TestApp.A.HelloObj").unwrap()
+        ))
+        .unwrap();
+
+    let opts = CallOptions::new().timeout(Duration::from_millis(3000)).dye("user-42");
+    let reply = to_a.test_hello_with(&opts, "__describe__").await.unwrap();
+    // The reply's status map, set by servant A, reaches the client.
+    assert_eq!(reply.status.get("served-by").map(String::as_str), Some("a"));
+    // Both Rust hops knew the request was dyed, and passed it on.
+    assert_eq!(dye_a.lock().unwrap().as_deref(), Some("user-42"));
+    assert_eq!(dye_b.lock().unwrap().as_deref(), Some("user-42"));
+    let seen: serde_json::Value = serde_json::from_str(&reply.value.1).unwrap();
+    let status = &seen["status"];
+    assert_eq!(status["STATUS_DYED_KEY"], "user-42", "{seen}");
+    let message_type = seen["iMessageType"].as_i64().unwrap();
+    assert_eq!(message_type & 0x04, 0x04, "the DYED flag reaches the Node hop");
+    let timeout = seen["iTimeout"].as_i64().unwrap();
+    assert!(
+        (1..=2900).contains(&timeout),
+        "the deadline shrinks along the chain: {timeout} ms left"
+    );
+
+    provider.force_flush().unwrap();
+    let spans = exporter.get_finished_spans().unwrap();
+    let find = |name: &str, kind: SpanKind| -> SpanData {
+        spans
+            .iter()
+            .find(|s| s.name == name && s.span_kind == kind)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {kind:?} span {name}: {:?}",
+                    spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+                )
+            })
+            .clone()
+    };
+    let client = find("TestApp.A.HelloObj/testHello", SpanKind::Client);
+    let a_server = find("TestApp.A.HelloObj/testHello", SpanKind::Server);
+    let a_client = find("TestApp.B.HelloObj/testHello", SpanKind::Client);
+    let b_server = find("TestApp.B.HelloObj/testHello", SpanKind::Server);
+    let b_client = find("TestApp.NodeServer.HelloObj/testHello", SpanKind::Client);
+    let trace = client.span_context.trace_id();
+    for s in [&a_server, &a_client, &b_server, &b_client] {
+        assert_eq!(s.span_context.trace_id(), trace, "{} is in another trace", s.name);
+    }
+    assert_eq!(a_server.parent_span_id, client.span_context.span_id());
+    assert_eq!(a_client.parent_span_id, a_server.span_context.span_id());
+    assert_eq!(b_server.parent_span_id, a_client.span_context.span_id());
+    assert_eq!(b_client.parent_span_id, b_server.span_context.span_id());
+    // The Node hop got the W3C context of the call that reached it.
+    let expected = format!(
+        "00-{}-{}-01",
+        hex(&trace.to_bytes()),
+        hex(&b_client.span_context.span_id().to_bytes())
+    );
+    assert_eq!(status["traceparent"], expected.as_str(), "{seen}");
+    // Spans carry the RPC conventions and the dye.
+    let attr = |s: &SpanData, key: &str| {
+        s.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.to_string())
+    };
+    assert_eq!(attr(&a_server, "rpc.system").as_deref(), Some("tars"));
+    assert_eq!(attr(&a_server, "rpc.method").as_deref(), Some("testHello"));
+    assert_eq!(attr(&a_server, "tars.dyed").as_deref(), Some("user-42"));
+    assert_eq!(attr(&b_client, "tars.return_code").as_deref(), Some("0"));
+    drop((a, b, node));
+}
