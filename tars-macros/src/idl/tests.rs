@@ -332,4 +332,64 @@ fn expansion_time_by_stage() {
         t.elapsed(),
         text.len()
     );
+    // As `cargo expand` shows it: formatted lines, per framework IDL.
+    for file in ["RequestF.tars", "Framework.tars"] {
+        let path = root.with_file_name(file);
+        let tokens = super::compile(&resolve::FileSystem, &path, file, Options { with_tars: true }).unwrap();
+        let formatted = prettyplease::unparse(&syn::parse2(tokens).unwrap());
+        println!("{file}: {} lines expanded", formatted.lines().count());
+    }
+}
+
+/// Replays the `idl` fuzz target's corpus and crash reproducers (`fuzz/corpus/idl`,
+/// `fuzz/regressions/idl`; see `fuzz/src/idl/mod.rs`, which does the same for each input):
+/// each file is the main `.tars` file, next to the IDLs it may include; compiling must not
+/// panic, and what compiles must generate a valid Rust file.
+#[test]
+fn fuzz_corpus_replays() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let mut includable = HashMap::new();
+    for dir in ["fuzz/idl", "tars-rt/idl"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "tars") {
+                let name = path.file_name().unwrap().to_owned();
+                includable.insert(Path::new("/idl").join(name), std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut inputs = Vec::new();
+    for dir in ["fuzz/corpus/idl", "fuzz/regressions/idl"] {
+        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+            inputs.extend(entries.map(|e| e.unwrap().path()));
+        }
+    }
+    inputs.sort();
+    assert!(!inputs.is_empty(), "no fuzz corpus in {}", root.join("fuzz").display());
+    for input in inputs {
+        let Ok(text) = String::from_utf8(std::fs::read(&input).unwrap()) else {
+            continue;
+        };
+        let mut files = includable.clone();
+        files.insert(PathBuf::from("/idl/main.tars"), text.clone());
+        let mem = Mem(files);
+        // As the fuzz target: names starting with `tars` are also tried with `with_tars`.
+        let with_tars: &[bool] = if text.contains("tars") {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &with_tars in with_tars {
+            let options = Options { with_tars };
+            let result = std::panic::catch_unwind(|| {
+                super::compile(&mem, Path::new("/idl/main.tars"), "main.tars", options)
+                    .map(|tokens| syn::parse2::<syn::File>(tokens).map_err(|e| e.to_string()))
+            });
+            match result {
+                Err(_) => panic!("compiling {} panics", input.display()),
+                Ok(Ok(Err(e))) => panic!("{} generates code that is not a Rust file: {e}", input.display()),
+                Ok(_) => {}
+            }
+        }
+    }
 }
