@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example hello_server                          # tcp -h 127.0.0.1 -p 10015
 //! cargo run --example hello_server -- --config=config.conf  # a standard TARS config file
+//! RUST_LOG=info cargo run --example hello_server            # a subscriber records the spans
 //! ```
 
 use tars::server::Application;
@@ -44,6 +45,13 @@ impl Hello for HelloImp {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Without RUST_LOG no subscriber is installed, so the runtime's spans cost next to nothing.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let server = Application::from_args_or(DEFAULT_CONFIG)?
         .servant("TestApp.HelloServer.HelloObj", HelloImp)
         .start()

@@ -14,6 +14,10 @@
 //! ```text
 //! cargo run --release --example load -- --client --addr 127.0.0.1:10015 -c 64 -k 1 -b 128 -d 10
 //! ```
+//!
+//! With `RUST_LOG` set (say `RUST_LOG=info`), the client side records the runtime's spans
+//! through a `tracing_subscriber::fmt` subscriber writing to stderr, to measure what tracing
+//! costs; without it no subscriber is installed.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -157,6 +161,12 @@ async fn run_client(
 #[tokio::main]
 async fn main() {
     let args = parse_args();
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     if args.client {
         let stop = Arc::new(AtomicBool::new(false));
         let errors = Arc::new(AtomicI32::new(0));

@@ -221,7 +221,8 @@ impl ServerProtocol for TarsProtocol {
                         }
                     }
                 };
-                current.scope(serve.instrument(span.clone())).await
+                // Boxed so the wrappers move a pointer, not the (large) future.
+                current.scope(Box::pin(serve).instrument(span.clone())).await
             }
         };
         crate::trace::record_code(&span, response.code);
