@@ -34,6 +34,7 @@ pub mod idl;
 pub mod protocol;
 pub mod server;
 pub mod status;
+pub mod report;
 pub mod trace;
 pub mod transport;
 

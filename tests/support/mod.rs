@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod framework;
 pub mod mem;
 pub mod node;
 pub mod raw;

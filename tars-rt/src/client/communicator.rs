@@ -12,6 +12,7 @@ use crate::balance::{Auto, Balance};
 use crate::config::{ClientConfig, Config};
 use crate::discovery::{Discover, DiscoveryError, Registry, StaticDiscovery, Target};
 use crate::filter::ClientFilter;
+use crate::report::{Identity, Policy, Property, Reporter};
 use crate::transport::endpoint::Endpoint;
 
 use super::error::{CallError, CallErrorKind};
@@ -35,6 +36,8 @@ struct Inner {
     balance: Arc<dyn Balance>,
     /// The caller's set, for set-mode lookups.
     set: Option<String>,
+    /// Stat and property reporting, when `stat` or `property` is set.
+    reporter: Option<Arc<Reporter>>,
 }
 
 /// Builds a [`Communicator`].
@@ -46,6 +49,8 @@ pub struct CommunicatorBuilder {
     balance: Option<Arc<dyn Balance>>,
     set: Option<String>,
     cache_file: Option<PathBuf>,
+    identity: Option<Identity>,
+    report_intervals: Option<(Duration, Duration)>,
 }
 
 impl CommunicatorBuilder {
@@ -134,6 +139,19 @@ impl CommunicatorBuilder {
         self
     }
 
+    /// How this process names itself to tarsstat and tarsproperty (by default, from the
+    /// `<client>` settings: `modulename`, else `tup_client`).
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// How often stat and properties are reported (by default `report-interval`).
+    pub fn report_intervals(mut self, stat: Duration, property: Duration) -> Self {
+        self.report_intervals = Some((stat, property));
+        self
+    }
+
     /// The communicator.
     pub fn build(self) -> Communicator {
         let dialer = Dialer::new(&self.config);
@@ -158,8 +176,27 @@ impl CommunicatorBuilder {
                 }
             }
         });
+        let reports = |o: &Option<String>| o.as_deref().is_some_and(|o| !o.trim().is_empty());
+        let reporter = (reports(&self.config.stat) || reports(&self.config.property)).then(|| {
+            // Framework calls go through a communicator of their own, which reports nothing.
+            let mut config = self.config.clone();
+            config.stat = None;
+            config.property = None;
+            let internal = Communicator::builder().config(config).build();
+            let identity = self
+                .identity
+                .unwrap_or_else(|| Identity::from_client_config(&self.config));
+            let every = self.config.report_interval;
+            Arc::new(Reporter::new(
+                identity,
+                &self.config,
+                self.report_intervals.unwrap_or((every, every)),
+                internal,
+            ))
+        });
         Communicator {
             inner: Arc::new(Inner {
+                reporter,
                 config: self.config,
                 next_id: AtomicI32::new(1),
                 pool: Pool::default(),
@@ -207,7 +244,10 @@ impl Communicator {
             let file = PathBuf::from(&server.data_path).join(format!("{}.{}.tarsdat", server.app, server.server));
             builder = builder.cache_file(file);
         }
-        builder.build()
+        if let Some(server) = &config.server {
+            builder = builder.report_intervals(server.stat_report_interval, server.property_report_interval);
+        }
+        builder.identity(Identity::from_config(config)).build()
     }
 
     /// The settings.
@@ -252,6 +292,21 @@ impl Communicator {
         let target = Target::new(name).in_set(set);
         let router = Router::new(target, discovery, self.inner.balance.clone());
         Ok(ServantProxy::new(self.clone(), router, timeout))
+    }
+
+    /// Stat and property reporting, when the settings name `stat` or `property`.
+    pub fn reporter(&self) -> Option<&Arc<Reporter>> {
+        self.inner.reporter.as_ref()
+    }
+
+    /// The property `name`, reported to tarsproperty every `propertyreportinterval` with
+    /// `policies` (TarsGo's `CreatePropertyReport`). Asking again for a name returns the
+    /// same property. Without a `property` object in the settings, values go nowhere.
+    pub fn property(&self, name: &str, policies: &[Policy]) -> Property {
+        match &self.inner.reporter {
+            Some(r) => r.property(name, policies),
+            None => Property::detached(name, policies),
+        }
     }
 
     pub(crate) fn filters(&self) -> Arc<[Arc<dyn ClientFilter>]> {

@@ -232,7 +232,8 @@ impl ServantProxy {
         // What the request being served passes on: at most what is left of its deadline,
         // and (in `call_scope`) its dye and trace.
         let current = if opts.detached { None } else { Current::get() };
-        let mut deadline = Instant::now() + opts.timeout.unwrap_or(self.timeout);
+        let started = Instant::now();
+        let mut deadline = started + opts.timeout.unwrap_or(self.timeout);
         if let Some(inherited) = current.as_ref().and_then(|c| c.deadline) {
             deadline = deadline.min(inherited);
         }
@@ -280,7 +281,45 @@ impl ServantProxy {
             };
             crate::trace::record_code(&span, code);
         }
+        if let Some(reporter) = self.inner.comm.reporter() {
+            self.report(reporter, function, &result, started.elapsed());
+        }
         result
+    }
+
+    /// Counts the call for tarsstat as TarsGo does: `returnValue` is the reply's `iRet`
+    /// (0 after a timeout, -1 when no reply came), its time counted whatever the outcome.
+    fn report(
+        &self,
+        reporter: &Arc<crate::report::Reporter>,
+        function: &str,
+        result: &Result<ClientResponse, CallError>,
+        elapsed: Duration,
+    ) {
+        use crate::report::Outcome;
+        let (endpoint, ret, outcome) = match result {
+            Ok(rsp) => {
+                let ret = rsp.packet.i_ret;
+                let outcome = if ret == 0 { Outcome::Success } else { Outcome::Exception };
+                (rsp.endpoint.as_deref(), ret, outcome)
+            }
+            Err(e) => {
+                let (ret, outcome) = match &e.kind {
+                    CallErrorKind::Timeout => (0, Outcome::Timeout),
+                    CallErrorKind::Server { code, .. } => (*code, Outcome::Exception),
+                    _ => (-1, Outcome::Exception),
+                };
+                (e.endpoint.as_deref(), ret, outcome)
+            }
+        };
+        reporter.client_call(
+            self.name(),
+            function,
+            endpoint.map(|e| (e.host.as_str(), e.port)),
+            ret,
+            outcome,
+            elapsed,
+        );
     }
 
     /// Decodes field `tag` of a reply (the return value is tag 0, `out` parameters their

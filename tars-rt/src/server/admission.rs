@@ -2,8 +2,12 @@
 //! admitted at once (waiting or running; over that the server answers -9 at once), at most
 //! `threads` run at once (0: no limit, the natural choice for async servants), and a request
 //! that waited past `queuetimeout` or past its own `iTimeout` answers -6 without running.
+//!
+//! It also tells when the adapter is a zombie (TarsGo's rule): every handler busy and none
+//! started for `zombietimeout`; the server then stops sending tarsnode its heartbeat, so
+//! tarsnode restarts it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +20,9 @@ pub(crate) struct Admission {
     admitted: AtomicUsize,
     queue_cap: usize,
     queue_timeout: Duration,
+    /// When a request last started running, in ms after `epoch` (only with a handler pool).
+    last_start_ms: AtomicU64,
+    epoch: Instant,
 }
 
 /// Held while a request is admitted; releases its slots on drop.
@@ -37,7 +44,18 @@ impl Admission {
             admitted: AtomicUsize::new(0),
             queue_cap: if queue_cap == 0 { usize::MAX } else { queue_cap },
             queue_timeout,
+            last_start_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
         }
+    }
+
+    /// Whether every handler is busy and none has started a request for `timeout`. Without
+    /// a handler pool (`threads=0`) an adapter is never a zombie, as in TarsGo without
+    /// `maxroutine`.
+    pub(crate) fn is_zombie(&self, timeout: Duration) -> bool {
+        let Some(sem) = &self.running else { return false };
+        let last = Duration::from_millis(self.last_start_ms.load(Ordering::Relaxed));
+        sem.available_permits() == 0 && self.epoch.elapsed().saturating_sub(last) > timeout
     }
 
     /// Admits a request received at `received` whose caller waits until `deadline`.
@@ -57,7 +75,11 @@ impl Admission {
         let wait_until = deadline.map_or(queue_deadline, |d| d.min(queue_deadline));
         if let Some(sem) = &self.running {
             match tokio::time::timeout_at(wait_until.into(), sem.clone().acquire_owned()).await {
-                Ok(Ok(p)) => permit._running = Some(p),
+                Ok(Ok(p)) => {
+                    permit._running = Some(p);
+                    let now = self.epoch.elapsed().as_millis() as u64;
+                    self.last_start_ms.store(now, Ordering::Relaxed);
+                }
                 Ok(Err(_)) => return Err(Status::unknown("server is shutting down")),
                 Err(_) => return Err(queue_timeout(received)),
             }
@@ -85,6 +107,19 @@ fn queue_timeout(received: Instant) -> Status {
 mod tests {
     use super::*;
     use crate::status::Code;
+
+    #[tokio::test]
+    async fn a_full_pool_that_starts_nothing_is_a_zombie() {
+        let a = Admission::new(1, 10, Duration::from_secs(10));
+        assert!(!a.is_zombie(Duration::ZERO));
+        let busy = a.admit(Instant::now(), None).await.unwrap();
+        assert!(!a.is_zombie(Duration::from_secs(60)));
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(a.is_zombie(Duration::from_millis(1)));
+        drop(busy);
+        assert!(!a.is_zombie(Duration::from_millis(1)));
+        assert!(!Admission::new(0, 10, Duration::from_secs(1)).is_zombie(Duration::ZERO));
+    }
 
     #[tokio::test]
     async fn overload_and_queue_timeout() {

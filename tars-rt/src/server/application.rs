@@ -229,6 +229,7 @@ impl Application {
                 return Err(ServerError::NoAdapter { servant: name.clone() });
             }
         }
+        let reporter = self.communicator().reporter().cloned();
         let filters: Arc<[Arc<dyn ServerFilter>]> = self.filters.into();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let in_flight = Arc::new(InFlight::default());
@@ -266,7 +267,7 @@ impl Application {
                     servants.push(Served {
                         name: a.servant.clone(),
                         servant,
-                        admission: Admission::new(a.threads, a.queue_cap, a.queue_timeout),
+                        admission: Arc::new(Admission::new(a.threads, a.queue_cap, a.queue_timeout)),
                     });
                 }
                 Arc::new(TarsProtocol::new(
@@ -275,6 +276,7 @@ impl Application {
                     server_cfg.max_package_length,
                     nonzero(server_cfg.handle_timeout),
                     budget.clone(),
+                    reporter.clone(),
                 ))
             } else if let [only] = &group[..] {
                 self.protocols

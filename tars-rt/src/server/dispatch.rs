@@ -72,13 +72,15 @@ pub(crate) struct TarsProtocol {
     handle_timeout: Option<Duration>,
     /// The memory of requests in flight, shared by every adapter.
     budget: Arc<MemoryBudget>,
+    /// Counts served requests for tarsstat.
+    reporter: Option<Arc<crate::report::Reporter>>,
 }
 
 /// One servant on an endpoint.
 pub(crate) struct Served {
     pub(crate) name: String,
     pub(crate) servant: Arc<dyn Servant>,
-    pub(crate) admission: Admission,
+    pub(crate) admission: Arc<Admission>,
 }
 
 impl TarsProtocol {
@@ -88,6 +90,7 @@ impl TarsProtocol {
         max_package_length: usize,
         handle_timeout: Option<Duration>,
         budget: Arc<MemoryBudget>,
+        reporter: Option<Arc<crate::report::Reporter>>,
     ) -> Self {
         TarsProtocol {
             servants,
@@ -95,6 +98,7 @@ impl TarsProtocol {
             max_package_length,
             handle_timeout,
             budget,
+            reporter,
         }
     }
 
@@ -226,6 +230,9 @@ impl ServerProtocol for TarsProtocol {
             }
         };
         crate::trace::record_code(&span, response.code);
+        if let Some(reporter) = &self.reporter {
+            reporter.served(&reply_to.function, one_way, response.code, received.elapsed());
+        }
         if one_way {
             return Outcome::Nothing;
         }

@@ -1,0 +1,452 @@
+//! Reporting to the TARS framework: call statistics to tarsstat ([`stat`]), properties to
+//! tarsproperty ([`property`]), events to tarsnotify ([`notify`]), and the heartbeat to
+//! tarsnode ([`node`]), with the head fields TarsGo writes (see each module).
+//!
+//! A [`Reporter`] belongs to a [`Communicator`](crate::client::Communicator): it counts the
+//! calls the communicator's proxies make, and, in a server, the requests the server serves.
+//! What it collects is sent by background tasks once per report interval, through a
+//! communicator of its own (whose calls are not counted, so reporting never reports
+//! itself). Reporting never blocks a call: recording is a few field comparisons under an
+//! uncontended lock, memory is capped per interval, and a framework service that is down
+//! only costs a log line per interval.
+
+pub mod node;
+pub mod notify;
+pub mod property;
+pub mod stat;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use crate::client::{Communicator, Proxy};
+use crate::config::{ClientConfig, Config};
+use crate::protocol::framework::{PropertyFProxy, StatFProxy, StatPropMsgBody, StatPropMsgHead};
+
+pub use notify::NotifyLevel;
+pub use property::{Policy, Property};
+pub use stat::{Outcome, StatPoint};
+
+/// The version tars-rs reports as its TARS version (`tarsVersion` in stat heads, the node's
+/// `reportVersion`, the admin command `tars.viewversion`).
+pub const TARS_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `masterName` of requests a server counts, as TarsGo writes it.
+pub const MASTER_FROM_SERVER: &str = "stat_from_server";
+/// `masterName` of one-way requests a server counts.
+pub const MASTER_ONE_WAY: &str = "one_way_client";
+
+/// At most this many heads per `reportMicMsg`/`reportPropMsg` call (tarsstat merges calls;
+/// a bounded call stays far below any peer's maximum package length).
+const HEADS_PER_CALL: usize = 500;
+
+/// How a process names itself in reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `masterName` of its calls and `moduleName` of its properties: `modulename` from
+    /// `<client>`, else `App.Server` in a server, else `tup_client` (TarsGo's default).
+    pub module_name: String,
+    /// `App.Server`, in a server: the `slaveName` of the requests it serves.
+    pub server_name: Option<String>,
+    /// Its IP (`localip`, else the address the host routes outward from).
+    pub local_ip: String,
+    /// Its set, `(name, area, group)`, when it runs in one.
+    pub set: Option<(String, String, String)>,
+}
+
+impl Identity {
+    /// The identity a config file gives.
+    pub fn from_config(config: &Config) -> Self {
+        let set = config
+            .enable_set
+            .then(|| config.set_division.as_deref().and_then(split_set))
+            .flatten();
+        let server_name = config.server.as_ref().map(|s| format!("{}.{}", s.app, s.server));
+        let module_name = match (&config.client.module_name, &server_name) {
+            (Some(m), _) if !m.is_empty() => m.clone(),
+            (_, Some(s)) => s.clone(),
+            _ => "tup_client".to_string(),
+        };
+        let local_ip = config
+            .server
+            .as_ref()
+            .and_then(|s| s.local_ip.clone())
+            .filter(|ip| !ip.is_empty())
+            .unwrap_or_else(local_ip);
+        Identity {
+            module_name,
+            server_name,
+            local_ip,
+            set,
+        }
+    }
+
+    /// A client-only process's identity from its `<client>` settings.
+    pub fn from_client_config(config: &ClientConfig) -> Self {
+        Identity::from_config(&Config {
+            client: config.clone(),
+            ..Config::default()
+        })
+    }
+
+    /// `name.area.group` without the dots (`abc`), as set-qualified names carry it.
+    fn set_suffix(&self) -> Option<String> {
+        self.set.as_ref().map(|(n, a, g)| format!("{n}{a}{g}"))
+    }
+
+    /// `masterName` of this process's calls: in a set, TarsGo's `App.Server.<set>@<version>`.
+    fn master_name(&self) -> String {
+        match (&self.server_name, self.set_suffix()) {
+            (Some(s), Some(set)) => format!("{s}.{set}@{TARS_VERSION}"),
+            _ => self.module_name.clone(),
+        }
+    }
+
+    /// `moduleName` of this process's properties: in a set, `App.Server.<set>`.
+    fn property_module(&self) -> String {
+        match (&self.server_name, self.set_suffix()) {
+            (Some(s), Some(set)) => format!("{s}.{set}"),
+            _ => self.module_name.clone(),
+        }
+    }
+
+    /// `slaveName` of the requests this server serves.
+    fn served_name(&self) -> String {
+        let base = self.server_name.clone().unwrap_or_else(|| self.module_name.clone());
+        match self.set_suffix() {
+            Some(set) => format!("{base}.{set}"),
+            None => base,
+        }
+    }
+}
+
+/// `name.area.group` → its parts.
+pub(crate) fn split_set(set: &str) -> Option<(String, String, String)> {
+    let mut parts = set.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(n), Some(a), Some(g), None) if !n.is_empty() => Some((n.into(), a.into(), g.into())),
+        _ => None,
+    }
+}
+
+/// `App.Server.Obj` → `App.Server`: the `slaveName` of calls to an object (TarsGo and
+/// TarsCpp cut at the second dot); `None` for a name without two parts.
+pub fn slave_name(object: &str) -> Option<&str> {
+    let first = object.find('.')?;
+    match object[first + 1..].find('.') {
+        Some(second) => Some(&object[..first + 1 + second]),
+        None => (first + 1 < object.len()).then_some(object),
+    }
+}
+
+/// The address this host routes outward from (no packet is sent), else 127.0.0.1.
+pub fn local_ip() -> String {
+    static IP: OnceLock<String> = OnceLock::new();
+    IP.get_or_init(|| {
+        std::net::UdpSocket::bind("0.0.0.0:0")
+            .and_then(|s| {
+                s.connect("10.255.255.255:1")?;
+                s.local_addr()
+            })
+            .map(|a| a.ip())
+            .ok()
+            .filter(|ip| !ip.is_unspecified())
+            .map_or_else(|| "127.0.0.1".to_string(), |ip| ip.to_string())
+    })
+    .clone()
+}
+
+/// What a communicator reports, and where to.
+pub struct Reporter {
+    identity: Identity,
+    master_name: String,
+    served_name: String,
+    client_stats: stat::StatCollector,
+    server_stats: stat::StatCollector,
+    properties: Mutex<HashMap<String, Arc<property::PropertyState>>>,
+    stat: Option<StatFProxy>,
+    property: Option<PropertyFProxy>,
+    stat_interval: Duration,
+    property_interval: Duration,
+    /// The communicator framework calls go through (no reporter of its own).
+    internal: Communicator,
+    started: OnceLock<()>,
+}
+
+impl std::fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reporter")
+            .field("identity", &self.identity)
+            .field("stat", &self.stat.as_ref().map(|p| p.servant_proxy().name().to_string()))
+            .field(
+                "property",
+                &self.property.as_ref().map(|p| p.servant_proxy().name().to_string()),
+            )
+            .finish()
+    }
+}
+
+impl Reporter {
+    /// A reporter for a process named by `identity`, sending to the `stat` and `property`
+    /// objects of `config` through `internal`.
+    pub(crate) fn new(identity: Identity, config: &ClientConfig, intervals: (Duration, Duration), internal: Communicator) -> Self {
+        let proxy = |obj: &Option<String>| {
+            let obj = obj.as_deref().map(str::trim).filter(|o| !o.is_empty())?;
+            // Without a registry, only an object with its endpoints written out can be found.
+            if config.locator.is_none() && !obj.contains('@') {
+                tracing::debug!(object = obj, "no locator: not reporting to {obj}");
+                return None;
+            }
+            match internal.servant_proxy(obj) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::warn!(object = obj, error = %e, "unusable framework object; not reporting to it");
+                    None
+                }
+            }
+        };
+
+        Reporter {
+            master_name: identity.master_name(),
+            served_name: identity.served_name(),
+            client_stats: stat::StatCollector::new(TARS_VERSION, stat::DEFAULT_MAX_HEADS),
+            server_stats: stat::StatCollector::new(TARS_VERSION, stat::DEFAULT_MAX_HEADS),
+            properties: Mutex::default(),
+            stat: proxy(&config.stat).map(StatFProxy::from_servant_proxy),
+            property: proxy(&config.property).map(PropertyFProxy::from_servant_proxy),
+            stat_interval: intervals.0.max(Duration::from_millis(100)),
+            property_interval: intervals.1.max(Duration::from_millis(100)),
+            identity,
+            internal,
+            started: OnceLock::new(),
+        }
+    }
+
+    /// How this process names itself.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The communicator framework calls go through.
+    pub(crate) fn internal(&self) -> &Communicator {
+        &self.internal
+    }
+
+    /// Starts the report loops on the current runtime, once (lazily, since a communicator
+    /// may be built outside one). They stop when the reporter is dropped.
+    fn start(self: &Arc<Self>) {
+        if self.started.get().is_some() {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.started.set(()).is_err() {
+            return;
+        }
+        if self.stat.is_some() {
+            let weak = Arc::downgrade(self);
+            rt.spawn(every(self.stat_interval, weak, |r| Box::pin(async move { r.send_stats().await })));
+        }
+        if self.property.is_some() {
+            let weak = Arc::downgrade(self);
+            rt.spawn(every(self.property_interval, weak, |r| {
+                Box::pin(async move { r.send_properties().await })
+            }));
+        }
+    }
+
+    /// Counts a call this process made to `object`.
+    pub(crate) fn client_call(
+        self: &Arc<Self>,
+        object: &str,
+        function: &str,
+        endpoint: Option<(&str, u16)>,
+        return_value: i32,
+        outcome: Outcome,
+        elapsed: Duration,
+    ) {
+        if self.stat.is_none() {
+            return;
+        }
+        self.start();
+        let Some(slave) = slave_name(object) else {
+            return;
+        };
+        let set = self.identity.set.as_ref();
+        let slave_with_set;
+        let slave = match self.identity.set_suffix() {
+            Some(suffix) => {
+                slave_with_set = format!("{slave}.{suffix}");
+                &slave_with_set
+            }
+            None => slave,
+        };
+        let (ip, port) = endpoint.unwrap_or(("", 0));
+        self.client_stats.record(
+            StatPoint {
+                master_name: &self.master_name,
+                slave_name: slave,
+                interface_name: function,
+                master_ip: &self.identity.local_ip,
+                slave_ip: ip,
+                slave_port: i32::from(port),
+                return_value,
+                slave_set: set.map(|(n, a, g)| (n.as_str(), a.as_str(), g.as_str())),
+            },
+            outcome,
+            elapsed,
+        );
+    }
+
+    /// Counts a request this server served (TarsGo's server-side stat: `masterName`
+    /// `stat_from_server`, or `one_way_client` for one-way requests).
+    pub(crate) fn served(self: &Arc<Self>, function: &str, one_way: bool, return_value: i32, elapsed: Duration) {
+        if self.stat.is_none() {
+            return;
+        }
+        self.start();
+        let set = self.identity.set.as_ref();
+        self.server_stats.record(
+            StatPoint {
+                master_name: if one_way { MASTER_ONE_WAY } else { MASTER_FROM_SERVER },
+                slave_name: &self.served_name,
+                interface_name: function,
+                master_ip: "",
+                slave_ip: &self.identity.local_ip,
+                slave_port: 0,
+                return_value,
+                slave_set: set.map(|(n, a, g)| (n.as_str(), a.as_str(), g.as_str())),
+            },
+            if return_value == 0 {
+                Outcome::Success
+            } else {
+                Outcome::Exception
+            },
+            elapsed,
+        );
+    }
+
+    /// Counts work that did not go through a proxy (TarsGo's `ReportStat`), as a call from
+    /// this process.
+    pub fn report_stat(self: &Arc<Self>, point: StatPoint<'_>, outcome: Outcome, elapsed: Duration) {
+        if self.stat.is_none() {
+            return;
+        }
+        self.start();
+        self.client_stats.record(point, outcome, elapsed);
+    }
+
+    /// The property `name`, created with `policies` the first time (later calls return the
+    /// same property, with its first policies).
+    pub fn property(self: &Arc<Self>, name: &str, policies: &[Policy]) -> Property {
+        self.start();
+        let mut all = self.properties.lock().unwrap_or_else(|e| e.into_inner());
+        let state = all
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(property::PropertyState::new(name.to_string(), policies.to_vec())))
+            .clone();
+        Property { state }
+    }
+
+    /// Sends what was counted since the last report (both directions).
+    pub async fn send_stats(&self) {
+        let Some(proxy) = &self.stat else { return };
+        for (from_client, collector) in [(true, &self.client_stats), (false, &self.server_stats)] {
+            let (heads, dropped) = collector.take();
+            if dropped > 0 {
+                tracing::warn!(dropped, "stat: too many distinct call heads in one interval; calls not counted");
+            }
+            let mut heads = heads.into_iter().peekable();
+            while heads.peek().is_some() {
+                let chunk: BTreeMap<_, _> = heads.by_ref().take(HEADS_PER_CALL).collect();
+                if let Err(e) = proxy.report_mic_msg(&chunk, from_client).await {
+                    tracing::debug!(error = %e, "stat report failed");
+                }
+            }
+        }
+    }
+
+    /// Sends the properties' values of the interval.
+    pub async fn send_properties(&self) {
+        let Some(proxy) = &self.property else { return };
+        let props: Vec<_> = self
+            .properties
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let module = self.identity.property_module();
+        let (set_name, set_area, set_id) = self.identity.set.clone().unwrap_or_default();
+        let mut msg = BTreeMap::new();
+        for p in props {
+            let Some(values) = p.take() else { continue };
+            let head = StatPropMsgHead {
+                module_name: module.clone(),
+                ip: self.identity.local_ip.clone(),
+                property_name: p.name.clone(),
+                set_name: set_name.clone(),
+                set_area: set_area.clone(),
+                set_id: set_id.clone(),
+                s_container: String::new(),
+                i_property_ver: 2,
+            };
+            msg.insert(head, StatPropMsgBody { v_info: values });
+        }
+        let mut heads = msg.into_iter().peekable();
+        while heads.peek().is_some() {
+            let chunk: BTreeMap<_, _> = heads.by_ref().take(HEADS_PER_CALL).collect();
+            if let Err(e) = proxy.report_prop_msg(&chunk).await {
+                tracing::debug!(error = %e, "property report failed");
+            }
+        }
+    }
+
+    /// Sends everything collected so far (at shutdown).
+    pub async fn flush(&self) {
+        tokio::join!(self.send_stats(), self.send_properties());
+    }
+}
+
+type Job = fn(Arc<Reporter>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Runs `job` every `period` while the reporter lives.
+async fn every(period: Duration, reporter: Weak<Reporter>, job: Job) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(r) = reporter.upgrade() else { return };
+        job(r).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slave_names_cut_at_the_second_dot() {
+        assert_eq!(slave_name("App.Server.Obj"), Some("App.Server"));
+        assert_eq!(slave_name("App.Server"), Some("App.Server"));
+        assert_eq!(slave_name("App.Server.Obj.More"), Some("App.Server"));
+        assert_eq!(slave_name("Obj"), None);
+        assert_eq!(slave_name("App."), None);
+    }
+
+    #[test]
+    fn identities_follow_tarsgo() {
+        let conf: Config = "<tars><application>enableset=Y\nsetdivision=gz.sz.1\n<server>app=A\nserver=S\nlocalip=10.0.0.1\n</server></application></tars>"
+            .parse()
+            .unwrap();
+        let id = Identity::from_config(&conf);
+        assert_eq!(id.module_name, "A.S");
+        assert_eq!(id.local_ip, "10.0.0.1");
+        assert_eq!(id.master_name(), format!("A.S.gzsz1@{TARS_VERSION}"));
+        assert_eq!(id.property_module(), "A.S.gzsz1");
+        assert_eq!(id.served_name(), "A.S.gzsz1");
+        let client_only = Identity::from_client_config(&ClientConfig::default());
+        assert_eq!(client_only.master_name(), "tup_client");
+    }
+}

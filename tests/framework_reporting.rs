@@ -1,0 +1,241 @@
+//! Stat and property reporting, against tarsstat and tarsproperty doubles built from the
+//! framework IDLs: every head and body field for a known mix of calls, both directions.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use support::framework::{obj, FrameworkDouble, PROPERTY_OBJ, STAT_OBJ};
+use support::server::{hello::test_app::HelloProxy, SleepyHello, OBJ};
+use tars::client::{CallOptions, Communicator};
+use tars::config::{ClientConfig, Config};
+use tars::protocol::framework::{StatMicMsgBody, StatMicMsgHead, StatPropInfo};
+use tars::report::{Identity, Policy, TARS_VERSION};
+use tars::server::Application;
+
+/// Waits until `done` holds on what the doubles recorded.
+async fn wait_for(fw: &FrameworkDouble, what: &str, done: impl Fn(&support::framework::Recorded) -> bool) {
+    let until = Instant::now() + Duration::from_secs(10);
+    while !done(&fw.rec()) {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every report of one direction, merged by head (calls may span two intervals).
+fn merged(fw: &FrameworkDouble, from_client: bool) -> BTreeMap<StatMicMsgHead, StatMicMsgBody> {
+    let mut all: BTreeMap<StatMicMsgHead, StatMicMsgBody> = BTreeMap::new();
+    for (dir, map) in &fw.rec().stats {
+        if *dir != from_client {
+            continue;
+        }
+        for (h, b) in map {
+            let e = all.entry(h.clone()).or_insert_with(|| StatMicMsgBody {
+                min_rsp_time: b.min_rsp_time,
+                ..Default::default()
+            });
+            e.count += b.count;
+            e.timeout_count += b.timeout_count;
+            e.exec_count += b.exec_count;
+            e.total_rsp_time += b.total_rsp_time;
+            e.max_rsp_time = e.max_rsp_time.max(b.max_rsp_time);
+            e.min_rsp_time = e.min_rsp_time.min(b.min_rsp_time);
+            for (k, v) in &b.interval_count {
+                *e.interval_count.entry(*k).or_default() += v;
+            }
+        }
+    }
+    all
+}
+
+fn calls(b: &StatMicMsgBody) -> i32 {
+    b.count + b.timeout_count + b.exec_count
+}
+
+#[tokio::test]
+async fn stat_reports_every_head_and_body_field_for_a_known_call_mix() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    let stat = obj(STAT_OBJ, fw_server.local_addr(STAT_OBJ).unwrap().port());
+
+    let config: Config = format!(
+        "<tars><application>
+<client>
+stat={stat}
+</client>
+<server>
+app=TestApp
+server=HelloServer
+localip=127.0.0.1
+statreportinterval=150
+<TestApp.HelloServer.HelloObjAdapter>
+endpoint=tcp -h 127.0.0.1 -p 0 -t 60000
+servant={OBJ}
+</TestApp.HelloServer.HelloObjAdapter>
+</server></application></tars>"
+    )
+    .parse()
+    .unwrap();
+    let server = Application::new(config).servant(OBJ, SleepyHello).start().await.unwrap();
+    let port = server.local_addr(OBJ).unwrap().port();
+
+    let client_config = ClientConfig {
+        stat: Some(stat.clone()),
+        module_name: Some("TestApp.Caller".into()),
+        report_interval: Duration::from_millis(150),
+        ..ClientConfig::default()
+    };
+    let identity = Identity {
+        local_ip: "127.0.0.9".into(),
+        ..Identity::from_client_config(&client_config)
+    };
+    let comm = Communicator::builder().config(client_config).identity(identity).build();
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("{OBJ}@tcp -h 127.0.0.1 -p {port} -t 60000"))
+        .unwrap();
+    for _ in 0..3 {
+        hello.test_hello("hi").await.unwrap();
+    }
+    // The servant fails this one with code 1.
+    let err = hello.test_hello("sleep x").await.unwrap_err();
+    assert_eq!(err.code().value(), 1);
+    // And this one times out at the client (the server still answers it, later).
+    let slow = hello
+        .test_hello_with(&CallOptions::new().timeout(Duration::from_millis(100)), "sleep 300")
+        .await
+        .unwrap_err();
+    assert_eq!(slow.code().value(), -7);
+
+    wait_for(&fw, "five calls from the client and five served", |r| {
+        let n = |dir: bool| -> i32 {
+            r.stats
+                .iter()
+                .filter(|(d, _)| *d == dir)
+                .flat_map(|(_, m)| m.values())
+                .map(calls)
+                .sum()
+        };
+        n(true) == 5 && n(false) == 5
+    })
+    .await;
+
+    // The client's calls: TarsGo's heads, `returnValue` the reply's iRet (0 for a timeout).
+    let client = merged(&fw, true);
+    let head = |ret: i32| StatMicMsgHead {
+        master_name: "TestApp.Caller".into(),
+        slave_name: "TestApp.HelloServer".into(),
+        interface_name: "testHello".into(),
+        master_ip: "127.0.0.9".into(),
+        slave_ip: "127.0.0.1".into(),
+        slave_port: i32::from(port),
+        return_value: ret,
+        slave_set_name: String::new(),
+        slave_set_area: String::new(),
+        slave_set_id: String::new(),
+        tars_version: TARS_VERSION.into(),
+    };
+    assert_eq!(client.keys().cloned().collect::<Vec<_>>(), vec![head(0), head(1)]);
+    let ok = &client[&head(0)];
+    assert_eq!((ok.count, ok.timeout_count, ok.exec_count), (3, 1, 0));
+    let failed = &client[&head(1)];
+    assert_eq!((failed.count, failed.timeout_count, failed.exec_count), (0, 0, 1));
+    // The timeout's ~100 ms are counted too: in bucket 200 (the first point above it).
+    assert!(ok.max_rsp_time >= 100 && ok.max_rsp_time < 200, "{ok:?}");
+    assert!(ok.total_rsp_time >= 100 && ok.min_rsp_time < 100, "{ok:?}");
+    assert_eq!(
+        ok.interval_count.keys().copied().collect::<Vec<_>>(),
+        vec![5, 10, 50, 100, 200, 500, 1000, 2000, 3000]
+    );
+    assert_eq!(ok.interval_count[&200], 1, "{ok:?}");
+    assert_eq!(ok.interval_count.values().sum::<i32>(), 4);
+
+    // What the server served: `stat_from_server`, its own name and IP, port 0, the code.
+    let served = merged(&fw, false);
+    let shead = |ret: i32| StatMicMsgHead {
+        master_name: "stat_from_server".into(),
+        slave_name: "TestApp.HelloServer".into(),
+        interface_name: "testHello".into(),
+        master_ip: String::new(),
+        slave_ip: "127.0.0.1".into(),
+        slave_port: 0,
+        return_value: ret,
+        tars_version: TARS_VERSION.into(),
+        ..head(0)
+    };
+    assert_eq!(served.keys().cloned().collect::<Vec<_>>(), vec![shead(0), shead(1)]);
+    let ok = &served[&shead(0)];
+    assert_eq!((ok.count, ok.timeout_count, ok.exec_count), (4, 0, 0));
+    assert!(ok.max_rsp_time >= 300, "the slow request ran 300 ms: {ok:?}");
+    assert_eq!(ok.interval_count[&500], 1, "{ok:?}");
+    assert_eq!(served[&shead(1)].exec_count, 1);
+    // Reporting calls are not reported themselves.
+    assert!(client.keys().chain(served.keys()).all(|h| h.slave_name != "tars.tarsstat"));
+    server.shutdown().await;
+    fw_server.shutdown().await;
+}
+
+#[tokio::test]
+async fn properties_report_each_policy_as_tarsgo_computes_it() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    let property = obj(PROPERTY_OBJ, fw_server.local_addr(PROPERTY_OBJ).unwrap().port());
+    let client_config = ClientConfig {
+        property: Some(property),
+        module_name: Some("TestApp.Props".into()),
+        report_interval: Duration::from_millis(100),
+        ..ClientConfig::default()
+    };
+    let identity = Identity {
+        local_ip: "10.1.2.3".into(),
+        ..Identity::from_client_config(&client_config)
+    };
+    let comm = Communicator::builder().config(client_config).identity(identity).build();
+    let all = comm.property(
+        "latency",
+        &[
+            Policy::Sum,
+            Policy::Avg,
+            Policy::Distr(vec![50, 0, 10]),
+            Policy::Max,
+            Policy::Min,
+            Policy::Count,
+        ],
+    );
+    let idle = comm.property("idle", &[Policy::Max]);
+    for v in [0, 3, 10, 7, 100] {
+        all.report(v);
+    }
+    let _ = idle;
+    wait_for(&fw, "the property report", |r| !r.properties.is_empty()).await;
+    let report = fw.rec().properties[0].clone();
+    assert_eq!(report.len(), 1, "a property with no value in the interval is not sent");
+    let (head, body) = report.into_iter().next().unwrap();
+    assert_eq!(
+        (
+            head.module_name.as_str(),
+            head.ip.as_str(),
+            head.property_name.as_str(),
+            head.i_property_ver
+        ),
+        ("TestApp.Props", "10.1.2.3", "latency", 2)
+    );
+    let info = |p: &str, v: &str| StatPropInfo {
+        policy: p.into(),
+        value: v.into(),
+    };
+    assert_eq!(
+        body.v_info,
+        vec![
+            info("Sum", "120"),
+            info("Avg", "24"),
+            // 0 → 0; 3, 10, 7 → 10; 100 → above every bound, the last.
+            info("Distr", "0|1,10|3,50|1"),
+            info("Max", "100"),
+            // The smallest non-zero value.
+            info("Min", "3"),
+            info("Count", "5"),
+        ]
+    );
+    fw_server.shutdown().await;
+}
