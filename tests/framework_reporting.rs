@@ -77,7 +77,11 @@ servant={OBJ}
     )
     .parse()
     .unwrap();
-    let server = Application::new(config).servant(OBJ, SleepyHello).start().await.unwrap();
+    let server = Application::new(config)
+        .servant(OBJ, SleepyHello)
+        .start()
+        .await
+        .unwrap();
     let port = server.local_addr(OBJ).unwrap().port();
 
     let client_config = ClientConfig {
@@ -170,7 +174,10 @@ servant={OBJ}
     assert_eq!(ok.interval_count[&500], 1, "{ok:?}");
     assert_eq!(served[&shead(1)].exec_count, 1);
     // Reporting calls are not reported themselves.
-    assert!(client.keys().chain(served.keys()).all(|h| h.slave_name != "tars.tarsstat"));
+    assert!(client
+        .keys()
+        .chain(served.keys())
+        .all(|h| h.slave_name != "tars.tarsstat"));
     server.shutdown().await;
     fw_server.shutdown().await;
 }

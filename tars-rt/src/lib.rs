@@ -31,10 +31,11 @@ pub mod context;
 pub mod discovery;
 pub mod filter;
 pub mod idl;
+pub mod log;
 pub mod protocol;
+pub mod report;
 pub mod server;
 pub mod status;
-pub mod report;
 pub mod trace;
 pub mod transport;
 

@@ -96,7 +96,13 @@ impl ServerF for FrameworkDouble {
         Ok(0)
     }
 
-    async fn report_version(&self, _ctx: &Context, app: String, server_name: String, version: String) -> Result<i32, Status> {
+    async fn report_version(
+        &self,
+        _ctx: &Context,
+        app: String,
+        server_name: String,
+        version: String,
+    ) -> Result<i32, Status> {
         self.rec().versions.push((app, server_name, version));
         Ok(0)
     }
@@ -232,7 +238,11 @@ impl Config for ConfigDouble {
         Ok((0, String::new()))
     }
 
-    async fn list_config_by_info(&self, _ctx: &Context, _config_info: ConfigInfo) -> Result<(i32, Vec<String>), Status> {
+    async fn list_config_by_info(
+        &self,
+        _ctx: &Context,
+        _config_info: ConfigInfo,
+    ) -> Result<(i32, Vec<String>), Status> {
         Ok((0, Vec::new()))
     }
 

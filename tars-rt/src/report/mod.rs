@@ -10,6 +10,7 @@
 //! uncontended lock, memory is capped per interval, and a framework service that is down
 //! only costs a log line per interval.
 
+pub mod config;
 pub mod node;
 pub mod notify;
 pub mod property;
@@ -177,7 +178,10 @@ impl std::fmt::Debug for Reporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reporter")
             .field("identity", &self.identity)
-            .field("stat", &self.stat.as_ref().map(|p| p.servant_proxy().name().to_string()))
+            .field(
+                "stat",
+                &self.stat.as_ref().map(|p| p.servant_proxy().name().to_string()),
+            )
             .field(
                 "property",
                 &self.property.as_ref().map(|p| p.servant_proxy().name().to_string()),
@@ -189,7 +193,12 @@ impl std::fmt::Debug for Reporter {
 impl Reporter {
     /// A reporter for a process named by `identity`, sending to the `stat` and `property`
     /// objects of `config` through `internal`.
-    pub(crate) fn new(identity: Identity, config: &ClientConfig, intervals: (Duration, Duration), internal: Communicator) -> Self {
+    pub(crate) fn new(
+        identity: Identity,
+        config: &ClientConfig,
+        intervals: (Duration, Duration),
+        internal: Communicator,
+    ) -> Self {
         let proxy = |obj: &Option<String>| {
             let obj = obj.as_deref().map(str::trim).filter(|o| !o.is_empty())?;
             // Without a registry, only an object with its endpoints written out can be found.
@@ -246,7 +255,9 @@ impl Reporter {
         }
         if self.stat.is_some() {
             let weak = Arc::downgrade(self);
-            rt.spawn(every(self.stat_interval, weak, |r| Box::pin(async move { r.send_stats().await })));
+            rt.spawn(every(self.stat_interval, weak, |r| {
+                Box::pin(async move { r.send_stats().await })
+            }));
         }
         if self.property.is_some() {
             let weak = Arc::downgrade(self);
@@ -355,7 +366,10 @@ impl Reporter {
         for (from_client, collector) in [(true, &self.client_stats), (false, &self.server_stats)] {
             let (heads, dropped) = collector.take();
             if dropped > 0 {
-                tracing::warn!(dropped, "stat: too many distinct call heads in one interval; calls not counted");
+                tracing::warn!(
+                    dropped,
+                    "stat: too many distinct call heads in one interval; calls not counted"
+                );
             }
             let mut heads = heads.into_iter().peekable();
             while heads.peek().is_some() {

@@ -42,7 +42,10 @@ pub(crate) fn spawn(
         if let Err(e) = node.keep_alive_with(&opts, &info("")).await {
             tracing::warn!(error = %e, "tarsnode: keepAlive failed");
         }
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every.max(Duration::from_millis(10)));
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + every,
+            every.max(Duration::from_millis(10)),
+        );
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;

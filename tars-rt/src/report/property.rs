@@ -150,10 +150,6 @@ impl PropertyState {
         }
     }
 
-    pub(crate) fn policies(&self) -> &[Policy] {
-        &self.policies
-    }
-
     /// The interval's values, one per policy in the order they were given, or `None` when
     /// nothing was reported in it.
     pub(crate) fn take(&self) -> Option<Vec<StatPropInfo>> {

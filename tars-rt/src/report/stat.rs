@@ -187,7 +187,10 @@ impl StatCollector {
     /// A collector writing `tars_version` into every head, keeping at most `max_heads`
     /// distinct heads per interval.
     pub fn new(tars_version: impl Into<String>, max_heads: usize) -> Self {
-        let n = std::thread::available_parallelism().map_or(4, |n| n.get()).next_power_of_two() * 2;
+        let n = std::thread::available_parallelism()
+            .map_or(4, |n| n.get())
+            .next_power_of_two()
+            * 2;
         StatCollector {
             shards: (0..n).map(|_| Mutex::default()).collect(),
             tars_version: tars_version.into(),
@@ -320,7 +323,17 @@ mod tests {
         let got: Vec<(i32, i32)> = body.interval_count.iter().map(|(k, v)| (*k, *v)).collect();
         assert_eq!(
             got,
-            vec![(5, 1), (10, 2), (50, 1), (100, 0), (200, 0), (500, 0), (1000, 0), (2000, 0), (3000, 1)]
+            vec![
+                (5, 1),
+                (10, 2),
+                (50, 1),
+                (100, 0),
+                (200, 0),
+                (500, 0),
+                (1000, 0),
+                (2000, 0),
+                (3000, 1)
+            ]
         );
         assert_eq!((body.count, body.max_rsp_time, body.min_rsp_time), (7, 10_000, 4));
     }

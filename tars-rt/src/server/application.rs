@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,15 +10,22 @@ use tokio::net::{TcpListener, TcpSocket, UdpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use std::collections::BTreeMap;
+
 use crate::config::{AdapterConfig, Config, ConfigError, EMBEDDED_DEFAULT};
 use crate::filter::ServerFilter;
+use crate::log::{LogSettings, Logger};
+use crate::report::config::{ConfigLevel, LoadedConfig};
+use crate::report::notify::Notifier;
 use crate::transport::budget::MemoryBudget;
 use crate::transport::endpoint::{Endpoint, EndpointError, Transport};
 use crate::transport::tls;
 
+use super::admin::{AdapterView, AdminCommand, AdminServant, ADMIN_ADAPTER, ADMIN_OBJ};
 use super::admission::Admission;
 use super::connection::{self, ConnectionSettings};
 use super::dispatch::{Served, ServerProtocol, TarsProtocol};
+use super::platform::Platform;
 use super::servant::Servant;
 use super::{udp, InFlight};
 
@@ -108,6 +115,11 @@ pub struct Application {
     protocols: HashMap<String, Arc<dyn ServerProtocol>>,
     filters: Vec<Arc<dyn ServerFilter>>,
     communicator: std::sync::OnceLock<crate::client::Communicator>,
+    platform: std::sync::OnceLock<Platform>,
+    admin_commands: BTreeMap<String, AdminCommand>,
+    remote_configs: Vec<(String, ConfigLevel)>,
+    loggers: Vec<Logger>,
+    remote_log: bool,
 }
 
 impl Application {
@@ -119,7 +131,66 @@ impl Application {
             protocols: HashMap::new(),
             filters: Vec::new(),
             communicator: std::sync::OnceLock::new(),
+            platform: std::sync::OnceLock::new(),
+            admin_commands: BTreeMap::new(),
+            remote_configs: Vec::new(),
+            loggers: Vec::new(),
+            remote_log: false,
         }
+    }
+
+    /// The server's view of the TARS platform (notify, properties, stat, remote config,
+    /// log level, settings), for servants to keep. It sees the config as it is at the first
+    /// call.
+    pub fn platform(&self) -> Platform {
+        self.platform
+            .get_or_init(|| Platform::new(Arc::new(self.config.clone()), self.communicator()))
+            .clone()
+    }
+
+    /// Registers an admin command (`tars.mycommand` or any name) that operators run from
+    /// the web console; it gets the text after the name. A name of the built-in commands
+    /// replaces the built-in one.
+    pub fn admin_command(
+        mut self,
+        name: &str,
+        handler: impl Fn(&str) -> Result<String, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.admin_commands.insert(name.to_string(), Arc::new(handler));
+        self
+    }
+
+    /// Pulls config file `file` from tarsconfig (`config=`, server level) into `basepath`
+    /// when the server starts (TarsGo's `AddConfig`); `tars.loadconfig` pulls it again.
+    /// A file that cannot be pulled leaves the local copy and is logged.
+    pub fn remote_config(self, file: &str) -> Self {
+        self.remote_config_at(file, ConfigLevel::Server)
+    }
+
+    /// Pulls `file` at `level` (app, server or host) when the server starts.
+    pub fn remote_config_at(mut self, file: &str, level: ConfigLevel) -> Self {
+        self.remote_configs.push((file.to_string(), level));
+        self
+    }
+
+    /// Calls `listener` with every config file pulled from tarsconfig (at start, by
+    /// `tars.loadconfig`, or by [`Platform::load_config`]).
+    pub fn on_config(self, listener: impl Fn(&LoadedConfig) + Send + Sync + 'static) -> Self {
+        self.platform().add_listener(Arc::new(listener));
+        self
+    }
+
+    /// A named logger: the `tracing` events with target `logger.name` go to its own file
+    /// (and to tarslog if it is remote) instead of the main log.
+    pub fn logger(mut self, logger: Logger) -> Self {
+        self.loggers.push(logger);
+        self
+    }
+
+    /// Sends the main log to tarslog (`log=`) too.
+    pub fn remote_log(mut self) -> Self {
+        self.remote_log = true;
+        self
     }
 
     /// The application's client side, for servants that call other services: the config's
@@ -222,8 +293,39 @@ impl Application {
     }
 
     /// Binds every adapter and starts serving; returns at once with a handle.
-    pub async fn start(self) -> Result<Server, ServerError> {
-        let server_cfg = self.config.server.clone().ok_or(ServerError::NoServerSection)?;
+    pub async fn start(mut self) -> Result<Server, ServerError> {
+        let mut server_cfg = self.config.server.clone().ok_or(ServerError::NoServerSection)?;
+        let platform = self.platform();
+        platform.register_running();
+        self.install_logs(&platform, &server_cfg);
+        let notifier = Notifier::new(
+            server_cfg.notify.as_deref().and_then(|o| platform.framework_proxy(o)),
+            &server_cfg.app,
+            &server_cfg.server,
+            &platform.set_name(),
+            &platform.local_ip(),
+        );
+        platform.set_notifier(notifier.clone());
+        for (file, level) in std::mem::take(&mut self.remote_configs) {
+            if let Err(e) = platform.load_config_at(&file, level).await {
+                tracing::error!(file = %file, error = %e, "remote config not loaded; the local copy (if any) stays");
+            }
+        }
+        // The admin object on `local=`, as TarsGo and TarsCpp serve it.
+        let admin_adapters = Arc::new(std::sync::OnceLock::new());
+        if let Some(local) = server_cfg.local.clone() {
+            server_cfg
+                .adapters
+                .push(AdapterConfig::new(ADMIN_ADAPTER.into(), local, ADMIN_OBJ.into()));
+            let admin = AdminServant {
+                platform: platform.clone(),
+                commands: Arc::new(std::mem::take(&mut self.admin_commands)),
+                adapters: admin_adapters.clone(),
+            };
+            self.servants.push((ADMIN_OBJ.to_string(), Arc::new(admin)));
+        }
+        let mut views: Vec<AdapterView> = Vec::new();
+        let mut heartbeat_adapters = Vec::new();
         for (name, _) in &self.servants {
             if !server_cfg.adapters.iter().any(|a| &a.servant == name) {
                 return Err(ServerError::NoAdapter { servant: name.clone() });
@@ -264,10 +366,17 @@ impl Application {
                             adapter: a.name.clone(),
                             servant: a.servant.clone(),
                         })?;
+                    let admission = Arc::new(Admission::new(a.threads, a.queue_cap, a.queue_timeout));
+                    let zombie_check = admission.clone();
+                    let zombie_after = server_cfg.zombie_timeout;
+                    heartbeat_adapters.push(crate::report::node::HeartbeatAdapter {
+                        name: a.name.clone(),
+                        is_zombie: Arc::new(move || zombie_check.is_zombie(zombie_after)),
+                    });
                     servants.push(Served {
                         name: a.servant.clone(),
                         servant,
-                        admission: Arc::new(Admission::new(a.threads, a.queue_cap, a.queue_timeout)),
+                        admission,
                     });
                 }
                 Arc::new(TarsProtocol::new(
@@ -279,6 +388,10 @@ impl Application {
                     reporter.clone(),
                 ))
             } else if let [only] = &group[..] {
+                heartbeat_adapters.push(crate::report::node::HeartbeatAdapter {
+                    name: only.name.clone(),
+                    is_zombie: Arc::new(|| false),
+                });
                 self.protocols
                     .get(&only.protocol)
                     .cloned()
@@ -297,6 +410,7 @@ impl Application {
                 endpoint: adapter.endpoint.to_string(),
                 source,
             };
+            let mut group_connections = None;
             let local = match adapter.endpoint.transport {
                 Transport::Tcp | Transport::Ssl => {
                     let tls = match adapter.endpoint.transport {
@@ -318,7 +432,10 @@ impl Application {
                     };
                     let listener = listen(&adapter.endpoint, adapter.backlog).await.map_err(bind_err)?;
                     let local = listener.local_addr().map_err(bind_err)?;
+                    let connections = Arc::new(Connections::default());
+                    group_connections = Some(connections.clone());
                     let settings = AcceptSettings {
+                        connections,
                         access: AccessList::new(adapter),
                         max_conns: adapter.max_conns,
                         idle_timeout: nonzero(Duration::from_millis(adapter.endpoint.timeout_ms)),
@@ -354,6 +471,11 @@ impl Application {
                 let mut endpoint = a.endpoint.clone();
                 endpoint.port = local.port();
                 tracing::info!(servant = %a.servant, endpoint = %endpoint, "adapter listening");
+                views.push(AdapterView {
+                    config: a.clone(),
+                    bound: endpoint.clone(),
+                    connections: group_connections.clone(),
+                });
                 bound.push(BoundAdapter {
                     adapter: a.name.clone(),
                     servant: a.servant.clone(),
@@ -362,19 +484,55 @@ impl Application {
                 });
             }
         }
+        let _ = admin_adapters.set(views);
+        let heartbeat = server_cfg
+            .node
+            .as_deref()
+            .and_then(|o| platform.framework_proxy(o))
+            .map(|node| {
+                crate::report::node::spawn(
+                    node,
+                    server_cfg.app.clone(),
+                    server_cfg.server.clone(),
+                    heartbeat_adapters,
+                    server_cfg.main_loop_ticker,
+                )
+            });
+        notifier.report("restart");
         Ok(Server {
             bound,
             shutdown: shutdown_tx,
             tasks,
             in_flight,
             grace: server_cfg.grace_down_timeout,
+            platform,
+            heartbeat,
         })
+    }
+
+    /// The server's logs under `logpath`, unless the process logs its own way.
+    fn install_logs(&mut self, platform: &Platform, server: &crate::config::ServerConfig) {
+        if server.log_path.is_empty() || tracing::dispatcher::has_been_set() {
+            return;
+        }
+        let mut settings = LogSettings::from_server_config(server);
+        settings.loggers = std::mem::take(&mut self.loggers);
+        settings.remote_main = self.remote_log;
+        settings.set = platform.set_name();
+        let remote = server.log.as_deref().and_then(|o| platform.framework_proxy(o));
+        match crate::log::install(&settings, remote) {
+            Ok(handle) => platform.set_log(handle),
+            Err(e) => tracing::debug!(error = %e, "tars-rs logs not installed"),
+        }
     }
 
     /// Starts, serves until SIGTERM or Ctrl-C, then shuts down gracefully.
     pub async fn run(self) -> Result<(), ServerError> {
         let server = self.start().await?;
-        wait_for_signal().await;
+        tokio::select! {
+            _ = wait_for_signal() => {}
+            _ = server.platform.stop_requested() => {}
+        }
         tracing::info!("shutting down");
         server.shutdown().await;
         Ok(())
@@ -434,7 +592,12 @@ pub struct Server {
     tasks: JoinSet<()>,
     in_flight: Arc<InFlight>,
     grace: Duration,
+    platform: Platform,
+    heartbeat: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// How long shutdown waits for tarsnotify, tarsstat and tarslog to take the last reports.
+const FINAL_REPORT_LIMIT: Duration = Duration::from_secs(1);
 
 /// An adapter as it is bound.
 #[derive(Debug, Clone)]
@@ -481,6 +644,12 @@ impl Server {
     /// Stops accepting, pushes `_reconnect_` to every connection, waits for in-flight
     /// requests (up to `gracedowntimeout`), then stops.
     pub async fn shutdown(mut self) {
+        // tarsnode stops expecting heartbeats once it knows; the platform is told first.
+        if let Some(h) = self.heartbeat.take() {
+            h.abort();
+        }
+        let notifier = self.platform.notifier();
+        notifier.report("stop");
         let _ = self.shutdown.send(true);
         if tokio::time::timeout(self.grace, self.in_flight.drained())
             .await
@@ -497,11 +666,34 @@ impl Server {
         })
         .await;
         self.tasks.abort_all();
+        let reporter = self.platform.communicator().reporter().cloned();
+        let log = self.platform.log().cloned();
+        tokio::join!(
+            notifier.flush(FINAL_REPORT_LIMIT),
+            async {
+                if let Some(r) = reporter {
+                    let _ = tokio::time::timeout(FINAL_REPORT_LIMIT, r.flush()).await;
+                }
+            },
+            async {
+                if let Some(l) = log {
+                    l.flush(FINAL_REPORT_LIMIT).await;
+                }
+            }
+        );
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+    /// The server's view of the platform.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// Serves until SIGTERM, Ctrl-C or the admin `shutdown`, then shuts down gracefully.
     pub async fn run_until_signal(self) {
-        wait_for_signal().await;
+        tokio::select! {
+            _ = wait_for_signal() => {}
+            _ = self.platform.stop_requested() => {}
+        }
         self.shutdown().await;
     }
 }
@@ -517,6 +709,40 @@ struct AcceptSettings {
     budget: Arc<MemoryBudget>,
     /// For `ssl` endpoints.
     tls: Option<tokio_rustls::TlsAcceptor>,
+    /// The adapter's open connections (`maxconns`, `tars.connection`).
+    connections: Arc<Connections>,
+}
+
+/// An adapter's open connections.
+#[derive(Default)]
+pub(crate) struct Connections {
+    next: std::sync::atomic::AtomicU64,
+    live: std::sync::Mutex<std::collections::BTreeMap<u64, (SocketAddr, std::time::SystemTime)>>,
+}
+
+impl Connections {
+    fn add(&self, peer: SocketAddr) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        self.lock().insert(id, (peer, std::time::SystemTime::now()));
+        id
+    }
+
+    fn remove(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// (id, peer, connected at), oldest first.
+    pub(crate) fn snapshot(&self) -> Vec<(u64, SocketAddr, std::time::SystemTime)> {
+        self.lock().iter().map(|(id, (p, t))| (*id, *p, *t)).collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<u64, (SocketAddr, std::time::SystemTime)>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// How long a client has to complete the TLS handshake.
@@ -529,7 +755,7 @@ async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
     in_flight: Arc<InFlight>,
 ) {
-    let conns = Arc::new(AtomicUsize::new(0));
+    let conns = settings.connections.clone();
     let mut tasks = JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -549,11 +775,11 @@ async fn accept_loop(
             tracing::warn!(%peer, "connection refused by allow/deny list");
             continue;
         }
-        if settings.max_conns > 0 && conns.load(Ordering::Acquire) >= settings.max_conns {
+        if settings.max_conns > 0 && conns.len() >= settings.max_conns {
             tracing::warn!(%peer, max_conns = settings.max_conns, "connection refused: maxconns reached");
             continue;
         }
-        conns.fetch_add(1, Ordering::AcqRel);
+        let conn_id = conns.add(peer);
         let (protocol, settings, conns, shutdown, in_flight) = (
             protocol.clone(),
             settings.clone(),
@@ -584,7 +810,7 @@ async fn accept_loop(
                     Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
                 },
             }
-            conns.fetch_sub(1, Ordering::AcqRel);
+            conns.remove(conn_id);
         });
         while tasks.try_join_next().is_some() {}
     }

@@ -6,11 +6,13 @@
 //!
 //! Servants come from `#[tars::servant]`; this module never looks inside their arguments.
 
+mod admin;
 mod admission;
 mod application;
 mod call;
 mod connection;
 mod dispatch;
+mod platform;
 mod servant;
 mod udp;
 
@@ -18,9 +20,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
 
+pub use admin::{AdminCommand, ADMIN_ADAPTER, ADMIN_OBJ};
 pub use application::{Application, BoundAdapter, Server, ServerError};
 pub use call::{Call, Encoding};
 pub use dispatch::{Outcome, ServerProtocol};
+pub use platform::{platform, ConfigListener, Platform};
 pub use servant::Servant;
 
 /// Requests being served across the application, for graceful shutdown.

@@ -1,0 +1,244 @@
+//! What the TARS platform offers a running server, in one handle servant code can keep:
+//! its settings (`app`, `server`, `basepath`, …), events to tarsnotify, properties and
+//! manual stat reports, config files from tarsconfig, and its log level. TarsGo reaches these
+//! through package globals; here [`Application::platform`](super::Application::platform)
+//! hands out the handle, and [`platform()`] finds the running server's from anywhere.
+
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::client::Communicator;
+use crate::config::{Config, ServerConfig};
+use crate::log::{LogHandle, LogLevel};
+use crate::report::config::{ConfigLevel, LoadedConfig, RemoteConfig, RemoteConfigError};
+use crate::report::notify::{Notifier, NotifyLevel};
+use crate::report::{Outcome, Policy, Property, StatPoint};
+
+/// Called with every config file pulled from tarsconfig.
+pub type ConfigListener = Arc<dyn Fn(&LoadedConfig) + Send + Sync>;
+
+/// A running server's view of the TARS platform. Cheap to clone.
+#[derive(Clone)]
+pub struct Platform {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Arc<Config>,
+    communicator: Communicator,
+    notifier: OnceLock<Notifier>,
+    remote_config: OnceLock<RemoteConfig>,
+    log: OnceLock<LogHandle>,
+    listeners: RwLock<Vec<ConfigListener>>,
+    stop: Notify,
+    stop_requested: Mutex<bool>,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("server", &self.server().map(|s| format!("{}.{}", s.app, s.server)))
+            .finish()
+    }
+}
+
+static RUNNING: OnceLock<Platform> = OnceLock::new();
+
+/// The platform of the server this process runs (the first one started), if any.
+pub fn platform() -> Option<Platform> {
+    RUNNING.get().cloned()
+}
+
+impl Platform {
+    pub(crate) fn new(config: Arc<Config>, communicator: Communicator) -> Self {
+        Platform {
+            inner: Arc::new(Inner {
+                config,
+                communicator,
+                notifier: OnceLock::new(),
+                remote_config: OnceLock::new(),
+                log: OnceLock::new(),
+                listeners: RwLock::default(),
+                stop: Notify::new(),
+                stop_requested: Mutex::new(false),
+            }),
+        }
+    }
+
+    /// The whole config file.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The `<server>` settings: `app`, `server`, `basepath`, `datapath`, `logpath`, …
+    pub fn server(&self) -> Option<&ServerConfig> {
+        self.inner.config.server.as_ref()
+    }
+
+    /// The server's communicator, for calls to other services.
+    pub fn communicator(&self) -> &Communicator {
+        &self.inner.communicator
+    }
+
+    /// Tells tarsnotify (the web console's events) something at `level`.
+    pub fn notify(&self, level: NotifyLevel, message: impl Into<String>) {
+        match self.inner.notifier.get() {
+            Some(n) => n.notify(level, message),
+            None => Notifier::disabled().notify(level, message),
+        }
+    }
+
+    /// The property `name`, reported to tarsproperty with `policies`.
+    pub fn property(&self, name: &str, policies: &[Policy]) -> Property {
+        self.inner.communicator.property(name, policies)
+    }
+
+    /// Counts work that did not go through a proxy as a call to `point.slave_name`
+    /// (TarsGo's `ReportStat`); `master_name`/`master_ip` empty take this server's.
+    pub fn report_stat(&self, point: StatPoint<'_>, outcome: Outcome, elapsed: Duration) {
+        let Some(reporter) = self.inner.communicator.reporter() else {
+            return;
+        };
+        let id = reporter.identity();
+        let master_name = id.module_name.clone();
+        let point = StatPoint {
+            master_name: if point.master_name.is_empty() {
+                &master_name
+            } else {
+                point.master_name
+            },
+            master_ip: if point.master_ip.is_empty() {
+                &id.local_ip
+            } else {
+                point.master_ip
+            },
+            ..point
+        };
+        reporter.report_stat(point, outcome, elapsed);
+    }
+
+    /// Pulls `file` from tarsconfig (server level) into `basepath`, and tells the
+    /// [`on_config`](super::Application::on_config) listeners.
+    pub async fn load_config(&self, file: &str) -> Result<LoadedConfig, RemoteConfigError> {
+        self.load_config_at(file, ConfigLevel::Server).await
+    }
+
+    /// Pulls `file` at `level`.
+    pub async fn load_config_at(&self, file: &str, level: ConfigLevel) -> Result<LoadedConfig, RemoteConfigError> {
+        let rc = self.remote_config();
+        let loaded = rc.load(file, level).await?;
+        let listeners = self.inner.listeners.read().unwrap_or_else(|e| e.into_inner()).clone();
+        for l in listeners {
+            l(&loaded);
+        }
+        Ok(loaded)
+    }
+
+    /// The log level, when the server's logs are tars-rs's.
+    pub fn log_level(&self) -> Option<LogLevel> {
+        self.inner.log.get().map(LogHandle::level)
+    }
+
+    /// Changes the log level (as `tars.setloglevel`), when the server's logs are tars-rs's.
+    pub fn set_log_level(&self, level: LogLevel) -> Result<(), String> {
+        match self.inner.log.get() {
+            Some(h) => h.set_level(level),
+            None => Err("the server's logs are not written by tars-rs (no logpath, or the process has its own tracing subscriber)".into()),
+        }
+    }
+
+    /// The installed logs.
+    pub fn log(&self) -> Option<&LogHandle> {
+        self.inner.log.get()
+    }
+
+    /// Asks the server to stop, as SIGTERM does (the admin `shutdown`).
+    pub fn request_stop(&self) {
+        *self.inner.stop_requested.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.inner.stop.notify_waiters();
+    }
+
+    /// Resolves when [`request_stop`](Self::request_stop) was called.
+    pub async fn stop_requested(&self) {
+        loop {
+            let notified = self.inner.stop.notified();
+            if *self.inner.stop_requested.lock().unwrap_or_else(|e| e.into_inner()) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    pub(crate) fn remote_config(&self) -> &RemoteConfig {
+        self.inner.remote_config.get_or_init(|| {
+            let ip = self.local_ip();
+            let (app, server, base) = match self.server() {
+                Some(s) => (s.app.as_str(), s.server.as_str(), s.base_path.as_str()),
+                None => ("", "", "."),
+            };
+            let proxy = self
+                .server()
+                .and_then(|s| s.config.as_deref())
+                .and_then(|obj| self.framework_proxy(obj));
+            RemoteConfig::new(proxy, app, server, &self.set_name(), &ip, std::path::Path::new(base))
+        })
+    }
+
+    /// This server's IP (`localip`, else the host's outward address).
+    pub(crate) fn local_ip(&self) -> String {
+        crate::report::Identity::from_config(&self.inner.config).local_ip
+    }
+
+    /// The set division (`name.area.group`) when `enableset`, else empty.
+    pub(crate) fn set_name(&self) -> String {
+        let c = &self.inner.config;
+        if c.enable_set {
+            c.set_division.clone().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+
+    /// A proxy for framework object `obj` (tarsnotify, tarsconfig, …) on the communicator
+    /// framework calls go through.
+    pub(crate) fn framework_proxy<P: crate::client::Proxy>(&self, obj: &str) -> Option<P> {
+        let obj = obj.trim();
+        if obj.is_empty() {
+            return None;
+        }
+        let comm = self
+            .inner
+            .communicator
+            .reporter()
+            .map_or(&self.inner.communicator, |r| r.internal());
+        match comm.string_to_proxy(obj) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(object = obj, error = %e, "unusable framework object");
+                None
+            }
+        }
+    }
+
+    pub(crate) fn set_notifier(&self, n: Notifier) {
+        let _ = self.inner.notifier.set(n);
+    }
+
+    pub(crate) fn notifier(&self) -> Notifier {
+        self.inner.notifier.get().cloned().unwrap_or_else(Notifier::disabled)
+    }
+
+    pub(crate) fn set_log(&self, h: LogHandle) {
+        let _ = self.inner.log.set(h);
+    }
+
+    pub(crate) fn add_listener(&self, l: ConfigListener) {
+        self.inner.listeners.write().unwrap_or_else(|e| e.into_inner()).push(l);
+    }
+
+    pub(crate) fn register_running(&self) {
+        let _ = RUNNING.set(self.clone());
+    }
+}
