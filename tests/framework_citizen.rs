@@ -1,0 +1,325 @@
+//! A server under tarsnode, against doubles of the framework built from its IDLs: the
+//! heartbeat's cadence and zombie rule, notify events in order, the admin commands on
+//! `local=`, and config files pulled from tarsconfig into `basepath`.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::framework::{obj, FrameworkDouble, CONFIG_OBJ, NODE_OBJ, NOTIFY_OBJ};
+use support::server::{hello::test_app::HelloProxy, SleepyHello, OBJ};
+use tars::client::{CallOptions, Communicator};
+use tars::config::Config;
+use tars::protocol::framework::{AdminFProxy, Notifylevel, ReportType};
+use tars::report::config::{ConfigLevel, LoadedConfig};
+use tars::report::{NotifyLevel, TARS_VERSION};
+use tars::server::{Application, Server, ADMIN_OBJ};
+
+async fn wait_for(what: &str, limit: Duration, done: impl Fn() -> bool) {
+    let until = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn config(fw: &Server, extra_server_keys: &str, adapter_keys: &str) -> Config {
+    let port = fw.local_addr(NODE_OBJ).unwrap().port();
+    format!(
+        "<tars><application>
+<server>
+app=TestApp
+server=HelloServer
+localip=127.0.0.1
+local=tcp -h 127.0.0.1 -p 0 -t 3000
+node={}
+notify={}
+config={}
+mainloopticker=100
+{extra_server_keys}
+<TestApp.HelloServer.HelloObjAdapter>
+endpoint=tcp -h 127.0.0.1 -p 0 -t 60000
+servant={OBJ}
+{adapter_keys}
+</TestApp.HelloServer.HelloObjAdapter>
+</server></application></tars>",
+        obj(NODE_OBJ, port),
+        obj(NOTIFY_OBJ, port),
+        obj(CONFIG_OBJ, port),
+    )
+    .parse()
+    .unwrap()
+}
+
+fn admin(comm: &Communicator, server: &Server) -> AdminFProxy {
+    comm.string_to_proxy(&format!("{ADMIN_OBJ}@{}", server.endpoint(ADMIN_OBJ).unwrap()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn heartbeat_notify_admin_and_remote_config_as_tarsnode_sees_them() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    fw.serve_config("HelloServer.conf", false, "<hello>\nx=1\n</hello>\n");
+    fw.serve_config("TestApp.conf", true, "shared=1\n");
+    let base = std::env::temp_dir().join(format!("tars-rs-citizen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let loaded: Arc<Mutex<Vec<LoadedConfig>>> = Arc::default();
+    let seen = loaded.clone();
+    let app = Application::new(config(&fw_server, &format!("basepath={}", base.display()), ""))
+        .servant(OBJ, SleepyHello)
+        .remote_config("HelloServer.conf")
+        .remote_config_at("TestApp.conf", ConfigLevel::App)
+        .on_config(move |c| seen.lock().unwrap().push(c.clone()))
+        .admin_command("tars.shout", |args| Ok(args.to_uppercase()))
+        .admin_command("tars.fail", |_| Err("it broke".into()));
+    let started = Instant::now();
+    let server = app.start().await.unwrap();
+
+    // Config files are in basepath before the servants serve, and the listeners heard.
+    assert_eq!(
+        std::fs::read_to_string(base.join("HelloServer.conf")).unwrap(),
+        "<hello>\nx=1\n</hello>\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(base.join("TestApp.conf")).unwrap(),
+        "shared=1\n"
+    );
+    assert_eq!(
+        loaded
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["HelloServer.conf", "TestApp.conf"]
+    );
+    {
+        let rec = fw.rec();
+        let asks: Vec<_> = rec
+            .config_asks
+            .iter()
+            .map(|c| {
+                (
+                    c.appname.as_str(),
+                    c.servername.as_str(),
+                    c.filename.as_str(),
+                    c.b_app_only,
+                )
+            })
+            .collect();
+        assert_eq!(
+            asks,
+            [
+                ("TestApp", "HelloServer", "HelloServer.conf", false),
+                ("TestApp", "", "TestApp.conf", true)
+            ]
+        );
+    }
+
+    // The heartbeat: reportVersion and keepAlive("") at once, then one keepAlive per adapter
+    // (the admin adapter too) every mainloopticker (100 ms).
+    wait_for("four heartbeat rounds", Duration::from_secs(5), || {
+        fw.rec().keep_alives.len() >= 9
+    })
+    .await;
+    {
+        let rec = fw.rec();
+        assert_eq!(
+            rec.versions,
+            [("TestApp".into(), "HelloServer".into(), TARS_VERSION.into())]
+        );
+        let adapters: Vec<&str> = rec.keep_alives.iter().map(|(_, i)| i.adapter.as_str()).collect();
+        assert_eq!(
+            &adapters[..5],
+            [
+                "",
+                "TestApp.HelloServer.HelloObjAdapter",
+                "AdminAdapter",
+                "TestApp.HelloServer.HelloObjAdapter",
+                "AdminAdapter"
+            ]
+        );
+        let (_, first) = &rec.keep_alives[0];
+        assert_eq!(
+            (first.application.as_str(), first.server_name.as_str(), first.pid),
+            ("TestApp", "HelloServer", std::process::id() as i32)
+        );
+        // Rounds come every 100 ms: never two within 60 ms, and four within 1.5 s.
+        let rounds: Vec<Instant> = rec
+            .keep_alives
+            .iter()
+            .filter(|(_, i)| i.adapter == "AdminAdapter")
+            .map(|(t, _)| *t)
+            .collect();
+        for pair in rounds.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= Duration::from_millis(60),
+                "{:?}",
+                pair[1] - pair[0]
+            );
+        }
+        assert!(rounds[3] - started < Duration::from_millis(1500));
+    }
+
+    // Admin commands on `local=`.
+    let comm = Communicator::new();
+    let admin = admin(&comm, &server);
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    hello.test().await.unwrap();
+    let run = |c: &'static str| {
+        let admin = admin.clone();
+        async move { admin.notify(c).await.unwrap() }
+    };
+    assert_eq!(run("tars.viewversion").await, TARS_VERSION);
+    assert_eq!(run("tars.shout hello").await, "HELLO");
+    assert_eq!(run("tars.fail").await, "tars.fail failed: it broke");
+    assert_eq!(run("tars.bogus 1").await, "tars.bogus 1 not support now!");
+    assert_eq!(
+        run("tars.setloglevel LOUD").await,
+        "tars.setloglevel failed: unknown log level [LOUD]!"
+    );
+    assert_eq!(
+        run("tars.setloglevel").await,
+        "tars.setloglevel failed: missing loglevel!"
+    );
+    let help = run("tars.help").await;
+    for c in [
+        "tars.connection\r\n",
+        "tars.loadconfig\r\n",
+        "tars.shout\r\n",
+        "tars.viewstatus\r\n",
+    ] {
+        assert!(help.contains(c), "{help}");
+    }
+    let conns = run("tars.connection").await;
+    assert!(
+        conns.contains("[adater:TestApp.HelloServer.HelloObjAdapter] [connections:1]"),
+        "{conns}"
+    );
+    assert!(conns.contains("[adater:AdminAdapter] [connections:1]"), "{conns}");
+    let status = run("tars.viewstatus").await;
+    assert!(
+        status.contains(&format!("{:<29}HelloServer\n", "ServerName")),
+        "{status}"
+    );
+    assert!(status.contains(&format!("{:<29}{OBJ}\n", "servant")), "{status}");
+    // tars.loadconfig pulls again: the new version replaces the file, the old one is kept.
+    fw.serve_config("HelloServer.conf", false, "<hello>\nx=2\n</hello>\n");
+    assert_eq!(
+        run("tars.loadconfig HelloServer.conf").await,
+        "Getconfig Success!: HelloServer.conf"
+    );
+    assert!(std::fs::read_to_string(base.join("HelloServer.conf"))
+        .unwrap()
+        .contains("x=2"));
+    assert!(std::fs::read_to_string(base.join("HelloServer.conf.1.bak"))
+        .unwrap()
+        .contains("x=1"));
+    assert_eq!(loaded.lock().unwrap().len(), 3);
+    assert!(run("tars.loadconfig missing.conf")
+        .await
+        .starts_with("Getconfig Error!: missing.conf: tarsconfig refused missing.conf"));
+    assert!(run("tars.loadconfig ../../etc/passwd")
+        .await
+        .starts_with("Getconfig Error!"));
+
+    // The servant's own events, at a level.
+    server.platform().notify(NotifyLevel::Warn, "disk almost full");
+
+    // `shutdown()` on the admin port stops the server as SIGTERM does.
+    let stopped = tokio::spawn(server.run_until_signal());
+    admin.shutdown().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), stopped)
+        .await
+        .unwrap()
+        .unwrap();
+    wait_for("the stop event", Duration::from_secs(2), || {
+        fw.rec().notifies.last().is_some_and(|n| n.s_message == "stop")
+    })
+    .await;
+    let rec = fw.rec();
+    let events: Vec<(&str, ReportType, Notifylevel)> = rec
+        .notifies
+        .iter()
+        .map(|n| (n.s_message.as_str(), n.e_type, n.e_level))
+        .collect();
+    let report = |m| (m, ReportType::Report, Notifylevel::Notifynormal);
+    assert_eq!(
+        events,
+        [
+            report("restart"),
+            report("AdminServant::notify:tars.viewversion"),
+            report("AdminServant::notify:tars.shout hello"),
+            report("AdminServant::notify:tars.fail"),
+            report("AdminServant::notify:tars.bogus 1"),
+            report("AdminServant::notify:tars.setloglevel LOUD"),
+            report("AdminServant::notify:tars.setloglevel"),
+            report("AdminServant::notify:tars.help"),
+            report("AdminServant::notify:tars.connection"),
+            report("AdminServant::notify:tars.viewstatus"),
+            report("AdminServant::notify:tars.loadconfig HelloServer.conf"),
+            report("AdminServant::notify:tars.loadconfig missing.conf"),
+            report("AdminServant::notify:tars.loadconfig ../../etc/passwd"),
+            ("disk almost full", ReportType::Notify, Notifylevel::Notifywarn),
+            report("stop"),
+        ]
+    );
+    let first = &rec.notifies[0];
+    assert_eq!(
+        (
+            first.s_app.as_str(),
+            first.s_server.as_str(),
+            first.s_node_name.as_str(),
+            first.s_set.as_str()
+        ),
+        ("TestApp", "HelloServer", "127.0.0.1", "")
+    );
+    drop(rec);
+    fw_server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[tokio::test]
+async fn a_zombie_adapter_drops_out_of_the_heartbeat_until_it_recovers() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    // One handler; a request holding it for 1.2 s makes the adapter a zombie after 200 ms.
+    let server = Application::new(config(&fw_server, "zombietimeout=200", "threads=1"))
+        .servant(OBJ, SleepyHello)
+        .start()
+        .await
+        .unwrap();
+    let comm = Communicator::new();
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    let beats = |adapter: &str, after: Instant| {
+        fw.rec()
+            .keep_alives
+            .iter()
+            .filter(|(t, i)| i.adapter == adapter && *t > after)
+            .count()
+    };
+    let held = tokio::spawn(async move {
+        hello
+            .test_hello_with(&CallOptions::new().timeout(Duration::from_secs(5)), "sleep 1200")
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let stuck_since = Instant::now();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(beats("TestApp.HelloServer.HelloObjAdapter", stuck_since), 0);
+    assert!(beats("AdminAdapter", stuck_since) >= 3);
+    held.await.unwrap().unwrap();
+    let recovered = Instant::now();
+    wait_for("the heartbeat to resume", Duration::from_secs(2), || {
+        beats("TestApp.HelloServer.HelloObjAdapter", recovered) >= 1
+    })
+    .await;
+    server.shutdown().await;
+    fw_server.shutdown().await;
+}
