@@ -95,14 +95,24 @@ servant={OBJ}
     let fields: Vec<&str> = lines[0].splitn(4, '|').collect();
     assert_eq!(fields[0].len(), "2026-11-30 23:59:59.123".len(), "{}", lines[0]);
     assert!(fields[1].starts_with("tests/framework_logs.rs:"), "{}", lines[0]);
-    assert!(!main.contains("tlog line"), "named-logger lines stay out of the main log");
+    assert!(
+        !main.contains("tlog line"),
+        "named-logger lines stay out of the main log"
+    );
 
     let today = chrono::Local::now().format("%Y%m%d");
     let tlog = std::fs::read_to_string(dir.join(format!("TestApp.HelloServer_TLOG_{today}.log"))).unwrap();
-    assert_eq!(tlog.lines().filter(|l| l.contains("|INFO|tlog line")).count(), 3, "{tlog}");
+    assert_eq!(
+        tlog.lines().filter(|l| l.contains("|INFO|tlog line")).count(),
+        3,
+        "{tlog}"
+    );
 
     let dye = std::fs::read_to_string(logpath.join("tars_dyeing").join("dyeing.log")).unwrap();
-    assert!(dye.contains("main line who=dyed") && dye.contains("tlog line dyed"), "{dye}");
+    assert!(
+        dye.contains("main line who=dyed") && dye.contains("tlog line dyed"),
+        "{dye}"
+    );
     assert!(!dye.contains("who=a"), "{dye}");
 
     {
@@ -134,7 +144,10 @@ servant={OBJ}
         let dyed: Vec<&(String, String, String, String, Vec<String>)> = rec.logs.iter().collect();
         assert!(!dyed.is_empty());
         for (app, srv, file, format, lines) in dyed {
-            assert_eq!((app.as_str(), srv.as_str(), file.as_str(), format.as_str()), ("tars_dyeing", "dyeing", "roll", "%Y%m%d"));
+            assert_eq!(
+                (app.as_str(), srv.as_str(), file.as_str(), format.as_str()),
+                ("tars_dyeing", "dyeing", "roll", "%Y%m%d")
+            );
             assert!(lines.iter().all(|l| l.starts_with("TestApp.HelloServer|")), "{lines:?}");
         }
     }
