@@ -241,7 +241,7 @@ async fn heartbeat_notify_admin_and_remote_config_as_tarsnode_sees_them() {
         fw.rec().notifies.last().is_some_and(|n| n.s_message == "stop")
     })
     .await;
-    let rec = fw.rec();
+    let rec = fw.rec().clone();
     let events: Vec<(&str, ReportType, Notifylevel)> = rec
         .notifies
         .iter()
@@ -278,7 +278,6 @@ async fn heartbeat_notify_admin_and_remote_config_as_tarsnode_sees_them() {
         ),
         ("TestApp", "HelloServer", "127.0.0.1", "")
     );
-    drop(rec);
     fw_server.shutdown().await;
     let _ = std::fs::remove_dir_all(&base);
 }

@@ -246,3 +246,80 @@ async fn properties_report_each_policy_as_tarsgo_computes_it() {
     );
     fw_server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_server_reports_its_adapters_built_in_properties() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    let property = obj(PROPERTY_OBJ, fw_server.local_addr(PROPERTY_OBJ).unwrap().port());
+    let config: Config = format!(
+        "<tars><application>
+<client>
+property={property}
+</client>
+<server>
+app=TestApp
+server=HelloServer
+localip=127.0.0.1
+propertyreportinterval=300
+<TestApp.HelloServer.HelloObjAdapter>
+endpoint=tcp -h 127.0.0.1 -p 0 -t 60000
+servant={OBJ}
+threads=1
+queuetimeout=100
+maxconns=10
+</TestApp.HelloServer.HelloObjAdapter>
+</server></application></tars>"
+    )
+    .parse()
+    .unwrap();
+    let server = Application::new(config)
+        .servant(OBJ, SleepyHello)
+        .start()
+        .await
+        .unwrap();
+    let comm = Communicator::new();
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    // The only handler runs 250 ms; a second request waits past queuetimeout (-6).
+    let (slow, late) = tokio::join!(hello.test_hello("sleep 250"), async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        hello.test_hello("late").await
+    });
+    slow.unwrap();
+    assert_eq!(late.unwrap_err().code().value(), -6);
+    wait_for(&fw, "the adapter's properties", |r| {
+        r.properties
+            .iter()
+            .flat_map(|m| m.keys())
+            .any(|h| h.property_name.ends_with(".timeoutNum"))
+    })
+    .await;
+    let values: BTreeMap<String, Vec<StatPropInfo>> = fw
+        .rec()
+        .properties
+        .iter()
+        .flat_map(|m| m.iter())
+        .map(|(h, b)| (h.property_name.clone(), b.v_info.clone()))
+        .collect();
+    let a = "TestApp.HelloServer.HelloObjAdapter";
+    let get = |suffix: &str, policy: &str| -> String {
+        values[&format!("{a}.{suffix}")]
+            .iter()
+            .find(|i| i.policy == policy)
+            .map(|i| i.value.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(get("timeoutNum", "Sum"), "1");
+    // One connection of maxconns=10.
+    assert_eq!(get("connectRate", "Avg"), "10");
+    let handle_max: i64 = get("handleTime", "Max").parse().unwrap();
+    assert!((250..1000).contains(&handle_max), "{values:?}");
+    let wait_max: i64 = get("queueTime", "Max").parse().unwrap();
+    assert!((100..250).contains(&wait_max), "{values:?}");
+    // Requests ahead on arrival: none for the first, one for the second.
+    assert_eq!(get("queue", "Avg"), "0.5");
+    server.shutdown().await;
+    fw_server.shutdown().await;
+}

@@ -216,7 +216,7 @@ async fn hello_server_under_a_tarsnode_config_reports_and_obeys_the_admin_port()
     .unwrap();
     assert!(code.success(), "exit status {code}");
 
-    let rec = fw.rec();
+    let rec = fw.rec().clone();
     let events: Vec<&str> = rec.notifies.iter().map(|n| n.s_message.as_str()).collect();
     assert_eq!(
         events,
@@ -235,7 +235,6 @@ async fn hello_server_under_a_tarsnode_config_reports_and_obeys_the_admin_port()
         .all(|(_, i)| i.pid > 0 && i.application == "TestApp");
     assert!(pid_seen);
     assert_eq!(rec.versions.len(), 1);
-    drop(rec);
     // The log, at logLevel=DEBUG until the admin raised it to ERROR.
     let log = std::fs::read_to_string(logs.join("TestApp/HelloServer/TestApp.HelloServer.log")).unwrap();
     assert!(log.contains("|INFO|adapter listening"), "{log}");

@@ -24,7 +24,7 @@ pub const CONFIG_OBJ: &str = "tars.tarsconfig.ConfigObj";
 pub const LOG_OBJ: &str = "tars.tarslog.LogObj";
 
 /// Everything the doubles were sent.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Recorded {
     pub keep_alives: Vec<(Instant, ServerInfo)>,
     pub versions: Vec<(String, String, String)>,

@@ -231,6 +231,11 @@ impl Reporter {
         }
     }
 
+    /// Whether properties go anywhere (`property=` is set).
+    pub fn reports_properties(&self) -> bool {
+        self.property.is_some()
+    }
+
     /// How this process names itself.
     pub fn identity(&self) -> &Identity {
         &self.identity

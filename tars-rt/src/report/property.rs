@@ -2,7 +2,9 @@
 //! a latency), each aggregated by one or more [`Policy`]s over the report interval and sent
 //! with `PropertyF.reportPropMsg`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicI64};
+use std::sync::Arc;
 
 use crate::protocol::framework::StatPropInfo;
 
@@ -41,95 +43,100 @@ impl Policy {
 /// What TarsGo starts `Max` from (and skips when nothing raised it).
 const MAX_UNSET: i64 = -9_999_999;
 
-/// One policy's running state, with TarsGo's arithmetic.
-#[derive(Debug, Clone)]
+/// One policy's running state, with TarsGo's arithmetic, in atomics: reporting a value is
+/// a few atomic operations, with no lock shared by the threads that report.
+#[derive(Debug)]
 enum Acc {
-    Sum(i64),
-    Avg { sum: i64, count: i64 },
-    Distr { bounds: Vec<i64>, counts: Vec<i64> },
-    Max(i64),
-    Min(i64),
-    Count(i64),
+    Sum(AtomicI64),
+    Avg { sum: AtomicI64, count: AtomicI64 },
+    Distr { bounds: Vec<i64>, counts: Vec<AtomicI64> },
+    Max(AtomicI64),
+    Min(AtomicI64),
+    Count(AtomicI64),
 }
 
 impl Acc {
     fn new(policy: &Policy) -> Acc {
         match policy {
-            Policy::Sum => Acc::Sum(0),
-            Policy::Avg => Acc::Avg { sum: 0, count: 0 },
+            Policy::Sum => Acc::Sum(AtomicI64::new(0)),
+            Policy::Avg => Acc::Avg {
+                sum: AtomicI64::new(0),
+                count: AtomicI64::new(0),
+            },
             Policy::Distr(bounds) => {
                 let mut bounds = bounds.clone();
                 bounds.sort_unstable();
                 bounds.dedup();
                 Acc::Distr {
-                    counts: vec![0; bounds.len()],
+                    counts: bounds.iter().map(|_| AtomicI64::new(0)).collect(),
                     bounds,
                 }
             }
-            Policy::Max => Acc::Max(MAX_UNSET),
-            Policy::Min => Acc::Min(0),
-            Policy::Count => Acc::Count(0),
+            Policy::Max => Acc::Max(AtomicI64::new(MAX_UNSET)),
+            Policy::Min => Acc::Min(AtomicI64::new(0)),
+            Policy::Count => Acc::Count(AtomicI64::new(0)),
         }
     }
 
-    fn add(&mut self, v: i64) {
+    fn add(&self, v: i64) {
         match self {
-            Acc::Sum(s) => *s = s.saturating_add(v),
+            Acc::Sum(s) => {
+                s.fetch_add(v, Relaxed);
+            }
             Acc::Avg { sum, count } => {
-                *sum = sum.saturating_add(v);
-                *count += 1;
+                sum.fetch_add(v, Relaxed);
+                count.fetch_add(1, Relaxed);
             }
             // The first bound the value does not exceed; above every bound, the last.
             Acc::Distr { bounds, counts } => {
                 if !bounds.is_empty() {
                     let i = bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len() - 1);
-                    counts[i] += 1;
+                    counts[i].fetch_add(1, Relaxed);
                 }
             }
-            Acc::Max(m) => *m = (*m).max(v),
+            Acc::Max(m) => {
+                m.fetch_max(v, Relaxed);
+            }
             // The smallest non-zero value (TarsGo and TarsCpp both ignore zeros).
             Acc::Min(m) => {
-                if *m == 0 || (v != 0 && v < *m) {
-                    *m = v;
+                if v != 0 {
+                    let _ = m.fetch_update(Relaxed, Relaxed, |cur| (cur == 0 || v < cur).then_some(v));
                 }
             }
-            Acc::Count(c) => *c += 1,
+            Acc::Count(c) => {
+                c.fetch_add(1, Relaxed);
+            }
         }
     }
 
     /// The interval's value as tarsproperty reads it (`None` when TarsGo leaves it out:
     /// zero sums, averages, minimums and counts, and a `Max` nothing raised), and a fresh
     /// state.
-    fn take(&mut self) -> Option<String> {
-        let value = match self {
-            Acc::Sum(s) | Acc::Min(s) | Acc::Count(s) => (*s != 0).then(|| s.to_string()),
+    fn take(&self) -> Option<String> {
+        match self {
+            Acc::Sum(s) | Acc::Min(s) | Acc::Count(s) => {
+                let v = s.swap(0, Relaxed);
+                (v != 0).then(|| v.to_string())
+            }
             // Go's shortest round-trip float (`strconv.FormatFloat(v, 'f', -1, 64)`), which
             // Rust's `Display` for f64 writes the same: 2.5, 3, 3.3333333333333335.
-            Acc::Avg { sum, count } => (*count != 0 && *sum != 0).then(|| (*sum as f64 / *count as f64).to_string()),
+            Acc::Avg { sum, count } => {
+                let (sum, count) = (sum.swap(0, Relaxed), count.swap(0, Relaxed));
+                (count != 0 && sum != 0).then(|| (sum as f64 / count as f64).to_string())
+            }
             Acc::Distr { bounds, counts } => Some(
                 bounds
                     .iter()
                     .zip(counts.iter())
-                    .map(|(b, n)| format!("{b}|{n}"))
+                    .map(|(b, n)| format!("{b}|{}", n.swap(0, Relaxed)))
                     .collect::<Vec<_>>()
                     .join(","),
             )
             .filter(|s| !s.is_empty()),
-            Acc::Max(m) => (*m != MAX_UNSET).then(|| m.to_string()),
-        };
-        self.reset();
-        value
-    }
-
-    fn reset(&mut self) {
-        match self {
-            Acc::Sum(s) | Acc::Min(s) | Acc::Count(s) => *s = 0,
-            Acc::Avg { sum, count } => {
-                *sum = 0;
-                *count = 0;
+            Acc::Max(m) => {
+                let v = m.swap(MAX_UNSET, Relaxed);
+                (v != MAX_UNSET).then(|| v.to_string())
             }
-            Acc::Distr { counts, .. } => counts.iter_mut().for_each(|c| *c = 0),
-            Acc::Max(m) => *m = MAX_UNSET,
         }
     }
 }
@@ -137,7 +144,8 @@ impl Acc {
 pub(crate) struct PropertyState {
     pub(crate) name: String,
     policies: Vec<Policy>,
-    accs: Mutex<(Vec<Acc>, bool)>,
+    accs: Vec<Acc>,
+    reported: AtomicBool,
 }
 
 impl PropertyState {
@@ -146,21 +154,21 @@ impl PropertyState {
         PropertyState {
             name,
             policies,
-            accs: Mutex::new((accs, false)),
+            accs,
+            reported: AtomicBool::new(false),
         }
     }
 
-    /// The interval's values, one per policy in the order they were given, or `None` when
+    /// The interval's values, in the order the policies were given, or `None` when
     /// nothing was reported in it.
     pub(crate) fn take(&self) -> Option<Vec<StatPropInfo>> {
-        let mut accs = self.accs.lock().unwrap_or_else(|e| e.into_inner());
-        if !std::mem::take(&mut accs.1) {
+        if !self.reported.swap(false, Relaxed) {
             return None;
         }
         Some(
             self.policies
                 .iter()
-                .zip(accs.0.iter_mut())
+                .zip(self.accs.iter())
                 .filter_map(|(p, a)| {
                     a.take().map(|value| StatPropInfo {
                         policy: p.name().into(),
@@ -203,10 +211,11 @@ impl Property {
 
     /// Reports one value.
     pub fn report(&self, value: i64) {
-        let mut accs = self.state.accs.lock().unwrap_or_else(|e| e.into_inner());
-        for a in accs.0.iter_mut() {
+        for a in &self.state.accs {
             a.add(value);
         }
-        accs.1 = true;
+        if !self.state.reported.load(Relaxed) {
+            self.state.reported.store(true, Relaxed);
+        }
     }
 }

@@ -90,7 +90,7 @@ impl Admission {
         Ok(permit)
     }
 
-    #[cfg(test)]
+    /// Requests admitted now, waiting or running.
     pub(crate) fn admitted(&self) -> usize {
         self.admitted.load(Ordering::Acquire)
     }

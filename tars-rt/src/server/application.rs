@@ -24,7 +24,7 @@ use crate::transport::tls;
 use super::admin::{AdapterView, AdminCommand, AdminServant, ADMIN_ADAPTER, ADMIN_OBJ};
 use super::admission::Admission;
 use super::connection::{self, ConnectionSettings};
-use super::dispatch::{Served, ServerProtocol, TarsProtocol};
+use super::dispatch::{AdapterProperties, Served, ServerProtocol, TarsProtocol};
 use super::platform::Platform;
 use super::servant::Servant;
 use super::{udp, InFlight};
@@ -377,6 +377,10 @@ impl Application {
                         name: a.servant.clone(),
                         servant,
                         admission,
+                        properties: reporter
+                            .as_ref()
+                            .filter(|r| r.reports_properties())
+                            .map(|r| AdapterProperties::new(r, &a.name)),
                     });
                 }
                 Arc::new(TarsProtocol::new(
@@ -432,7 +436,18 @@ impl Application {
                     };
                     let listener = listen(&adapter.endpoint, adapter.backlog).await.map_err(bind_err)?;
                     let local = listener.local_addr().map_err(bind_err)?;
-                    let connections = Arc::new(Connections::default());
+                    let connections = Arc::new(Connections {
+                        rate: reporter
+                            .as_ref()
+                            .filter(|r| r.reports_properties() && adapter.max_conns > 0)
+                            .map(|r| {
+                                (
+                                    r.property(&format!("{}.connectRate", adapter.name), &[crate::report::Policy::Avg]),
+                                    adapter.max_conns,
+                                )
+                            }),
+                        ..Connections::default()
+                    });
                     group_connections = Some(connections.clone());
                     let settings = AcceptSettings {
                         connections,
@@ -716,6 +731,8 @@ struct AcceptSettings {
 /// An adapter's open connections.
 #[derive(Default)]
 pub(crate) struct Connections {
+    /// `<adapter>.connectRate`: connections in use, in percent of `maxconns`.
+    rate: Option<(crate::report::Property, usize)>,
     next: std::sync::atomic::AtomicU64,
     live: std::sync::Mutex<std::collections::BTreeMap<u64, (SocketAddr, std::time::SystemTime)>>,
 }
@@ -723,7 +740,11 @@ pub(crate) struct Connections {
 impl Connections {
     fn add(&self, peer: SocketAddr) -> u64 {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.lock().insert(id, (peer, std::time::SystemTime::now()));
+        let mut live = self.lock();
+        live.insert(id, (peer, std::time::SystemTime::now()));
+        if let Some((rate, max)) = &self.rate {
+            rate.report((live.len() * 100 / max) as i64);
+        }
         id
     }
 

@@ -81,6 +81,46 @@ pub(crate) struct Served {
     pub(crate) name: String,
     pub(crate) servant: Arc<dyn Servant>,
     pub(crate) admission: Arc<Admission>,
+    /// The adapter's built-in properties, when the server reports properties.
+    pub(crate) properties: Option<AdapterProperties>,
+}
+
+/// The properties TarsCpp reports per adapter (`<adapter>.queue`: requests ahead of one
+/// when it arrives; `.timeoutNum`: requests answered -6; `.connectRate`, reported where
+/// connections are accepted), and how long requests wait and run (`.queueTime`,
+/// `.handleTime`, in ms).
+pub(crate) struct AdapterProperties {
+    queue: crate::report::Property,
+    queue_time: crate::report::Property,
+    handle_time: crate::report::Property,
+    timeouts: crate::report::Property,
+}
+
+impl AdapterProperties {
+    pub(crate) fn new(reporter: &Arc<crate::report::Reporter>, adapter: &str) -> Self {
+        use crate::report::Policy::{Avg, Max, Sum};
+        AdapterProperties {
+            queue: reporter.property(&format!("{adapter}.queue"), &[Avg]),
+            queue_time: reporter.property(&format!("{adapter}.queueTime"), &[Avg, Max]),
+            handle_time: reporter.property(&format!("{adapter}.handleTime"), &[Avg, Max]),
+            timeouts: reporter.property(&format!("{adapter}.timeoutNum"), &[Sum]),
+        }
+    }
+
+    fn admitted(&self, queued: usize, received: Instant, refused: Option<&Status>) {
+        self.queue.report(queued as i64);
+        self.queue_time.report(received.elapsed().as_millis() as i64);
+        if refused.is_some_and(|s| s.code() == crate::status::Code::QueueTimeout) {
+            self.timeouts.report(1);
+        }
+    }
+
+    fn handled(&self, started: Instant, code: i32) {
+        self.handle_time.report(started.elapsed().as_millis() as i64);
+        if code == crate::status::Code::QueueTimeout.value() {
+            self.timeouts.report(1);
+        }
+    }
 }
 
 impl TarsProtocol {
@@ -205,15 +245,19 @@ impl ServerProtocol for TarsProtocol {
                     (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
                 // The admission limits of the servant called (of the endpoint's first servant
                 // for a name it does not serve: the request is answered -4 after the filters).
-                let admission = &self
-                    .served(&packet.s_servant_name)
-                    .unwrap_or(&self.servants[0])
-                    .admission;
+                let served = self.served(&packet.s_servant_name).unwrap_or(&self.servants[0]);
+                let (admission, properties) = (&served.admission, served.properties.as_ref());
                 let trace = current.trace.clone();
                 let serve = async {
-                    match admission.admit(received, deadline).await {
+                    let ahead = properties.map(|_| admission.admitted());
+                    let admitted = admission.admit(received, deadline).await;
+                    if let (Some(p), Some(ahead)) = (properties, ahead) {
+                        p.admitted(ahead, received, admitted.as_ref().err());
+                    }
+                    match admitted {
                         Err(status) => ServerResponse::from_status(&status),
                         Ok(_permit) => {
+                            let started = Instant::now();
                             let endpoint = Dispatch {
                                 protocol: self,
                                 encoding,
@@ -221,7 +265,11 @@ impl ServerProtocol for TarsProtocol {
                                 trace,
                             };
                             let req = ServerRequest { peer, received, packet };
-                            ServerNext::new(&self.filters, &endpoint).run(req).await
+                            let rsp = ServerNext::new(&self.filters, &endpoint).run(req).await;
+                            if let Some(p) = properties {
+                                p.handled(started, rsp.code);
+                            }
+                            rsp
                         }
                     }
                 };
