@@ -322,3 +322,58 @@ async fn a_zombie_adapter_drops_out_of_the_heartbeat_until_it_recovers() {
     server.shutdown().await;
     fw_server.shutdown().await;
 }
+
+#[tokio::test]
+async fn dead_framework_services_never_block_start_requests_or_shutdown() {
+    // Every framework object on a port nothing listens on.
+    let dead = "tcp -h 127.0.0.1 -p 1 -t 3000";
+    let config: Config = format!(
+        "<tars><application>
+<client>
+stat=tars.tarsstat.StatObj@{dead}
+property=tars.tarsproperty.PropertyObj@{dead}
+report-interval=50
+</client>
+<server>
+app=TestApp
+server=HelloServer
+node=tars.tarsnode.ServerObj@{dead}
+notify=tars.tarsnotify.NotifyObj@{dead}
+config=tars.tarsconfig.ConfigObj@{dead}
+log=tars.tarslog.LogObj@{dead}
+mainloopticker=50
+statreportinterval=50
+propertyreportinterval=50
+<TestApp.HelloServer.HelloObjAdapter>
+endpoint=tcp -h 127.0.0.1 -p 0 -t 60000
+servant={OBJ}
+</TestApp.HelloServer.HelloObjAdapter>
+</server></application></tars>"
+    )
+    .parse()
+    .unwrap();
+    let t = Instant::now();
+    let server = Application::new(config)
+        .servant(OBJ, SleepyHello)
+        .remote_config("HelloServer.conf")
+        .start()
+        .await
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2), "start took {:?}", t.elapsed());
+    let comm = Communicator::new();
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    server.platform().notify(NotifyLevel::Error, "nobody hears this");
+    let p = server.platform().property("p", &[tars::report::Policy::Sum]);
+    for _ in 0..20 {
+        let t = Instant::now();
+        hello.test_hello("x").await.unwrap();
+        p.report(1);
+        assert!(t.elapsed() < Duration::from_millis(500));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let t = Instant::now();
+    server.shutdown().await;
+    assert!(t.elapsed() < Duration::from_secs(2), "shutdown took {:?}", t.elapsed());
+}

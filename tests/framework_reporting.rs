@@ -323,3 +323,47 @@ maxconns=10
     server.shutdown().await;
     fw_server.shutdown().await;
 }
+
+#[tokio::test]
+async fn work_outside_proxies_is_reported_by_hand() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    let stat = obj(STAT_OBJ, fw_server.local_addr(STAT_OBJ).unwrap().port());
+    let comm = Communicator::builder()
+        .config(ClientConfig {
+            stat: Some(stat),
+            module_name: Some("TestApp.Batch".into()),
+            report_interval: Duration::from_millis(100),
+            ..ClientConfig::default()
+        })
+        .build();
+    let reporter = comm.reporter().unwrap();
+    let point = tars::report::StatPoint {
+        master_name: "TestApp.Batch",
+        slave_name: "mysql.orders",
+        interface_name: "insert",
+        master_ip: "10.0.0.1",
+        slave_ip: "10.0.0.2",
+        slave_port: 3306,
+        return_value: 0,
+        slave_set: None,
+    };
+    reporter.report_stat(point, tars::report::Outcome::Success, Duration::from_millis(42));
+    reporter.report_stat(point, tars::report::Outcome::Timeout, Duration::from_millis(3500));
+    wait_for(&fw, "the manual report", |r| !r.stats.is_empty()).await;
+    let (from_client, map) = fw.rec().stats[0].clone();
+    assert!(from_client);
+    let (head, body) = map.into_iter().next().unwrap();
+    assert_eq!(
+        (head.slave_name.as_str(), head.interface_name.as_str(), head.slave_port),
+        ("mysql.orders", "insert", 3306)
+    );
+    assert_eq!(
+        (body.count, body.timeout_count, body.total_rsp_time, body.max_rsp_time),
+        (1, 1, 3542, 3500)
+    );
+    // 42 ms in bucket 50; 3500 ms in none.
+    assert_eq!(body.interval_count.values().sum::<i32>(), 1);
+    assert_eq!(body.interval_count[&50], 1);
+    fw_server.shutdown().await;
+}
