@@ -15,6 +15,9 @@
 //! cargo run --release --example load -- --client --addr 127.0.0.1:10015 -c 64 -k 1 -b 128 -d 10
 //! ```
 //!
+//! `--stat 'tars.tarsstat.StatObj@tcp -h HOST -p PORT'` makes the client count every call
+//! for tarsstat, to measure what stat reporting costs.
+//!
 //! With `RUST_LOG` set (say `RUST_LOG=info`), the client side records the runtime's spans
 //! through a `tracing_subscriber::fmt` subscriber writing to stderr, to measure what tracing
 //! costs; without it no subscriber is installed.
@@ -40,6 +43,8 @@ struct Args {
     connections: usize,
     payload: usize,
     seconds: u64,
+    /// `--stat OBJ`: the client reports every call to tarsstat at OBJ.
+    stat: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -51,6 +56,7 @@ fn parse_args() -> Args {
         connections: 1,
         payload: 128,
         seconds: 10,
+        stat: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -63,7 +69,8 @@ fn parse_args() -> Args {
             "-k" => a.connections = value().parse().expect("-k N"),
             "-b" => a.payload = value().parse().expect("-b BYTES"),
             "-d" => a.seconds = value().parse().expect("-d SECONDS"),
-            other => panic!("unknown flag {other}; flags: --client --addr HOST:PORT --servant OBJ -c CALLERS -k CONNECTIONS -b BYTES -d SECONDS"),
+            "--stat" => a.stat = Some(value()),
+            other => panic!("unknown flag {other}; flags: --client --addr HOST:PORT --servant OBJ -c CALLERS -k CONNECTIONS -b BYTES -d SECONDS --stat OBJ"),
         }
     }
     a
@@ -129,8 +136,15 @@ async fn run_client(
 ) -> Vec<tokio::task::JoinHandle<Vec<u32>>> {
     let (host, port) = args.addr.rsplit_once(':').expect("--addr HOST:PORT");
     let obj = format!("{}@tcp -h {host} -p {port} -t 60000", args.servant);
+    let communicator = || {
+        let config = tars::config::ClientConfig {
+            stat: args.stat.clone(),
+            ..Default::default()
+        };
+        tars::client::Communicator::from_config(&config)
+    };
     let proxies: Vec<hello::test_app::HelloProxy> = (0..args.connections)
-        .map(|_| tars::client::Communicator::new().string_to_proxy(&obj).expect("proxy"))
+        .map(|_| communicator().string_to_proxy(&obj).expect("proxy"))
         .collect();
     let payload = "x".repeat(args.payload);
     (0..args.callers)

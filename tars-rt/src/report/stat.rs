@@ -80,19 +80,18 @@ impl StatPoint<'_> {
         h.finish()
     }
 
-    fn matches(&self, head: &StatMicMsgHead, tars_version: &str) -> bool {
+    fn matches(&self, head: &StatMicMsgHead) -> bool {
         let (n, a, i) = self.slave_set.unwrap_or(("", "", ""));
         head.slave_port == self.slave_port
             && head.return_value == self.return_value
-            && head.interface_name == self.interface_name
-            && head.slave_ip == self.slave_ip
-            && head.master_ip == self.master_ip
-            && head.slave_name == self.slave_name
-            && head.master_name == self.master_name
-            && head.slave_set_name == n
-            && head.slave_set_area == a
-            && head.slave_set_id == i
-            && head.tars_version == tars_version
+            && same(&head.interface_name, self.interface_name)
+            && same(&head.slave_ip, self.slave_ip)
+            && same(&head.master_ip, self.master_ip)
+            && same(&head.slave_name, self.slave_name)
+            && same(&head.master_name, self.master_name)
+            && same(&head.slave_set_name, n)
+            && same(&head.slave_set_area, a)
+            && same(&head.slave_set_id, i)
     }
 
     fn to_head(self, tars_version: &str) -> StatMicMsgHead {
@@ -111,6 +110,15 @@ impl StatPoint<'_> {
             tars_version: tars_version.into(),
         }
     }
+}
+
+/// String equality that does not call `memcmp` for empty strings: an empty `String`'s
+/// pointer is dangling, and glibc's AVX-512 `memcmp` reads it with a masked load, which on
+/// AMD Zen 4 takes a microcode assist costing ~100 ns. (Measured: 365 ns per record with
+/// `==`, most of it in those loads; the heads have up to five empty fields.)
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.is_empty() || a == b)
 }
 
 /// The body of a head no call has touched yet.
@@ -207,7 +215,7 @@ impl StatCollector {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let same_hash = shard.heads.entry(hash).or_default();
-        if let Some((_, body)) = same_hash.iter_mut().find(|(h, _)| point.matches(h, &self.tars_version)) {
+        if let Some((_, body)) = same_hash.iter_mut().find(|(h, _)| point.matches(h)) {
             count(body, outcome, elapsed);
             return;
         }
