@@ -238,6 +238,9 @@ async fn a_server_killed_under_load_fails_only_the_calls_in_flight_on_it() {
     let conf = dir.join("HelloServer.conf");
     let text = std::fs::read_to_string("examples/config.conf")
         .unwrap()
+        // Logs and data in the test's own directory, the admin port ephemeral.
+        .replace("path=.", &format!("path={}", dir.display()))
+        .replace("-p 19385", "-p 0")
         .replace("-p 10016", &format!("-p {port}"));
     std::fs::write(&conf, text).unwrap();
     let exe = std::env::current_exe().unwrap();

@@ -211,6 +211,9 @@ async fn the_config_file_named_by_config_is_used() {
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string("examples/config.conf")
         .unwrap()
+        // Logs and data in the test's own directory, the admin port ephemeral.
+        .replace("path=.", &format!("path={}", dir.display()))
+        .replace("-p 19385", "-p 0")
         .replace("-p 10016", "-p 0");
     let path = dir.join("HelloServer.conf");
     std::fs::write(&path, text).unwrap();
