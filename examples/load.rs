@@ -290,4 +290,18 @@ fn report(args: &Args, how: &str, mut all: Vec<u32>, elapsed: f64, errors: i32) 
         pct(0.999),
         errors
     );
+    // The same figures in limit-loader's format, for scripts (bench/compare.sh).
+    println!(
+        "RESULT impl={} qps={:.0} p50_us={} p99_us={} p999_us={} errors={}",
+        if how.contains("client") {
+            "tars-rs-client"
+        } else {
+            "load-raw"
+        },
+        all.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.99),
+        pct(0.999),
+        errors
+    );
 }

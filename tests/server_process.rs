@@ -33,6 +33,9 @@ async fn sigterm_stops_the_example_server_gracefully() {
     let conf = dir.join("HelloServer.conf");
     let text = std::fs::read_to_string("examples/config.conf")
         .unwrap()
+        // Logs and data in the test's own directory, the admin port ephemeral.
+        .replace("path=.", &format!("path={}", dir.display()))
+        .replace("-p 19385", "-p 0")
         .replace("-p 10016", &format!("-p {port}"));
     std::fs::write(&conf, text).unwrap();
     let bin = example("hello_server");
@@ -82,7 +85,7 @@ impl ServerProtocol for Shout {
             .map(|i| buf.split_to(i + 1).freeze()))
     }
 
-    async fn handle(&self, _peer: SocketAddr, request: Bytes, _received: Instant) -> Outcome {
+    async fn handle(self: Arc<Self>, _peer: SocketAddr, request: Bytes, _received: Instant) -> Outcome {
         Outcome::Send(Bytes::from(request.to_ascii_uppercase()))
     }
 }

@@ -14,8 +14,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, watch, Notify, Semaphore};
+
+use bytes::BytesMut;
+use tokio::sync::{mpsc, watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::transport::budget::MemoryBudget;
 use crate::transport::reader::FrameReader;
@@ -35,6 +38,25 @@ pub(crate) struct ConnectionSettings {
     pub max_in_flight: usize,
     /// Large frames wait for room here while they arrive.
     pub budget: Option<Arc<MemoryBudget>>,
+}
+
+/// Inline replies are handed to the writer once they reach this size (or the read is done).
+const REPLY_BATCH: usize = 64 * 1024;
+
+/// Hands the gathered replies to the writer as one frame batch; `false` if it is gone.
+async fn send_replies(
+    tx: &mpsc::Sender<Outgoing>,
+    replies: &mut BytesMut,
+    permit: &mut Option<OwnedSemaphorePermit>,
+) -> bool {
+    if replies.is_empty() {
+        return true;
+    }
+    let out = Outgoing {
+        frame: replies.split().freeze(),
+        permit: permit.take(),
+    };
+    tx.send(out).await.is_ok()
 }
 
 /// Why the reader stopped.
@@ -85,20 +107,37 @@ pub(crate) async fn serve<R, W>(
     let timer = tokio::time::sleep_until(never());
     tokio::pin!(timer);
 
+    // Replies of requests answered inline, sent as one frame batch, and their slots.
+    let mut replies = BytesMut::new();
+    let mut replies_permit: Option<OwnedSemaphorePermit> = None;
+
     let end = 'conn: loop {
-        // A slot first: at the cap, nothing more is read until a reply has been written.
-        let slot = tokio::select! {
-            biased;
-            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
-            _ = tx.closed() => break End::WriterGone,
-            _ = close.notified() => break End::ProtocolClose,
-            _ = shutdown.changed() => break End::Shutdown,
+        // A slot first: at the cap, nothing more is read until a reply has been written
+        // (the replies gathered so far go out first: their slots are among those awaited).
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(s) => s,
+            Err(_) => {
+                if !send_replies(&tx, &mut replies, &mut replies_permit).await {
+                    break End::WriterGone;
+                }
+                tokio::select! {
+                    biased;
+                    s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+                    _ = tx.closed() => break End::WriterGone,
+                    _ = close.notified() => break End::ProtocolClose,
+                    _ = shutdown.changed() => break End::Shutdown,
+                }
+            }
         };
         let request = loop {
             match reader.next_split(|buf| protocol.split_frame(buf)) {
                 Ok(Some(request)) => break request,
                 Ok(None) => {}
                 Err(e) => break 'conn End::BadFrame(e),
+            }
+            // Everything read so far is handled: its replies leave before waiting for more.
+            if !send_replies(&tx, &mut replies, &mut replies_permit).await {
+                break 'conn End::WriterGone;
             }
             let idle_at = settings.idle_timeout.map(|t| last_request + t);
             let frame_at = settings
@@ -165,24 +204,52 @@ pub(crate) async fn serve<R, W>(
             },
             (None, None) => None,
         };
-        let (protocol, tx, close, guard) = (protocol.clone(), tx.clone(), close.clone(), in_flight.enter());
-        tokio::spawn(async move {
-            let _bytes_held = bytes_held;
-            match protocol.handle(peer, request, last_request).await {
-                Outcome::Send(frame) => {
-                    let _ = tx
-                        .send(Outgoing {
-                            frame,
-                            permit: Some(slot),
-                        })
-                        .await;
+        let guard = in_flight.enter();
+        // Polled once here: a request answered at once joins the replies of this read, which
+        // leave together in one write; one still running continues as a task of its own.
+        let mut handling = protocol.clone().handle(peer, request, last_request);
+        match std::future::poll_fn(|cx| Poll::Ready(handling.as_mut().poll(cx))).await {
+            Poll::Ready(outcome) => {
+                drop(bytes_held);
+                match outcome {
+                    Outcome::Send(frame) => {
+                        replies.extend_from_slice(&frame);
+                        match &mut replies_permit {
+                            Some(p) => p.merge(slot),
+                            None => replies_permit = Some(slot),
+                        }
+                        if replies.len() >= REPLY_BATCH && !send_replies(&tx, &mut replies, &mut replies_permit).await {
+                            break End::WriterGone;
+                        }
+                    }
+                    Outcome::Nothing => drop(slot),
+                    Outcome::Close => break End::ProtocolClose,
                 }
-                Outcome::Nothing => drop(slot),
-                Outcome::Close => close.notify_one(),
+                drop(guard);
             }
-            drop(guard);
-        });
+            Poll::Pending => {
+                let (tx, close) = (tx.clone(), close.clone());
+                tokio::spawn(async move {
+                    let _bytes_held = bytes_held;
+                    match handling.await {
+                        Outcome::Send(frame) => {
+                            let _ = tx
+                                .send(Outgoing {
+                                    frame,
+                                    permit: Some(slot),
+                                })
+                                .await;
+                        }
+                        Outcome::Nothing => drop(slot),
+                        Outcome::Close => close.notify_one(),
+                    }
+                    drop(guard);
+                });
+            }
+        }
     };
+    // What was answered before the end still goes out.
+    send_replies(&tx, &mut replies, &mut replies_permit).await;
     match end {
         End::Shutdown => {
             if let Some(goodbye) = protocol.goodbye() {

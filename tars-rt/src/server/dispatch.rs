@@ -40,8 +40,11 @@ pub trait ServerProtocol: Send + Sync + 'static {
     /// needed; an error closes the connection.
     fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError>;
 
-    /// Handles one request (as returned by `split_frame`, or one UDP datagram).
-    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Outcome;
+    /// Handles one request (as returned by `split_frame`, or one UDP datagram). The
+    /// connection polls the returned future once where it reads, and only spawns it as a
+    /// task if it is not done then: a request answered at once costs no task, and its reply
+    /// leaves with the others of the same read in one write.
+    async fn handle(self: Arc<Self>, peer: SocketAddr, request: Bytes, received: Instant) -> Outcome;
 
     /// `Some(max)` if frames are TARS frames (a 4-byte big-endian length that counts
     /// itself) of at most `max` bytes: the connection then reads a large frame's bytes only
@@ -209,7 +212,8 @@ impl ServerProtocol for TarsProtocol {
         frame::decode_frame(buf, self.max_package_length)
     }
 
-    async fn handle(&self, peer: SocketAddr, request: Bytes, received: Instant) -> Outcome {
+    async fn handle(self: Arc<Self>, peer: SocketAddr, request: Bytes, received: Instant) -> Outcome {
+        let this = &*self;
         // What the request takes once decoded is drawn from the server's memory budget (its
         // bytes already are, by the connection); what does not fit is refused with -9.
         let Some(lease) = self.budget.try_lease(0) else {
@@ -259,7 +263,7 @@ impl ServerProtocol for TarsProtocol {
                         Ok(_permit) => {
                             let started = Instant::now();
                             let endpoint = Dispatch {
-                                protocol: self,
+                                protocol: this,
                                 encoding,
                                 lease: std::sync::Mutex::new(Some(lease)),
                                 trace,

@@ -61,6 +61,11 @@ where
         };
         let mut size = first.frame.len();
         written.push(first);
+        // Nothing else queued yet: let the tasks that are ready to run (other calls, other
+        // requests' handlers) queue theirs first, so they share this write.
+        if rx.is_empty() {
+            tokio::task::yield_now().await;
+        }
         while size < MAX_BATCH {
             match rx.try_recv() {
                 Ok(o) => {

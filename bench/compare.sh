@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Measures tars-rs's server and client against the physical limit of a TARS echo on this
+# machine, in one run, as ratios:
+#
+#   bash bench/compare.sh [SECONDS]
+#
+# It builds in release, waits for an idle machine, pins every server to CPU 0 and every load
+# generator to CPU 1, and prints one table of QPS and latency percentiles. With
+# ../shared/bench/limit beside the repository, the reference is limit-server/limit-loader
+# (a lean echo with no framework); without it, tars-rs is measured with examples/load alone.
+#
+# Cases (testHello echo):
+#   server, 1 connection, 64 in flight, 128 B       (limit-server vs hello_server, and
+#                                                    hello_server with stat and property on)
+#   server, 16 connections, 256 in flight, 1 KiB    (limit-server vs hello_server)
+#   client, 64 callers on 1 connection, 128 B        (limit-loader vs load --client, to limit-server,
+#                                                    and load --client with stat on)
+set -euo pipefail
+
+SECS="${1:-8}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LIMIT_SRC="$ROOT/../shared/bench/limit"
+EX="$ROOT/target/release/examples"
+PORT_REF=18999
+PORT_RS=10015
+# Nothing listens on port 1: reports are recorded, then fail to send (the recording is the cost).
+STAT_OBJ="tars.tarsstat.StatObj@tcp -h 127.0.0.1 -p 1 -t 3000"
+
+if [ "$(nproc)" -lt 2 ]; then
+    echo "needs 2 CPUs (server on CPU 0, load on CPU 1)" >&2
+    exit 1
+fi
+
+cd "$ROOT"
+cargo build --release --example hello_server --example load >&2
+LIMIT=""
+if [ -d "$LIMIT_SRC" ]; then
+    # The reference may be read-only: build it into our target directory.
+    CARGO_TARGET_DIR="$ROOT/target/limit" cargo build --release --manifest-path "$LIMIT_SRC/Cargo.toml" >&2
+    LIMIT="$ROOT/target/limit/release"
+fi
+
+# Waits (up to 2 minutes) until the machine is idle: under 10% busy over one second.
+wait_idle() {
+    local tries=0 a b c d a2 b2 c2 d2
+    while :; do
+        read -r _ a b c d _ < /proc/stat
+        sleep 1
+        read -r _ a2 b2 c2 d2 _ < /proc/stat
+        local busy=$(( (a2 - a) + (b2 - b) + (c2 - c) ))
+        local total=$(( busy + (d2 - d) ))
+        if [ "$total" -gt 0 ] && [ $(( busy * 100 / total )) -lt 10 ]; then
+            return
+        fi
+        tries=$((tries + 1))
+        if [ "$tries" -ge 120 ]; then
+            echo "warning: the machine did not become idle; measuring anyway" >&2
+            return
+        fi
+    done
+}
+
+SERVER_PID=""
+start_server() { # port command...
+    local port="$1"
+    shift
+    taskset -c 0 "$@" >/dev/null 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return
+        fi
+        sleep 0.05
+    done
+    echo "server on port $port did not start: $*" >&2
+    exit 1
+}
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+}
+trap stop_server EXIT
+
+# Prints "qps p50 p99 p999" from a RESULT line.
+result() {
+    grep '^RESULT' | tail -1 | sed -E 's/.*qps=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+) p999_us=([0-9.]+).*/\1 \2 \3 \4/'
+}
+
+# Loads the server on $1 with conns $2, in flight $3, payload $4.
+server_load() {
+    if [ -n "$LIMIT" ]; then
+        taskset -c 1 "$LIMIT/limit-loader" --port "$1" --conns "$2" --inflight "$3" --payload "$4" --duration "$SECS" | result
+    else
+        # examples/load: C callers spread over K raw connections.
+        taskset -c 1 "$EX/load" --addr "127.0.0.1:$1" -c "$3" -k "$2" -b "$4" -d "$SECS" | result
+    fi
+}
+
+ROWS=()
+row() { # group label "qps p50 p99 p999"
+    ROWS+=("$1|$2|$3")
+}
+
+measure_server() { # group conns inflight payload
+    local g="$1" k="$2" m="$3" b="$4"
+    if [ -n "$LIMIT" ]; then
+        wait_idle
+        start_server "$PORT_REF" "$LIMIT/limit-server" --port "$PORT_REF"
+        row "$g" "limit-server" "$(server_load "$PORT_REF" "$k" "$m" "$b")"
+        stop_server
+    fi
+    wait_idle
+    start_server "$PORT_RS" "$EX/hello_server"
+    row "$g" "tars-rs hello_server" "$(server_load "$PORT_RS" "$k" "$m" "$b")"
+    stop_server
+}
+
+measure_server "server 1 conn, 64 in flight, 128 B" 1 64 128
+wait_idle
+start_server "$PORT_RS" "$EX/hello_server" --config="$ROOT/bench/stat.conf"
+row "server 1 conn, 64 in flight, 128 B" "tars-rs hello_server, stat+property on" "$(server_load "$PORT_RS" 1 64 128)"
+stop_server
+measure_server "server 16 conns, 256 in flight, 1 KiB" 16 256 1024
+
+
+G="client, 64 callers on 1 conn, 128 B"
+if [ -n "$LIMIT" ]; then
+    wait_idle
+    start_server "$PORT_REF" "$LIMIT/limit-server" --port "$PORT_REF"
+    row "$G" "limit-loader" "$(taskset -c 1 "$LIMIT/limit-loader" --port "$PORT_REF" --conns 1 --inflight 64 --payload 128 --duration "$SECS" | result)"
+    row "$G" "tars-rs load --client" "$(taskset -c 1 "$EX/load" --client --addr "127.0.0.1:$PORT_REF" -c 64 -k 1 -b 128 -d "$SECS" | result)"
+    row "$G" "tars-rs load --client, stat on" "$(taskset -c 1 "$EX/load" --client --stat "$STAT_OBJ" --addr "127.0.0.1:$PORT_REF" -c 64 -k 1 -b 128 -d "$SECS" | result)"
+    stop_server
+else
+    wait_idle
+    start_server "$PORT_RS" "$EX/hello_server"
+    row "$G" "tars-rs load --client" "$(taskset -c 1 "$EX/load" --client --addr "127.0.0.1:$PORT_RS" -c 64 -k 1 -b 128 -d "$SECS" | result)"
+    row "$G" "tars-rs load --client, stat on" "$(taskset -c 1 "$EX/load" --client --stat "$STAT_OBJ" --addr "127.0.0.1:$PORT_RS" -c 64 -k 1 -b 128 -d "$SECS" | result)"
+    stop_server
+fi
+
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; server on CPU 0, load on CPU 1, ${SECS} s per case"
+echo
+echo "| case | implementation | QPS | vs reference | p50 µs | p99 µs | p999 µs |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+ref=""
+group=""
+for r in "${ROWS[@]}"; do
+    IFS='|' read -r g label fig <<< "$r"
+    read -r qps p50 p99 p999 <<< "$fig"
+    if [ "$g" != "$group" ]; then
+        group="$g"
+        ref="$qps"
+    fi
+    ratio=$(awk -v a="$qps" -v b="$ref" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
+    printf "| %s | %s | %.0f | %s | %s | %s | %s |\n" "$g" "$label" "$qps" "$ratio" "$p50" "$p99" "$p999"
+done
