@@ -498,6 +498,11 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], checks: &[T
             ),
             None => (quote!(opts), quote!(&#p::CallOptions::default())),
         };
+        let encode_args = if args.is_empty() {
+            quote!(#p::Bytes::new())
+        } else {
+            quote!(#p::encode_exact(|__b| { #(#p::TarsEncode::encode(&#args, #tags, __b);)* }))
+        };
         quote! {
             #(#[doc = #doc_lines])*
             pub async fn #fn_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<#output, #p::CallError> {
@@ -506,9 +511,7 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], checks: &[T
 
             #[doc = #with_doc]
             pub async fn #with_ident(&self, opts: &#p::CallOptions #(, #args: #arg_types)*) -> ::core::result::Result<#p::Reply<#output>, #p::CallError> {
-                let mut __b = #p::BytesMut::new();
-                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
-                let __rsp = self.proxy.invoke(#wire, __b.freeze(), #opts_with).await?;
+                let __rsp = self.proxy.invoke(#wire, #encode_args, #opts_with).await?;
                 #read_fields
                 let value = #value;
                 ::core::result::Result::Ok(__rsp.into_reply(value))
@@ -516,9 +519,7 @@ pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], checks: &[T
 
             #[doc = #oneway_doc]
             pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
-                let mut __b = #p::BytesMut::new();
-                #(#p::TarsEncode::encode(&#args, #tags, &mut __b);)*
-                self.proxy.invoke_one_way(#wire, __b.freeze(), #opts_oneway).await
+                self.proxy.invoke_one_way(#wire, #encode_args, #opts_oneway).await
             }
         }
     });

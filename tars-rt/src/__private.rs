@@ -1,6 +1,7 @@
 //! Support for macro-generated code. Not public API: generated code reaches the runtime only
 //! through this module, so everything else can change without breaking it.
 
+pub use crate::codec::encode_exact;
 pub use bytes::{Bytes, BytesMut};
 
 pub use crate::client::{CallError, CallOptions, Proxy, Reply, ReplyFields, ServantProxy};

@@ -264,10 +264,19 @@ impl ServantProxy {
             hash: opts.hash,
         };
         let filters = self.inner.comm.filters();
-        let result = ClientNext::new(&filters, &*self.inner)
-            .run(req)
-            .instrument(span.clone())
-            .await;
+        // Without filters, straight to the routing (the chain's dyn call would box it).
+        let result = if filters.is_empty() {
+            self.inner
+                .router
+                .call(&self.inner.comm, req)
+                .instrument(span.clone())
+                .await
+        } else {
+            ClientNext::new(&filters, &*self.inner)
+                .run(req)
+                .instrument(span.clone())
+                .await
+        };
         if !span.is_disabled() {
             let code = match &result {
                 Ok(rsp) => {

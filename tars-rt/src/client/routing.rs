@@ -15,13 +15,14 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::watch;
 
 use crate::balance::{Balance, ConsistentHash, HashKey, ModHash, Picker};
 use crate::codec::TarsStruct;
 use crate::discovery::{Discover, DiscoveryError, Endpoints, Resolution, Target};
 use crate::filter::{ClientRequest, ClientResponse};
+use crate::protocol::RequestPacket;
 use crate::transport::endpoint::Endpoint;
 use crate::transport::frame;
 
@@ -299,18 +300,17 @@ impl Router {
         // The server learns what is left of the deadline, written once, as the request leaves.
         let remaining = req.deadline.saturating_duration_since(Instant::now());
         req.packet.i_timeout = remaining.as_millis().clamp(1, i32::MAX as u128) as i32;
-        let mut buf = BytesMut::with_capacity(64 + req.packet.s_buffer.len());
-        frame::encode_frame(&mut buf, |b| req.packet.encode_fields(b));
+        let frame = encode_request(&req.packet);
         let endpoint = Some(remote.endpoint.clone());
         if req.one_way {
-            conn.send(buf.freeze()).await.map_err(unsent)?;
+            conn.send(frame).await.map_err(unsent)?;
             return Ok(ClientResponse {
                 packet: Default::default(),
                 endpoint,
             });
         }
         let mut pending = conn.register(id);
-        conn.send(buf.freeze()).await.map_err(unsent)?;
+        conn.send(frame).await.map_err(unsent)?;
         match (&mut pending.rx).await {
             Ok(Outcome::Reply(packet)) => {
                 remote.health.success();
@@ -328,5 +328,19 @@ impl Router {
             }
             Err(_) => Err(fail(CallErrorKind::Connection(ConnectionError::Closed))),
         }
+    }
+}
+
+/// The request's frame: built in a scratch buffer and copied out at its exact size (one
+/// allocation) when small, encoded in place (no copy) when the body is large.
+fn encode_request(packet: &RequestPacket) -> Bytes {
+    const EXACT_UP_TO: usize = 16 * 1024;
+    if packet.s_buffer.len() <= EXACT_UP_TO {
+        crate::codec::encode_exact(|b| frame::encode_frame(b, |b| packet.encode_fields(b)))
+    } else {
+        let names = packet.s_servant_name.len() + packet.s_func_name.len();
+        let mut buf = BytesMut::with_capacity(256 + names + packet.s_buffer.len());
+        frame::encode_frame(&mut buf, |b| packet.encode_fields(b));
+        buf.freeze()
     }
 }

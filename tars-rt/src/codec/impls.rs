@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, Hash};
 
 use bytes::{Bytes, BytesMut};
 
-use super::reader::ByteVec;
+use super::reader::{cautious_capacity, ByteVec};
 use super::{
     write_f32, write_f64, write_int, write_map_header, write_simple_list, write_string_bytes, DecodeError, DefaultEq,
     Reader, TarsDecode, TarsEncode, TypeCode,
@@ -269,8 +269,14 @@ pub(crate) const fn heap_size(len: usize) -> usize {
     }
 }
 
-/// Reads a Map payload, handing each entry to `insert`.
-fn decode_map<K, V>(r: &mut Reader<'_>, ty: TypeCode, mut insert: impl FnMut(K, V)) -> Result<usize, DecodeError>
+/// Reads a Map payload into the map `new` makes for its length, handing each entry to
+/// `insert`.
+fn decode_map<K, V, M>(
+    r: &mut Reader<'_>,
+    ty: TypeCode,
+    new: impl FnOnce(usize) -> M,
+    mut insert: impl FnMut(&mut M, K, V),
+) -> Result<M, DecodeError>
 where
     K: TarsDecode,
     V: TarsDecode,
@@ -282,15 +288,16 @@ where
     // Each entry takes at least two heads.
     let n = r.read_len(2)?;
     r.charge(n.saturating_mul(map_entry_size::<K, V>()))?;
+    let mut map = new(n);
     for _ in 0..n {
         let kty = r.read_head_with_tag(0)?;
         let k = K::decode_value(r, kty)?;
         let vty = r.read_head_with_tag(1)?;
         let v = V::decode_value(r, vty)?;
-        insert(k, v);
+        insert(&mut map, k, v);
     }
     r.leave();
-    Ok(n)
+    Ok(map)
 }
 
 impl<K: TarsEncode, V: TarsEncode, S> TarsEncode for HashMap<K, V, S> {
@@ -309,11 +316,15 @@ where
     S: BuildHasher + Default,
 {
     fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError> {
-        let mut map = HashMap::default();
-        decode_map(r, ty, |k, v| {
-            map.insert(k, v);
-        })?;
-        Ok(map)
+        // Sized once for the length read: growing rehashes every entry at each doubling.
+        decode_map(
+            r,
+            ty,
+            |n| HashMap::with_capacity_and_hasher(cautious_capacity::<(K, V)>(n), S::default()),
+            |map, k, v| {
+                map.insert(k, v);
+            },
+        )
     }
 }
 
@@ -328,11 +339,14 @@ impl<K: TarsEncode, V: TarsEncode> TarsEncode for BTreeMap<K, V> {
 
 impl<K: TarsDecode + Ord, V: TarsDecode> TarsDecode for BTreeMap<K, V> {
     fn decode_value(r: &mut Reader<'_>, ty: TypeCode) -> Result<Self, DecodeError> {
-        let mut map = BTreeMap::new();
-        decode_map(r, ty, |k, v| {
-            map.insert(k, v);
-        })?;
-        Ok(map)
+        decode_map(
+            r,
+            ty,
+            |_| BTreeMap::new(),
+            |map, k, v| {
+                map.insert(k, v);
+            },
+        )
     }
 }
 

@@ -71,6 +71,42 @@ pub fn to_bytes<T: TarsStruct>(value: &T) -> Bytes {
     buf.freeze()
 }
 
+/// Encodes with `write` and returns the bytes in a buffer of their exact size: one allocation.
+///
+/// Encoding into a fresh `BytesMut` allocates as it grows, and freezing one that is not full
+/// allocates again (its shared header); this encodes into a buffer each thread keeps for
+/// the purpose and copies the result out once. Requests, replies and arguments are built
+/// this way.
+pub fn encode_exact(write: impl FnOnce(&mut BytesMut)) -> Bytes {
+    /// A scratch buffer that grew past this is let go after use, not kept by the thread.
+    const KEEP: usize = 64 * 1024;
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
+    }
+    let mut write = Some(write);
+    let pooled = SCRATCH.try_with(|scratch| {
+        // Busy only if `write` itself encodes something this way: it gets a buffer of its own.
+        let mut buf = scratch.try_borrow_mut().ok()?;
+        let write = write.take()?;
+        buf.clear();
+        write(&mut buf);
+        let out = Bytes::copy_from_slice(&buf);
+        if buf.capacity() > KEEP {
+            *buf = BytesMut::new();
+        }
+        Some(out)
+    });
+    if let Ok(Some(out)) = pooled {
+        return out;
+    }
+    // No scratch buffer to be had (it is in use, or the thread is exiting).
+    let mut buf = BytesMut::new();
+    if let Some(write) = write {
+        write(&mut buf);
+    }
+    buf.freeze()
+}
+
 /// Decodes a top-level message written by [`to_bytes`] (or by any TARS peer). `bytes` fields
 /// of the result share `bytes`' memory.
 pub fn from_bytes<T: TarsStruct>(bytes: &Bytes) -> Result<T, DecodeError> {

@@ -3,6 +3,7 @@
 //! parameter name). Generated dispatchers read and write through [`Call`] and never see
 //! the encoding.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use bytes::{Bytes, BytesMut};
@@ -53,9 +54,13 @@ enum Results {
     Json(Map<String, Value>),
 }
 
+/// What a TARS-encoded call's results buffer starts with.
+const RESULTS_CAPACITY: usize = 256;
+
 /// The arguments and results of one call.
 pub struct Call {
-    function: String,
+    /// Borrowed from the interface when the method is known (no copy per call).
+    function: Cow<'static, str>,
     encoding: Encoding,
     method: Option<&'static MethodDesc>,
     args: Args,
@@ -73,20 +78,20 @@ impl Call {
         body: Bytes,
         method: Option<&'static MethodDesc>,
     ) -> Result<Call, Status> {
-        Self::decode(function, encoding, body, method, None)
+        Self::decode(Cow::Owned(function.into()), encoding, body, method, None)
     }
 
     /// Like [`Call::new`], charging what the arguments take once decoded to `lease`; past
     /// what the budget holds, the call fails with -9 (overload).
     pub(crate) fn decode(
-        function: impl Into<String>,
+        function: Cow<'static, str>,
         encoding: Encoding,
         body: Bytes,
         method: Option<&'static MethodDesc>,
         lease: Option<Lease>,
     ) -> Result<Call, Status> {
         let (args, results) = match encoding {
-            Encoding::Tars => (Args::Tars(body), Results::Tars(BytesMut::with_capacity(64))),
+            Encoding::Tars => (Args::Tars(body), Results::Tars(BytesMut::new())),
             Encoding::TupV2 | Encoding::TupV3 => {
                 let version = if encoding == Encoding::TupV2 {
                     tup::Version::V2
@@ -121,7 +126,7 @@ impl Call {
             }
         };
         Ok(Call {
-            function: function.into(),
+            function,
             encoding,
             method,
             args,
@@ -168,7 +173,7 @@ impl Call {
     pub fn set_return<T: TarsEncode + TarsJson>(&mut self, value: &T) {
         let ty = self.method.and_then(|m| m.ret_tup_type);
         match &mut self.results {
-            Results::Tars(buf) => value.encode(0, buf),
+            Results::Tars(buf) => value.encode(0, results_buffer(buf)),
             // TUP replies carry the return value under the empty name (TarsCpp) and JSON
             // replies under `tars_ret` (TarsGo).
             Results::Tup(attr) => {
@@ -188,7 +193,7 @@ impl Call {
             .and_then(|m| m.params.iter().find(|p| p.tag == tag))
             .map(|p| p.tup_type);
         match &mut self.results {
-            Results::Tars(buf) => value.encode(tag, buf),
+            Results::Tars(buf) => value.encode(tag, results_buffer(buf)),
             Results::Tup(attr) => attr.put(name, ty.unwrap_or(""), value),
             Results::Json(o) => {
                 o.insert(name.into(), value.to_json());
@@ -204,6 +209,15 @@ impl Call {
             Results::Json(o) => Bytes::from(serde_json::to_vec(&Value::Object(o)).unwrap_or_default()),
         }
     }
+}
+
+/// The results buffer, with room for the usual small results at once (one allocation rather
+/// than one per growth as field after field is written).
+fn results_buffer(buf: &mut BytesMut) -> &mut BytesMut {
+    if buf.capacity() == 0 {
+        buf.reserve(RESULTS_CAPACITY);
+    }
+    buf
 }
 
 /// A reader over `bytes` drawing what it decodes from `lease`.

@@ -2,6 +2,7 @@
 //! TUP and JSON requests); an application can put any other [`ServerProtocol`] on an adapter
 //! (TarsCpp's `protocol=not_tars`).
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use tracing::Instrument;
 
-use crate::codec::{DecodeError, Reader, TarsStruct};
+use crate::codec::{self, DecodeError, Reader, TarsStruct};
 use crate::filter::{ServerEndpoint, ServerFilter, ServerNext, ServerRequest, ServerResponse};
 use crate::protocol::framework::{TARSONEWAY, TARSVERSION};
 use crate::protocol::{tup, RequestPacket, ResponsePacket};
@@ -176,18 +177,19 @@ impl TarsProtocol {
 }
 
 /// Header fields of the request that the reply echoes, kept before filters see the packet.
-struct ReplyTo {
+/// The names are borrowed from the servant and its interface when they are known.
+struct ReplyTo<'a> {
     version: i16,
     request_id: i32,
     message_type: i32,
-    servant: String,
-    function: String,
+    servant: Cow<'a, str>,
+    function: Cow<'a, str>,
 }
 
-impl ReplyTo {
+impl ReplyTo<'static> {
     /// Reads the header fields (tags 1 to 6) of a request packet without decoding the rest;
     /// also says whether the request is one-way.
-    fn peek(request: &Bytes) -> Option<(ReplyTo, bool)> {
+    fn peek(request: &Bytes) -> Option<(ReplyTo<'static>, bool)> {
         let mut r = Reader::from_bytes(request);
         let version = r.read_field::<i16>(1).ok()??;
         let packet_type = r.read_field::<i8>(2).ok()?.unwrap_or(0);
@@ -199,8 +201,8 @@ impl ReplyTo {
             version,
             request_id,
             message_type,
-            servant,
-            function,
+            servant: Cow::Owned(servant),
+            function: Cow::Owned(function),
         };
         Some((to, packet_type == TARSONEWAY))
     }
@@ -228,12 +230,20 @@ impl ServerProtocol for TarsProtocol {
             }
         };
         let one_way = packet.c_packet_type == TARSONEWAY;
+        let called = this.servants.iter().find(|s| s.name == packet.s_servant_name);
+        let method = called.and_then(|s| s.servant.interface().method(&packet.s_func_name));
         let reply_to = ReplyTo {
             version: packet.i_version,
             request_id: packet.i_request_id,
             message_type: packet.i_message_type,
-            servant: packet.s_servant_name.clone(),
-            function: packet.s_func_name.clone(),
+            servant: match called {
+                Some(s) => Cow::Borrowed(s.name.as_str()),
+                None => Cow::Owned(packet.s_servant_name.clone()),
+            },
+            function: match method {
+                Some(m) => Cow::Borrowed(m.name),
+                None => Cow::Owned(packet.s_func_name.clone()),
+            },
         };
         let encoding = Encoding::from_version(packet.i_version);
         // The request's span, and what the calls its servant makes inherit (trace, dye,
@@ -249,7 +259,7 @@ impl ServerProtocol for TarsProtocol {
                     (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
                 // The admission limits of the servant called (of the endpoint's first servant
                 // for a name it does not serve: the request is answered -4 after the filters).
-                let served = self.served(&packet.s_servant_name).unwrap_or(&self.servants[0]);
+                let served = called.unwrap_or(&self.servants[0]);
                 let (admission, properties) = (&served.admission, served.properties.as_ref());
                 let trace = current.trace.clone();
                 let serve = async {
@@ -269,7 +279,13 @@ impl ServerProtocol for TarsProtocol {
                                 trace,
                             };
                             let req = ServerRequest { peer, received, packet };
-                            let rsp = ServerNext::new(&self.filters, &endpoint).run(req).await;
+                            // Without filters, straight to the servant (the chain's dyn call
+                            // would box the servant's future once more).
+                            let rsp = if self.filters.is_empty() {
+                                endpoint.respond(req).await
+                            } else {
+                                ServerNext::new(&self.filters, &endpoint).run(req).await
+                            };
                             if let Some(p) = properties {
                                 p.handled(started, rsp.code);
                             }
@@ -331,6 +347,12 @@ struct Dispatch<'a> {
 #[async_trait::async_trait]
 impl ServerEndpoint for Dispatch<'_> {
     async fn serve(&self, req: ServerRequest) -> ServerResponse {
+        self.respond(req).await
+    }
+}
+
+impl Dispatch<'_> {
+    async fn respond(&self, req: ServerRequest) -> ServerResponse {
         let p = self.protocol;
         let ServerRequest {
             peer,
@@ -346,12 +368,19 @@ impl ServerEndpoint for Dispatch<'_> {
         let method = served.servant.interface().method(&packet.s_func_name);
         let body = std::mem::take(&mut packet.s_buffer);
         let lease = self.lease.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let mut call = match Call::decode(packet.s_func_name.clone(), self.encoding, body, method, lease) {
+        let function = match method {
+            Some(m) => Cow::Borrowed(m.name),
+            None => Cow::Owned(packet.s_func_name.clone()),
+        };
+        let mut call = match Call::decode(function, self.encoding, body, method, lease) {
             Ok(c) => c,
             Err(status) => return ServerResponse::from_status(&status),
         };
         let ctx = Context::from_request(peer, packet, received, self.trace.clone());
-        let run = CatchUnwind(AssertUnwindSafe(served.servant.dispatch(&ctx, &mut call)));
+        // Through the `dyn Servant` itself: `Arc<dyn Servant>` is a servant too, and calling
+        // the Arc's implementation would box the future twice.
+        let servant: &dyn Servant = &*served.servant;
+        let run = CatchUnwind(AssertUnwindSafe(servant.dispatch(&ctx, &mut call)));
         let outcome = match p.handle_timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
                 Ok(Err(Status::unknown(format!(
@@ -385,8 +414,21 @@ impl ServerEndpoint for Dispatch<'_> {
 
 /// Encodes the reply in the layout the request's version calls for: a ResponsePacket for
 /// TARS and JSON (and for versions no one serves), a RequestPacket for TUP.
-fn encode_reply(to: &ReplyTo, encoding: Option<Encoding>, r: ServerResponse) -> Bytes {
-    let mut buf = BytesMut::with_capacity(64 + r.body.len());
+fn encode_reply(to: &ReplyTo<'_>, encoding: Option<Encoding>, r: ServerResponse) -> Bytes {
+    if r.body.len() <= ENCODE_EXACT_UP_TO {
+        codec::encode_exact(|buf| write_reply(buf, to, encoding, r))
+    } else {
+        let mut buf = BytesMut::with_capacity(256 + r.body.len());
+        write_reply(&mut buf, to, encoding, r);
+        buf.freeze()
+    }
+}
+
+/// Replies up to this body size are built in a scratch buffer and copied out at their exact
+/// size (one allocation); larger ones are encoded in place (no copy).
+const ENCODE_EXACT_UP_TO: usize = 16 * 1024;
+
+fn write_reply(buf: &mut BytesMut, to: &ReplyTo<'_>, encoding: Option<Encoding>, r: ServerResponse) {
     match encoding {
         Some(Encoding::TupV2 | Encoding::TupV3) => {
             let mut status = r.status;
@@ -411,14 +453,14 @@ fn encode_reply(to: &ReplyTo, encoding: Option<Encoding>, r: ServerResponse) -> 
                 c_packet_type: 0,
                 i_message_type: to.message_type,
                 i_request_id: to.request_id,
-                s_servant_name: to.servant.clone(),
-                s_func_name: to.function.clone(),
+                s_servant_name: to.servant.to_string(),
+                s_func_name: to.function.to_string(),
                 s_buffer: body,
                 i_timeout: 0,
                 context: r.context,
                 status,
             };
-            frame::encode_frame(&mut buf, |b| packet.encode_fields(b));
+            frame::encode_frame(buf, |b| packet.encode_fields(b));
         }
         _ => {
             let packet = ResponsePacket {
@@ -432,10 +474,9 @@ fn encode_reply(to: &ReplyTo, encoding: Option<Encoding>, r: ServerResponse) -> 
                 s_result_desc: r.message,
                 context: r.context,
             };
-            frame::encode_frame(&mut buf, |b| packet.encode_fields(b));
+            frame::encode_frame(buf, |b| packet.encode_fields(b));
         }
     }
-    buf.freeze()
 }
 
 /// Polls a future, turning a panic into an error, so one failing method does not take the

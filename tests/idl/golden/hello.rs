@@ -159,8 +159,10 @@ pub mod test_app {
             ::tars::__private::Reply<i32>,
             ::tars::__private::CallError,
         > {
-            let mut __b = ::tars::__private::BytesMut::new();
-            let __rsp = self.proxy.invoke("test", __b.freeze(), opts).await?;
+            let __rsp = self
+                .proxy
+                .invoke("test", ::tars::__private::Bytes::new(), opts)
+                .await?;
             let mut __r = self.proxy.reply_fields("test", &__rsp);
             let value = __r.read::<i32>(0u8)?;
             ::core::result::Result::Ok(__rsp.into_reply(value))
@@ -169,11 +171,10 @@ pub mod test_app {
         pub async fn test_oneway(
             &self,
         ) -> ::core::result::Result<(), ::tars::__private::CallError> {
-            let mut __b = ::tars::__private::BytesMut::new();
             self.proxy
                 .invoke_one_way(
                     "test",
-                    __b.freeze(),
+                    ::tars::__private::Bytes::new(),
                     &::tars::__private::CallOptions::default(),
                 )
                 .await
@@ -199,9 +200,16 @@ pub mod test_app {
             ::tars::__private::Reply<(i32, ::std::string::String)>,
             ::tars::__private::CallError,
         > {
-            let mut __b = ::tars::__private::BytesMut::new();
-            ::tars::__private::TarsEncode::encode(&s_req, 1u8, &mut __b);
-            let __rsp = self.proxy.invoke("testHello", __b.freeze(), opts).await?;
+            let __rsp = self
+                .proxy
+                .invoke(
+                    "testHello",
+                    ::tars::__private::encode_exact(|__b| {
+                        ::tars::__private::TarsEncode::encode(&s_req, 1u8, __b);
+                    }),
+                    opts,
+                )
+                .await?;
             let mut __r = self.proxy.reply_fields("testHello", &__rsp);
             let value = (__r.read::<i32>(0u8)?, __r.read::<::std::string::String>(2u8)?);
             ::core::result::Result::Ok(__rsp.into_reply(value))
@@ -211,12 +219,12 @@ pub mod test_app {
             &self,
             s_req: &str,
         ) -> ::core::result::Result<(), ::tars::__private::CallError> {
-            let mut __b = ::tars::__private::BytesMut::new();
-            ::tars::__private::TarsEncode::encode(&s_req, 1u8, &mut __b);
             self.proxy
                 .invoke_one_way(
                     "testHello",
-                    __b.freeze(),
+                    ::tars::__private::encode_exact(|__b| {
+                        ::tars::__private::TarsEncode::encode(&s_req, 1u8, __b);
+                    }),
                     &::tars::__private::CallOptions::default(),
                 )
                 .await
