@@ -9,10 +9,11 @@
 
 use std::io;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 
 use super::budget::{Lease, MemoryBudget};
 use super::frame::{self, FrameError};
@@ -53,7 +54,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     fn with_framing(io: R, max_frame: Option<usize>) -> Self {
         FrameReader {
             io,
-            buf: BytesMut::with_capacity(CHUNK),
+            // Allocated when the first bytes arrive: an idle connection holds no buffer.
+            buf: BytesMut::new(),
             max_frame,
             partial_since: None,
             last_read: Instant::now(),
@@ -102,6 +104,9 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 
     /// Reads more bytes; `Ok(0)` when the peer closed the stream. Cancel-safe.
     pub async fn fill(&mut self) -> io::Result<usize> {
+        if self.buf.capacity() == 0 {
+            return self.fill_first().await;
+        }
         let want = match self.announced() {
             Some(len) if len > self.buf.len() => {
                 if len > LARGE_FRAME && self.lease.is_none() {
@@ -121,6 +126,29 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         let n = self.io.read_buf(&mut self.buf).await?;
         self.last_read = Instant::now();
         if was_empty && n > 0 {
+            self.partial_since = Some(self.last_read);
+        }
+        Ok(n)
+    }
+
+    /// The first read: into a buffer on the stack, copied into a newly allocated one when
+    /// bytes arrive, so a connection that never sends anything costs no read buffer.
+    async fn fill_first(&mut self) -> io::Result<usize> {
+        let (io, buf) = (&mut self.io, &mut self.buf);
+        let n = std::future::poll_fn(|cx| {
+            let mut stack = [0u8; 4096];
+            let mut read = ReadBuf::new(&mut stack);
+            std::task::ready!(std::pin::Pin::new(&mut *io).poll_read(cx, &mut read))?;
+            let filled = read.filled();
+            if !filled.is_empty() {
+                buf.reserve(CHUNK);
+                buf.extend_from_slice(filled);
+            }
+            Poll::Ready(Ok::<_, io::Error>(filled.len()))
+        })
+        .await?;
+        self.last_read = Instant::now();
+        if n > 0 {
             self.partial_since = Some(self.last_read);
         }
         Ok(n)
@@ -152,7 +180,26 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
     use tokio::io::AsyncWriteExt;
+
+    #[tokio::test]
+    async fn an_idle_connection_holds_no_buffer_until_bytes_arrive() {
+        let (mut tx, rx) = tokio::io::duplex(1024);
+        let mut r = FrameReader::new(rx, 1 << 20);
+        {
+            let mut fill = std::pin::pin!(r.fill());
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            assert!(fill.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(r.buffer_capacity(), 0);
+        let mut wire = BytesMut::new();
+        frame::encode_frame(&mut wire, |b| b.extend_from_slice(b"hello"));
+        tx.write_all(&wire).await.unwrap();
+        assert_eq!(r.fill().await.unwrap(), wire.len());
+        assert!(r.buffer_capacity() >= CHUNK);
+        assert_eq!(&r.next_buffered().unwrap().unwrap()[..], b"hello");
+    }
 
     #[tokio::test]
     async fn memory_follows_the_bytes_that_arrive() {
