@@ -166,14 +166,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Decodes the head at the cursor without consuming it; `None` at end of input.
+    #[inline]
     pub fn peek_head(&self) -> Result<Option<Head>, DecodeError> {
         let Some(&first) = self.buf.get(self.pos) else {
             return Ok(None);
         };
-        let ty = TypeCode::from_u8(first & 0x0F).ok_or(DecodeError::InvalidTypeCode {
-            code: first & 0x0F,
-            offset: self.pos,
-        })?;
+        let Some(ty) = TypeCode::from_u8(first & 0x0F) else {
+            return Err(self.invalid_type_code(first & 0x0F));
+        };
         let tag = first >> 4;
         if tag < 15 {
             return Ok(Some(Head { tag, ty, len: 1 }));
@@ -185,10 +185,20 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads and consumes a head; end of input is an error.
+    #[inline]
     pub fn read_head(&mut self) -> Result<Head, DecodeError> {
-        let head = self.peek_head()?.ok_or_else(|| self.eof(1))?;
-        self.pos += head.len as usize;
-        Ok(head)
+        match self.peek_head()? {
+            Some(head) => {
+                self.pos += head.len as usize;
+                Ok(head)
+            }
+            None => Err(self.eof(1)),
+        }
+    }
+
+    #[cold]
+    fn invalid_type_code(&self, code: u8) -> DecodeError {
+        DecodeError::InvalidTypeCode { code, offset: self.pos }
     }
 
     /// Consumes the payload of a value of type `ty` (its head already read).
@@ -306,6 +316,12 @@ impl<'a> Reader<'a> {
     pub fn read_str(&mut self, ty: TypeCode) -> Result<&'a str, DecodeError> {
         let offset = self.pos;
         let bytes = self.read_string_bytes(ty)?;
+        // Most strings on the wire are ASCII (names, keys, ids): one vectorised check, where
+        // the full validation costs a call and a loop per string.
+        if bytes.is_ascii() {
+            // SAFETY: every byte is below 0x80, so the bytes are valid UTF-8.
+            return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+        }
         std::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 { offset })
     }
 
@@ -458,6 +474,7 @@ impl<'a> Reader<'a> {
         self.take(n).map(|_| ())
     }
 
+    #[cold]
     fn eof(&self, needed: usize) -> DecodeError {
         DecodeError::UnexpectedEof {
             offset: self.pos,
