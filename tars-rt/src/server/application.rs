@@ -374,7 +374,7 @@ impl Application {
                         is_zombie: Arc::new(move || zombie_check.is_zombie(zombie_after)),
                     });
                     servants.push(Served {
-                        name: a.servant.clone(),
+                        name: a.servant.as_str().into(),
                         servant,
                         admission,
                         properties: reporter

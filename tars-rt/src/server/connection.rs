@@ -211,19 +211,28 @@ pub(crate) async fn serve<R, W>(
         match std::future::poll_fn(|cx| Poll::Ready(handling.as_mut().poll(cx))).await {
             Poll::Ready(outcome) => {
                 drop(bytes_held);
-                match outcome {
+                let answered = match outcome {
                     Outcome::Send(frame) => {
                         replies.extend_from_slice(&frame);
-                        match &mut replies_permit {
-                            Some(p) => p.merge(slot),
-                            None => replies_permit = Some(slot),
-                        }
-                        if replies.len() >= REPLY_BATCH && !send_replies(&tx, &mut replies, &mut replies_permit).await {
-                            break End::WriterGone;
-                        }
+                        true
                     }
-                    Outcome::Nothing => drop(slot),
+                    Outcome::Reply(reply) => {
+                        reply.encode_into(&mut replies);
+                        true
+                    }
+                    Outcome::Nothing => false,
                     Outcome::Close => break End::ProtocolClose,
+                };
+                if answered {
+                    match &mut replies_permit {
+                        Some(p) => p.merge(slot),
+                        None => replies_permit = Some(slot),
+                    }
+                    if replies.len() >= REPLY_BATCH && !send_replies(&tx, &mut replies, &mut replies_permit).await {
+                        break End::WriterGone;
+                    }
+                } else {
+                    drop(slot);
                 }
                 drop(guard);
             }
@@ -232,16 +241,18 @@ pub(crate) async fn serve<R, W>(
                 tokio::spawn(async move {
                     let _bytes_held = bytes_held;
                     match handling.await {
-                        Outcome::Send(frame) => {
-                            let _ = tx
-                                .send(Outgoing {
-                                    frame,
-                                    permit: Some(slot),
-                                })
-                                .await;
-                        }
-                        Outcome::Nothing => drop(slot),
                         Outcome::Close => close.notify_one(),
+                        outcome => match outcome.into_frame() {
+                            Some(frame) => {
+                                let _ = tx
+                                    .send(Outgoing {
+                                        frame,
+                                        permit: Some(slot),
+                                    })
+                                    .await;
+                            }
+                            None => drop(slot),
+                        },
                     }
                     drop(guard);
                 });

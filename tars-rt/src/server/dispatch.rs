@@ -28,10 +28,44 @@ use super::servant::Servant;
 pub enum Outcome {
     /// Send these bytes (a complete frame).
     Send(Bytes),
+    /// Send this TARS reply, encoded where it is written: a reply ready at once goes straight
+    /// into the connection's batch of replies, with no buffer of its own.
+    Reply(Reply),
     /// Send nothing (one-way requests).
     Nothing,
     /// The request was not understood: close the connection.
     Close,
+}
+
+impl Outcome {
+    /// The frame to send, in a buffer of its own; `None` when nothing is to be sent.
+    pub fn into_frame(self) -> Option<Bytes> {
+        match self {
+            Outcome::Send(frame) => Some(frame),
+            Outcome::Reply(reply) => Some(reply.into_frame()),
+            Outcome::Nothing | Outcome::Close => None,
+        }
+    }
+}
+
+/// A TARS reply not yet encoded (see [`Outcome::Reply`]).
+#[derive(Debug)]
+pub struct Reply {
+    to: ReplyTo,
+    encoding: Option<Encoding>,
+    response: ServerResponse,
+}
+
+impl Reply {
+    /// Appends the reply's frame to `buf`.
+    pub fn encode_into(self, buf: &mut BytesMut) {
+        write_reply(buf, &self.to, self.encoding, self.response);
+    }
+
+    /// The reply's frame in a buffer of its own.
+    pub fn into_frame(self) -> Bytes {
+        encode_reply(&self.to, self.encoding, self.response)
+    }
 }
 
 /// A server-side protocol: framing and request handling.
@@ -82,7 +116,8 @@ pub(crate) struct TarsProtocol {
 
 /// One servant on an endpoint.
 pub(crate) struct Served {
-    pub(crate) name: String,
+    /// Shared with the replies that name it.
+    pub(crate) name: Arc<str>,
     pub(crate) servant: Arc<dyn Servant>,
     pub(crate) admission: Arc<Admission>,
     /// The adapter's built-in properties, when the server reports properties.
@@ -148,7 +183,7 @@ impl TarsProtocol {
 
     /// The servant called `name`.
     fn served(&self, name: &str) -> Option<&Served> {
-        self.servants.iter().find(|s| s.name == name)
+        self.servants.iter().find(|s| &*s.name == name)
     }
 
     /// Answers -9 to a request the memory budget cannot hold, reading only its header
@@ -177,19 +212,20 @@ impl TarsProtocol {
 }
 
 /// Header fields of the request that the reply echoes, kept before filters see the packet.
-/// The names are borrowed from the servant and its interface when they are known.
-struct ReplyTo<'a> {
+/// The names are shared with the servant and its interface when they are known (no copy).
+#[derive(Debug)]
+struct ReplyTo {
     version: i16,
     request_id: i32,
     message_type: i32,
-    servant: Cow<'a, str>,
-    function: Cow<'a, str>,
+    servant: Arc<str>,
+    function: Cow<'static, str>,
 }
 
-impl ReplyTo<'static> {
+impl ReplyTo {
     /// Reads the header fields (tags 1 to 6) of a request packet without decoding the rest;
     /// also says whether the request is one-way.
-    fn peek(request: &Bytes) -> Option<(ReplyTo<'static>, bool)> {
+    fn peek(request: &Bytes) -> Option<(ReplyTo, bool)> {
         let mut r = Reader::from_bytes(request);
         let version = r.read_field::<i16>(1).ok()??;
         let packet_type = r.read_field::<i8>(2).ok()?.unwrap_or(0);
@@ -201,7 +237,7 @@ impl ReplyTo<'static> {
             version,
             request_id,
             message_type,
-            servant: Cow::Owned(servant),
+            servant: servant.into(),
             function: Cow::Owned(function),
         };
         Some((to, packet_type == TARSONEWAY))
@@ -230,15 +266,15 @@ impl ServerProtocol for TarsProtocol {
             }
         };
         let one_way = packet.c_packet_type == TARSONEWAY;
-        let called = this.servants.iter().find(|s| s.name == packet.s_servant_name);
+        let called = this.served(&packet.s_servant_name);
         let method = called.and_then(|s| s.servant.interface().method(&packet.s_func_name));
         let reply_to = ReplyTo {
             version: packet.i_version,
             request_id: packet.i_request_id,
             message_type: packet.i_message_type,
             servant: match called {
-                Some(s) => Cow::Borrowed(s.name.as_str()),
-                None => Cow::Owned(packet.s_servant_name.clone()),
+                Some(s) => s.name.clone(),
+                None => packet.s_servant_name.as_str().into(),
             },
             function: match method {
                 Some(m) => Cow::Borrowed(m.name),
@@ -304,7 +340,11 @@ impl ServerProtocol for TarsProtocol {
         if one_way {
             return Outcome::Nothing;
         }
-        Outcome::Send(encode_reply(&reply_to, encoding, response))
+        Outcome::Reply(Reply {
+            to: reply_to,
+            encoding,
+            response,
+        })
     }
 
     fn max_frame_length(&self) -> Option<usize> {
@@ -414,7 +454,7 @@ impl Dispatch<'_> {
 
 /// Encodes the reply in the layout the request's version calls for: a ResponsePacket for
 /// TARS and JSON (and for versions no one serves), a RequestPacket for TUP.
-fn encode_reply(to: &ReplyTo<'_>, encoding: Option<Encoding>, r: ServerResponse) -> Bytes {
+fn encode_reply(to: &ReplyTo, encoding: Option<Encoding>, r: ServerResponse) -> Bytes {
     if r.body.len() <= ENCODE_EXACT_UP_TO {
         codec::encode_exact(|buf| write_reply(buf, to, encoding, r))
     } else {
@@ -428,7 +468,7 @@ fn encode_reply(to: &ReplyTo<'_>, encoding: Option<Encoding>, r: ServerResponse)
 /// size (one allocation); larger ones are encoded in place (no copy).
 const ENCODE_EXACT_UP_TO: usize = 16 * 1024;
 
-fn write_reply(buf: &mut BytesMut, to: &ReplyTo<'_>, encoding: Option<Encoding>, r: ServerResponse) {
+fn write_reply(buf: &mut BytesMut, to: &ReplyTo, encoding: Option<Encoding>, r: ServerResponse) {
     match encoding {
         Some(Encoding::TupV2 | Encoding::TupV3) => {
             let mut status = r.status;

@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 pub use admin::{AdminCommand, ADMIN_ADAPTER, ADMIN_OBJ};
 pub use application::{Application, BoundAdapter, Server, ServerError};
 pub use call::{Call, Encoding};
-pub use dispatch::{Outcome, ServerProtocol};
+pub use dispatch::{Outcome, Reply, ServerProtocol};
 pub use platform::{platform, ConfigListener, Platform};
 pub use servant::Servant;
 

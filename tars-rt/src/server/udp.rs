@@ -11,7 +11,7 @@ use tokio::sync::{watch, Semaphore};
 
 use crate::transport::udp;
 
-use super::dispatch::{Outcome, ServerProtocol};
+use super::dispatch::ServerProtocol;
 use super::InFlight;
 
 pub(crate) async fn serve(
@@ -56,7 +56,7 @@ pub(crate) async fn serve(
         };
         let (socket, protocol, guard) = (socket.clone(), protocol.clone(), in_flight.enter());
         tokio::spawn(async move {
-            if let Outcome::Send(reply) = protocol.handle(peer, request, received).await {
+            if let Some(reply) = protocol.handle(peer, request, received).await.into_frame() {
                 if let Err(e) = socket.send_to(&reply, peer).await {
                     tracing::debug!(%peer, error = %e, "udp reply failed");
                 }
