@@ -20,7 +20,8 @@ set -euo pipefail
 SECS="${1:-8}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LIMIT_SRC="$ROOT/../shared/bench/limit"
-EX="$ROOT/target/release/examples"
+# EXAMPLES=DIR measures hello_server and load binaries built elsewhere (another commit).
+EX="${EXAMPLES:-$ROOT/target/release/examples}"
 PORT_REF=18999
 PORT_RS=10015
 # Nothing listens on port 1: reports are recorded, then fail to send (the recording is the cost).
@@ -32,7 +33,9 @@ if [ "$(nproc)" -lt 2 ]; then
 fi
 
 cd "$ROOT"
-cargo build --release --example hello_server --example load >&2
+if [ -z "${EXAMPLES:-}" ]; then
+    cargo build --release --example hello_server --example load >&2
+fi
 LIMIT=""
 if [ -d "$LIMIT_SRC" ]; then
     # The reference may be read-only: build it into our target directory.
