@@ -280,3 +280,100 @@ pub(crate) async fn serve<R, W>(
     drop(tx);
     let _ = writer.await;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Context;
+
+    use bytes::{BufMut, Bytes};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::transport::frame::{self, FrameError};
+
+    /// Answers every frame at once with the same frame.
+    struct Echo;
+
+    #[async_trait::async_trait]
+    impl ServerProtocol for Echo {
+        fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+            frame::decode_frame(buf, 1 << 20)
+        }
+
+        async fn handle(self: Arc<Self>, _peer: SocketAddr, request: Bytes, _received: Instant) -> Outcome {
+            let mut out = BytesMut::new();
+            frame::encode_frame(&mut out, |b| b.put_slice(&request));
+            Outcome::Send(out.freeze())
+        }
+    }
+
+    /// Counts the writes that reach the socket.
+    struct CountingWriter<W> {
+        inner: W,
+        writes: Arc<AtomicUsize>,
+    }
+
+    impl<W: AsyncWrite + Unpin> AsyncWrite for CountingWriter<W> {
+        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+            let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+            if let Poll::Ready(Ok(n)) = &written {
+                if *n > 0 {
+                    self.writes.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            written
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.inner).poll_flush(cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.inner).poll_shutdown(cx)
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_answered_at_once_share_one_write() {
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let (mut client_rd, mut client_wr) = tokio::io::split(client);
+        let (server_rd, server_wr) = tokio::io::split(server);
+        // 64 pipelined requests, all there before the connection reads.
+        let mut wire = BytesMut::new();
+        for i in 0..64u32 {
+            frame::encode_frame(&mut wire, |b| b.put_u32(i));
+        }
+        client_wr.write_all(&wire).await.unwrap();
+
+        let writes = Arc::new(AtomicUsize::new(0));
+        let settings = ConnectionSettings {
+            idle_timeout: None,
+            frame_timeout: None,
+            write_stall: None,
+            max_in_flight: 1024,
+            budget: None,
+        };
+        let (_shutdown_tx, shutdown) = watch::channel(false);
+        let writer = CountingWriter {
+            inner: server_wr,
+            writes: writes.clone(),
+        };
+        let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        tokio::spawn(serve(
+            server_rd,
+            writer,
+            peer,
+            Arc::new(Echo),
+            settings,
+            shutdown,
+            Arc::new(InFlight::default()),
+        ));
+
+        let mut echoed = vec![0u8; wire.len()];
+        client_rd.read_exact(&mut echoed).await.unwrap();
+        assert_eq!(echoed, wire);
+        assert_eq!(writes.load(Ordering::Relaxed), 1, "64 replies, one write");
+    }
+}
