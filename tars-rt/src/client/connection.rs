@@ -231,11 +231,9 @@ impl Connection {
         lock(&self.shared.waiters).len()
     }
 
-    /// Registers call `id` before its frame is sent.
+    /// Registers call `id` before its frame is sent (by [`Connection::send`], which marks
+    /// the connection used).
     pub(crate) fn register(&self, id: i32) -> Pending {
-        self.shared
-            .last_used_ms
-            .store(self.shared.since_opened(), Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.shared.waiters).insert(id, tx);
         if self.shared.closed.load(Ordering::Acquire) {

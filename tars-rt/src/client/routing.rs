@@ -13,7 +13,7 @@
 //! out of time counts against its endpoint's health.
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::watch;
@@ -175,7 +175,7 @@ impl Router {
 
     /// Sends `req` and waits for its reply, all within `req.deadline`.
     pub(crate) async fn call(&self, comm: &Communicator, mut req: ClientRequest) -> Result<ClientResponse, CallError> {
-        let (deadline, started) = (req.deadline, Instant::now());
+        let deadline = req.deadline;
         let mut at: Option<(Arc<Remote>, Option<Arc<Connection>>)> = None;
         match tokio::time::timeout_at(deadline.into(), self.route(comm, &mut req, &mut at)).await {
             Ok(result) => result,
@@ -185,8 +185,10 @@ impl Router {
                     if remote.health.failure() {
                         self.discovery.failed(&self.target);
                     }
-                    if let Some(conn) = conn {
-                        conn.call_timed_out(deadline.saturating_duration_since(started));
+                    // How long the call waited on the connection: what was left of its
+                    // deadline when it was sent (written into the packet then; 0 if never).
+                    if let (Some(conn), true) = (conn, req.packet.i_timeout > 0) {
+                        conn.call_timed_out(Duration::from_millis(req.packet.i_timeout as u64));
                     }
                 }
                 Err(self.error(&req, endpoint, CallErrorKind::Timeout))
