@@ -144,6 +144,10 @@ fi
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; server on CPU 0, load on CPU 1, ${SECS} s per case"
+if [ -z "$LIMIT" ]; then
+    echo
+    echo "No reference ($LIMIT_SRC is absent): tars-rs alone, the server cases loaded by examples/load's raw mode, which may itself be the bottleneck."
+fi
 echo
 echo "| case | implementation | QPS | vs reference | p50 µs | p99 µs | p999 µs |"
 echo "|---|---|---:|---:|---:|---:|---:|"
@@ -156,6 +160,10 @@ for r in "${ROWS[@]}"; do
         group="$g"
         ref="$qps"
     fi
-    ratio=$(awk -v a="$qps" -v b="$ref" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
+    if [ -n "$LIMIT" ]; then
+        ratio=$(awk -v a="$qps" -v b="$ref" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
+    else
+        ratio="-"
+    fi
     printf "| %s | %s | %.0f | %s | %s | %s | %s |\n" "$g" "$label" "$qps" "$ratio" "$p50" "$p99" "$p999"
 done
