@@ -146,7 +146,7 @@ echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs; server on CPU 0, load on CPU 1, ${SECS} s per case"
 if [ -z "$LIMIT" ]; then
     echo
-    echo "No reference ($LIMIT_SRC is absent): tars-rs alone, the server cases loaded by examples/load's raw mode, which may itself be the bottleneck."
+    echo "No reference ($LIMIT_SRC is absent): tars-rs alone, the server cases loaded by examples/load's raw mode."
 fi
 echo
 echo "| case | implementation | QPS | vs reference | p50 µs | p99 µs | p999 µs |"
