@@ -179,7 +179,8 @@ pub(crate) async fn serve<R, W>(
                 _ = shutdown.changed() => break 'conn End::Shutdown,
             }
         };
-        last_request = Instant::now();
+        // Received when its last bytes were read (one clock read per read, not per request).
+        last_request = reader.last_read();
         // The request's bytes count against the server's memory until it is answered; one
         // that does not fit is refused at once (read, not buffered).
         let bytes_held = match (reader.take_lease(), &settings.budget) {

@@ -307,7 +307,7 @@ impl ServerProtocol for TarsProtocol {
                     match admitted {
                         Err(status) => ServerResponse::from_status(&status),
                         Ok(_permit) => {
-                            let started = Instant::now();
+                            let started = properties.map(|_| Instant::now());
                             let endpoint = Dispatch {
                                 protocol: this,
                                 encoding,
@@ -322,7 +322,7 @@ impl ServerProtocol for TarsProtocol {
                             } else {
                                 ServerNext::new(&self.filters, &endpoint).run(req).await
                             };
-                            if let Some(p) = properties {
+                            if let (Some(p), Some(started)) = (properties, started) {
                                 p.handled(started, rsp.code);
                             }
                             rsp

@@ -164,6 +164,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// When bytes last arrived (when the reader was made, before any).
+    pub fn last_read(&self) -> Instant {
+        self.last_read
+    }
+
     /// The buffer's capacity, in bytes.
     pub fn buffer_capacity(&self) -> usize {
         self.buf.capacity()
