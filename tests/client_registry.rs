@@ -225,7 +225,7 @@ async fn locators_fail_over() {
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_killed_under_load_fails_only_the_calls_in_flight_on_it() {
+async fn a_server_killed_under_load_fails_only_the_calls_sent_to_it() {
     use std::process::{Command, Stdio};
     // The victim is the hello_server example, a real process to kill -9.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -279,9 +279,12 @@ async fn a_server_killed_under_load_fails_only_the_calls_in_flight_on_it() {
     load.until_answered_by(addrs[0].port()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let failed = load.finish().await;
+    // Each caller's call in flight on the victim fails. A caller may lose one more: its next
+    // call can reconnect while the dying process's listener still completes handshakes, and
+    // the connection is then reset with the call sent (seen in CI). Nothing else may fail.
     assert!(
-        failed <= callers,
-        "{failed} calls failed; at most the {callers} in flight may"
+        failed <= 2 * callers,
+        "{failed} calls failed; at most two per caller ({callers}) may"
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
