@@ -71,12 +71,14 @@ pub fn to_bytes<T: TarsStruct>(value: &T) -> Bytes {
     buf.freeze()
 }
 
-/// Encodes with `write` and returns the bytes in a buffer of their exact size: one allocation.
+/// Encodes with `write` and returns the bytes, in one allocation of their exact size when
+/// they are small.
 ///
 /// Encoding into a fresh `BytesMut` allocates as it grows, and freezing one that is not full
 /// allocates again (its shared header); this encodes into a buffer each thread keeps for
-/// the purpose and copies the result out once. Requests, replies and arguments are built
-/// this way.
+/// the purpose and copies the result out once. Past 64 KiB the buffer itself is returned
+/// instead (a large message is not copied). Requests, replies and arguments are built this
+/// way.
 pub fn encode_exact(write: impl FnOnce(&mut BytesMut)) -> Bytes {
     /// A scratch buffer that grew past this is let go after use, not kept by the thread.
     const KEEP: usize = 64 * 1024;
@@ -90,11 +92,12 @@ pub fn encode_exact(write: impl FnOnce(&mut BytesMut)) -> Bytes {
         let write = write.take()?;
         buf.clear();
         write(&mut buf);
-        let out = Bytes::copy_from_slice(&buf);
         if buf.capacity() > KEEP {
-            *buf = BytesMut::new();
+            // Large: the buffer itself becomes the bytes (no copy of a big message, no second
+            // buffer of its size), and the thread starts a fresh small one next time.
+            return Some(std::mem::take(&mut *buf).freeze());
         }
-        Some(out)
+        Some(Bytes::copy_from_slice(&buf))
     });
     if let Ok(Some(out)) = pooled {
         return out;

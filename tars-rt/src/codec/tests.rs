@@ -449,3 +449,26 @@ fn optional_fields_without_explicit_default_are_written_unless_empty_containers(
     };
     assert_eq!(from_bytes::<NoDefaults>(&to_bytes(&full)).unwrap(), full);
 }
+
+#[test]
+fn encode_exact_returns_what_was_written_small_large_and_nested() {
+    let small = encode_exact(|b| "hello".encode(1, b));
+    assert_eq!(hex(&small), enc("hello", 1));
+    // Nested: the inner call finds the scratch buffer busy and uses its own.
+    let nested = encode_exact(|b| {
+        let inner = encode_exact(|b| 7i32.encode(0, b));
+        b.extend_from_slice(&inner);
+        b.extend_from_slice(&inner);
+    });
+    assert_eq!(hex(&nested), "00070007");
+    // Large: the scratch buffer itself is handed out, and the next call starts afresh.
+    let big = vec![9u8; 200 * 1024];
+    let large = encode_exact(|b| Bytes::from(big.clone()).encode(0, b));
+    assert_eq!(from_slice_field(&large), big);
+    let after = encode_exact(|b| 1i8.encode(0, b));
+    assert_eq!(hex(&after), "0001");
+}
+
+fn from_slice_field(bytes: &[u8]) -> Vec<u8> {
+    dec::<Vec<u8>>(bytes, 0).unwrap().unwrap()
+}
