@@ -92,12 +92,16 @@ pub fn encode_exact(write: impl FnOnce(&mut BytesMut)) -> Bytes {
         let write = write.take()?;
         buf.clear();
         write(&mut buf);
-        if buf.capacity() > KEEP {
+        if buf.len() > KEEP {
             // Large: the buffer itself becomes the bytes (no copy of a big message, no second
             // buffer of its size), and the thread starts a fresh small one next time.
             return Some(std::mem::take(&mut *buf).freeze());
         }
-        Some(Bytes::copy_from_slice(&buf))
+        let out = Bytes::copy_from_slice(&buf);
+        if buf.capacity() > KEEP {
+            *buf = BytesMut::new();
+        }
+        Some(out)
     });
     if let Ok(Some(out)) = pooled {
         return out;
