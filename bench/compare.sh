@@ -15,15 +15,11 @@
 #   server, 16 connections, 256 in flight, 1 KiB    (limit-server vs hello_server)
 #   client, 64 callers on 1 connection, 128 B        (limit-loader vs load --client, to limit-server,
 #                                                    and load --client with stat on)
+#
+# EXAMPLES=DIR measures the hello_server and load of another build (see bench/common.sh).
 set -euo pipefail
 
 SECS="${1:-8}"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-LIMIT_SRC="$ROOT/../shared/bench/limit"
-# EXAMPLES=DIR measures hello_server and load binaries built elsewhere (another commit).
-EX="${EXAMPLES:-$ROOT/target/release/examples}"
-PORT_REF=18999
-PORT_RS=10015
 # Nothing listens on port 1: reports are recorded, then fail to send (the recording is the cost).
 STAT_OBJ="tars.tarsstat.StatObj@tcp -h 127.0.0.1 -p 1 -t 3000"
 
@@ -32,16 +28,8 @@ if [ "$(nproc)" -lt 2 ]; then
     exit 1
 fi
 
-cd "$ROOT"
-if [ -z "${EXAMPLES:-}" ]; then
-    cargo build --release --example hello_server --example load >&2
-fi
-LIMIT=""
-if [ -d "$LIMIT_SRC" ]; then
-    # The reference may be read-only: build it into our target directory.
-    CARGO_TARGET_DIR="$ROOT/target/limit" cargo build --release --manifest-path "$LIMIT_SRC/Cargo.toml" >&2
-    LIMIT="$ROOT/target/limit/release"
-fi
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Waits (up to 2 minutes) until the machine is idle: under 10% busy over one second.
 wait_idle() {
@@ -69,14 +57,7 @@ start_server() { # port command...
     shift
     taskset -c 0 "$@" >/dev/null 2>&1 &
     SERVER_PID=$!
-    for _ in $(seq 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            return
-        fi
-        sleep 0.05
-    done
-    echo "server on port $port did not start: $*" >&2
-    exit 1
+    wait_port "$port"
 }
 stop_server() {
     kill "$SERVER_PID" 2>/dev/null || true

@@ -12,22 +12,10 @@
 set -euo pipefail
 
 SECS="${1:-5}"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-LIMIT_SRC="$ROOT/../shared/bench/limit"
-EX="${EXAMPLES:-$ROOT/target/release/examples}"
-PORT_REF=18999
-PORT_RS=10015
 EVENTS="raw_syscalls:sys_enter,syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_read,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_futex"
 
-cd "$ROOT"
-if [ -z "${EXAMPLES:-}" ]; then
-    cargo build --release --example hello_server --example load >&2
-fi
-LIMIT=""
-if [ -d "$LIMIT_SRC" ]; then
-    CARGO_TARGET_DIR="$ROOT/target/limit" cargo build --release --manifest-path "$LIMIT_SRC/Cargo.toml" >&2
-    LIMIT="$ROOT/target/limit/release"
-fi
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 PIDS=()
 cleanup() {
@@ -35,15 +23,6 @@ cleanup() {
     wait 2>/dev/null || true
 }
 trap cleanup EXIT
-
-wait_port() {
-    for _ in $(seq 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return; fi
-        sleep 0.05
-    done
-    echo "nothing listens on port $1" >&2
-    exit 1
-}
 
 # Prints "event count" lines from perf stat's CSV output in $1.
 counts() {

@@ -59,6 +59,14 @@ async fn send_replies(
     tx.send(out).await.is_ok()
 }
 
+/// Keeps a request's slot with the batch its reply joined: released once the batch is written.
+fn hold_until_written(batch_permit: &mut Option<OwnedSemaphorePermit>, slot: OwnedSemaphorePermit) {
+    match batch_permit {
+        Some(p) => p.merge(slot),
+        None => *batch_permit = Some(slot),
+    }
+}
+
 /// Why the reader stopped.
 enum End {
     PeerClosed,
@@ -189,16 +197,10 @@ pub(crate) async fn serve<R, W>(
                 Some(lease) => Some(lease),
                 None => {
                     tracing::warn!(%peer, bytes = request.len(), "request refused: the server's request memory is full (maxrequestmemory)");
-                    match protocol.overload_reply(&request) {
-                        Some(frame) => {
-                            let _ = tx
-                                .send(Outgoing {
-                                    frame,
-                                    permit: Some(slot),
-                                })
-                                .await;
-                        }
-                        None => drop(slot),
+                    // The refusal joins the replies of this read.
+                    if let Some(frame) = protocol.overload_reply(&request) {
+                        replies.extend_from_slice(&frame);
+                        hold_until_written(&mut replies_permit, slot);
                     }
                     continue;
                 }
@@ -211,31 +213,18 @@ pub(crate) async fn serve<R, W>(
         let mut handling = protocol.clone().handle(peer, request, last_request);
         match std::future::poll_fn(|cx| Poll::Ready(handling.as_mut().poll(cx))).await {
             Poll::Ready(outcome) => {
-                drop(bytes_held);
-                let answered = match outcome {
-                    Outcome::Send(frame) => {
-                        replies.extend_from_slice(&frame);
-                        true
-                    }
-                    Outcome::Reply(reply) => {
-                        reply.encode_into(&mut replies);
-                        true
-                    }
-                    Outcome::Nothing => false,
+                // The slot and the request's memory go with `guard` at the end of this turn,
+                // unless the reply keeps the slot until it is written.
+                match outcome {
+                    Outcome::Send(frame) => replies.extend_from_slice(&frame),
+                    Outcome::Reply(reply) => reply.encode_into(&mut replies),
+                    Outcome::Nothing => continue,
                     Outcome::Close => break End::ProtocolClose,
-                };
-                if answered {
-                    match &mut replies_permit {
-                        Some(p) => p.merge(slot),
-                        None => replies_permit = Some(slot),
-                    }
-                    if replies.len() >= REPLY_BATCH && !send_replies(&tx, &mut replies, &mut replies_permit).await {
-                        break End::WriterGone;
-                    }
-                } else {
-                    drop(slot);
                 }
-                drop(guard);
+                hold_until_written(&mut replies_permit, slot);
+                if replies.len() >= REPLY_BATCH && !send_replies(&tx, &mut replies, &mut replies_permit).await {
+                    break End::WriterGone;
+                }
             }
             Poll::Pending => {
                 let (tx, close) = (tx.clone(), close.clone());

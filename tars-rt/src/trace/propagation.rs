@@ -335,26 +335,38 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tars_trace_writes_what_tarsgo_writes() {
-        // TarsGo, root `OpenTarsTrace` then a call: the key is `traceID|spanID`, flag 0x100.
-        let ctx = TraceContext {
+    /// A context with a TARS trace, as in TarsGo's worked example.
+    fn tarsgo_traced() -> TraceContext {
+        TraceContext {
             trace_id: TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
             span_id: SpanId::from_hex("b7ad6b7169203331").unwrap(),
             sampled: true,
             tracestate: String::new(),
             tars_trace_id: Some("f-0af7651916cd43dd8448eb211c80319c".into()),
             sw8: None,
-        };
-        let (mut status, mut mt) = (BTreeMap::new(), 0x04);
+        }
+    }
+
+    /// The status map and message type after [`TarsTrace`] injects `ctx` into a request
+    /// whose message type was `message_type`.
+    fn inject_tars_trace(ctx: &TraceContext, mut message_type: i32) -> (BTreeMap<String, String>, i32) {
+        let mut status = BTreeMap::new();
         TarsTrace.inject(
-            &ctx,
+            ctx,
             &mut CarrierMut {
                 status: &mut status,
-                message_type: &mut mt,
+                message_type: &mut message_type,
                 peer: None,
             },
         );
+        (status, message_type)
+    }
+
+    #[test]
+    fn tars_trace_writes_what_tarsgo_writes() {
+        // TarsGo, root `OpenTarsTrace` then a call: the key is `traceID|spanID`, flag 0x100.
+        let ctx = tarsgo_traced();
+        let (status, mt) = inject_tars_trace(&ctx, 0x04);
         assert_eq!(mt, 0x104);
         assert_eq!(
             status[STATUS_TRACE_KEY],
@@ -385,23 +397,8 @@ mod tests {
         use crate::codec::TarsEncode;
         // TarsGo `RequestPacket.WriteTo` for the worked example of TRACE key + flag: tag 3
         // iMessageType 0x100, tag 10 the status map.
-        let ctx = TraceContext {
-            trace_id: TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
-            span_id: SpanId::from_hex("b7ad6b7169203331").unwrap(),
-            sampled: true,
-            tracestate: String::new(),
-            tars_trace_id: Some("f-0af7651916cd43dd8448eb211c80319c".into()),
-            sw8: None,
-        };
-        let (mut status, mut mt) = (BTreeMap::new(), 0);
-        TarsTrace.inject(
-            &ctx,
-            &mut CarrierMut {
-                status: &mut status,
-                message_type: &mut mt,
-                peer: None,
-            },
-        );
+        let ctx = tarsgo_traced();
+        let (status, mt) = inject_tars_trace(&ctx, 0);
         let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
         let mut buf = bytes::BytesMut::new();
         mt.encode(3, &mut buf);

@@ -41,18 +41,7 @@ pub(crate) fn server_span(
         span_id = Empty,
         parent_span_id = Empty,
     );
-    if !span.is_disabled() {
-        if let Some(t) = trace {
-            span.record("trace_id", tracing::field::display(t.trace_id));
-            span.record("span_id", tracing::field::display(t.span_id));
-        }
-        if let Some(parent) = parent_span_id {
-            span.record("parent_span_id", tracing::field::display(parent));
-        }
-        if let Some(key) = dyed {
-            span.record("tars.dyed", key);
-        }
-    }
+    record_ids(&span, trace, parent_span_id, dyed);
     span
 }
 
@@ -83,18 +72,7 @@ pub(crate) fn client_span(
         span_id = Empty,
         parent_span_id = Empty,
     );
-    if !span.is_disabled() {
-        if let Some(t) = trace {
-            span.record("trace_id", tracing::field::display(t.trace_id));
-            span.record("span_id", tracing::field::display(t.span_id));
-        }
-        if let Some(parent) = parent_span_id {
-            span.record("parent_span_id", tracing::field::display(parent));
-        }
-        if let Some(key) = dyed {
-            span.record("tars.dyed", key);
-        }
-    }
+    record_ids(&span, trace, parent_span_id, dyed);
     span
 }
 
@@ -107,5 +85,22 @@ pub(crate) fn record_code(span: &Span, code: i32) {
     span.record("tars.return_code", code);
     if code != 0 {
         span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// Fills in the fields both kinds of span share: the trace and span ids, the parent, the dye.
+fn record_ids(span: &Span, trace: Option<&TraceContext>, parent_span_id: Option<super::SpanId>, dyed: Option<&str>) {
+    if span.is_disabled() {
+        return;
+    }
+    if let Some(t) = trace {
+        span.record("trace_id", tracing::field::display(t.trace_id));
+        span.record("span_id", tracing::field::display(t.span_id));
+    }
+    if let Some(parent) = parent_span_id {
+        span.record("parent_span_id", tracing::field::display(parent));
+    }
+    if let Some(key) = dyed {
+        span.record("tars.dyed", key);
     }
 }

@@ -104,9 +104,21 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 
     /// Reads more bytes; `Ok(0)` when the peer closed the stream. Cancel-safe.
     pub async fn fill(&mut self) -> io::Result<usize> {
-        if self.buf.capacity() == 0 {
-            return self.fill_first().await;
+        let was_empty = self.buf.is_empty();
+        let n = if self.buf.capacity() == 0 {
+            self.read_first().await?
+        } else {
+            self.read_more().await?
+        };
+        self.last_read = Instant::now();
+        if was_empty && n > 0 {
+            self.partial_since = Some(self.last_read);
         }
+        Ok(n)
+    }
+
+    /// Reads into the buffer, growing it as the frame at its front calls for.
+    async fn read_more(&mut self) -> io::Result<usize> {
         let want = match self.announced() {
             Some(len) if len > self.buf.len() => {
                 if len > LARGE_FRAME && self.lease.is_none() {
@@ -122,20 +134,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         if self.buf.capacity() - self.buf.len() < want.min(CHUNK) {
             self.buf.reserve(want);
         }
-        let was_empty = self.buf.is_empty();
-        let n = self.io.read_buf(&mut self.buf).await?;
-        self.last_read = Instant::now();
-        if was_empty && n > 0 {
-            self.partial_since = Some(self.last_read);
-        }
-        Ok(n)
+        self.io.read_buf(&mut self.buf).await
     }
 
     /// The first read: into a buffer on the stack, copied into a newly allocated one when
     /// bytes arrive, so a connection that never sends anything costs no read buffer.
-    async fn fill_first(&mut self) -> io::Result<usize> {
+    async fn read_first(&mut self) -> io::Result<usize> {
         let (io, buf) = (&mut self.io, &mut self.buf);
-        let n = std::future::poll_fn(|cx| {
+        std::future::poll_fn(|cx| {
             let mut stack = [0u8; 4096];
             let mut read = ReadBuf::new(&mut stack);
             std::task::ready!(std::pin::Pin::new(&mut *io).poll_read(cx, &mut read))?;
@@ -144,14 +150,9 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 buf.reserve(CHUNK);
                 buf.extend_from_slice(filled);
             }
-            Poll::Ready(Ok::<_, io::Error>(filled.len()))
+            Poll::Ready(Ok(filled.len()))
         })
-        .await?;
-        self.last_read = Instant::now();
-        if n > 0 {
-            self.partial_since = Some(self.last_read);
-        }
-        Ok(n)
+        .await
     }
 
     /// Since when the frame at the front of the buffer has been incomplete; `None` when
