@@ -159,7 +159,7 @@ fn reply_code(frame: &Bytes) -> (i32, i32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_that_inflate_when_decoded_are_bounded_by_the_request_memory() {
     let _turn = TURN.lock().await;
-    let server = start("maxrequestmemory=200M", "").await;
+    let server = start("maxrequestmemory=200M\nmalloctrim=Y", "").await;
     let addr = server.local_addr(OBJ).unwrap();
     let mut frames: Vec<Bytes> = Vec::new();
     for round in 0..2 {

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use echo::hello::test_app::HelloProxy;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use tars::client::Communicator;
-use tars::config::TlsConfig;
 use tars::server::{Application, Server, ServerError};
+use tars::transport::tls::TlsConfig;
 
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
 

@@ -10,6 +10,7 @@ pub use crate::idl::{
     MethodDesc, ParamDesc, TarsType,
 };
 pub use crate::protocol::json::{self, JsonError, TarsJson};
+pub use crate::protocol::STATUS_GRID_KEY;
 pub use crate::server::{Call, Servant};
 pub use crate::{Context, Status};
 pub use async_trait::async_trait;
@@ -31,9 +32,6 @@ pub fn route_key<K: RouteKey + ?Sized>(opts: &CallOptions, key: &K) -> CallOptio
     }
     opts.status(STATUS_GRID_KEY, key)
 }
-
-/// The status key of a call's `routekey` value.
-pub const STATUS_GRID_KEY: &str = "STATUS_GRID_KEY";
 
 /// A `routekey` parameter's value as text.
 #[diagnostic::on_unimplemented(

@@ -18,10 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::protocol::framework::TARSMESSAGETYPEDYED;
+use crate::protocol::STATUS_DYED_KEY;
 use crate::trace::TraceContext;
-
-/// The status key of a dyed request's dye (with the DYED flag, 0x04).
-pub const STATUS_DYED_KEY: &str = "STATUS_DYED_KEY";
 
 tokio::task_local! {
     static CURRENT: Arc<Current>;
@@ -242,7 +240,7 @@ impl Context {
 
     fn lock_response(&self) -> std::sync::MutexGuard<'_, ResponseMaps> {
         // A panic while holding this lock leaves maps that are still valid.
-        self.response.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.response)
     }
 
     /// Sets the request maps (for tests of servants and filters).

@@ -33,9 +33,11 @@ pub mod filter;
 pub mod idl;
 pub mod log;
 pub mod protocol;
+mod random;
 pub mod report;
 pub mod server;
 pub mod status;
+mod sync;
 pub mod trace;
 pub mod transport;
 

@@ -11,20 +11,14 @@
 //!
 //! [`hash_string`] turns a string key into a code as TarsGo's `HashString` does.
 
-use super::weighted::static_weight_list;
-use super::{Balance, HashKey, Picker};
-use crate::transport::endpoint::{Endpoint, Transport};
+use super::{static_weight_list, tarsgo_key, Balance, HashKey, Picker};
+use crate::random::random_u64;
+use crate::transport::endpoint::Endpoint;
 
 /// TarsGo's `HashString`: `h = 5 * h + c` over the key's characters (Unicode code points),
 /// wrapping at 32 bits.
 pub fn hash_string(key: &str) -> u32 {
     key.chars().fold(0u32, |h, c| h.wrapping_mul(5).wrapping_add(c as u32))
-}
-
-/// An endpoint as TarsGo prints it (its `Key`): what orders endpoints for hashing.
-pub(crate) fn tarsgo_key(e: &Endpoint) -> String {
-    let proto = if e.transport == Transport::Udp { "udp" } else { "tcp" };
-    format!("{proto} -h {} -p {} -t {}", e.host, e.port, e.timeout_ms)
 }
 
 /// The endpoints in TarsGo's hashing order, one per host: indices into `endpoints`.
@@ -81,7 +75,7 @@ impl ModHashPicker {
 
 impl Picker for ModHashPicker {
     fn pick(&self, hash: Option<HashKey>, usable: &dyn Fn(usize) -> bool) -> Option<usize> {
-        let code = hash.map_or_else(|| super::random_u64() as u32, |h| h.code());
+        let code = hash.map_or_else(|| random_u64() as u32, |h| h.code());
         if self.order.iter().all(|&i| usable(i)) {
             return Self::select(&self.order, self.weighted.as_deref(), code);
         }

@@ -67,7 +67,7 @@ impl Default for EndpointHealth {
 impl EndpointHealth {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // Every update leaves the state consistent; a poisoned lock is still usable.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.state)
     }
 
     /// Records a successful call (any reply from the server counts).

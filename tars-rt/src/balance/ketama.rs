@@ -58,7 +58,7 @@ impl Picker for Ring {
         if self.points.is_empty() {
             return None;
         }
-        let code = hash.map_or_else(|| super::random_u64() as u32, |h| h.code());
+        let code = hash.map_or_else(|| crate::random::random_u64() as u32, |h| h.code());
         let start = self.points.partition_point(|&(p, _)| p < code) % self.points.len();
         let n = self.points.len();
         (0..n).map(|k| self.points[(start + k) % n].1).find(|&i| usable(i))

@@ -38,7 +38,7 @@ pub use ketama::ConsistentHash;
 pub use round_robin::{Random, RoundRobin};
 pub use weighted::Weighted;
 
-use crate::transport::endpoint::Endpoint;
+use crate::transport::endpoint::{Endpoint, Transport};
 
 /// A call's routing key: calls with the same key go to the same endpoint as long as the
 /// endpoint list does not change. It changes the route only: TarsGo and TarsCpp clients send
@@ -99,27 +99,64 @@ pub(crate) fn first_usable(n: usize, start: usize, usable: &dyn Fn(usize) -> boo
     (0..n).map(|k| (start + k) % n).find(|&i| usable(i))
 }
 
-/// A small, fast, thread-safe source of pseudo-random numbers (xorshift*), seeded from the
-/// clock and an address; good enough to spread calls, not for anything secret.
-pub(crate) fn random_u64() -> u64 {
-    use std::cell::Cell;
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new({
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
-            let here = &t as *const u64 as u64;
-            (t ^ here.rotate_left(32)) | 1
-        });
+/// The slots of static weights: weights are scaled so that the largest gets between
+/// [`MIN_RANGE`] and [`MAX_RANGE`] slots.
+const MIN_RANGE: i64 = 10;
+/// See [`MIN_RANGE`].
+const MAX_RANGE: i64 = 100;
+
+/// An endpoint as TarsGo prints it (its `Key`): what orders endpoints for hashing.
+pub(crate) fn tarsgo_key(e: &Endpoint) -> String {
+    let proto = if e.transport == Transport::Udp { "udp" } else { "tcp" };
+    format!("{proto} -h {} -p {} -t {}", e.host, e.port, e.timeout_ms)
+}
+
+/// TarsGo's static weight list for `endpoints` (indices into it), or `None` unless every
+/// endpoint has weight type 1 and the weights can be scaled.
+pub(crate) fn static_weight_list(endpoints: &[Endpoint]) -> Option<Vec<usize>> {
+    if endpoints.is_empty() || endpoints.iter().any(|e| e.weight_type != 1) {
+        return None;
     }
-    STATE.with(|s| {
-        let mut x = s.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        s.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    })
+    let weights: Vec<i64> = endpoints.iter().map(|e| i64::from(e.weight)).collect();
+    let (min, max) = (*weights.iter().min()?, *weights.iter().max()?);
+    if max <= 0 {
+        return None;
+    }
+    let (range, mut total) = if min > 0 {
+        ((max / min).clamp(MIN_RANGE, MAX_RANGE), 0)
+    } else {
+        (1, 1)
+    };
+    let mut list = Vec::new();
+    // (current weight, endpoint), and each endpoint's scaled weight.
+    let mut current: Vec<(i64, usize)> = Vec::new();
+    let mut scaled = vec![0i64; endpoints.len()];
+    for (i, w) in weights.iter().enumerate() {
+        let w = w * range / max;
+        if w > 0 {
+            total += w;
+            scaled[i] = w;
+            current.push((w, i));
+        } else {
+            list.push(i);
+        }
+    }
+    let keys: Vec<String> = endpoints.iter().map(tarsgo_key).collect();
+    for _ in 0..total {
+        // Ascending by current weight, ties by the endpoint string; the largest is chosen.
+        current.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| keys[a.1].cmp(&keys[b.1])));
+        let mut next = Vec::with_capacity(current.len());
+        for (k, &(w, i)) in current.iter().enumerate().rev() {
+            if k == current.len() - 1 {
+                list.push(i);
+                next.push((w - total + scaled[i], i));
+            } else {
+                next.push((w + scaled[i], i));
+            }
+        }
+        current = next;
+    }
+    Some(list)
 }
 
 #[cfg(test)]

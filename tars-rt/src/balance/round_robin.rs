@@ -2,7 +2,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{first_usable, random_u64, Balance, HashKey, Picker};
+use super::{first_usable, Balance, HashKey, Picker};
+use crate::random::random_u64;
 use crate::transport::endpoint::Endpoint;
 
 /// Each endpoint in turn, starting at a random one (so many clients do not all hit the

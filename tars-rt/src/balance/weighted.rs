@@ -5,12 +5,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::hash::tarsgo_key;
-use super::{random_u64, Balance, HashKey, Picker};
+use super::{static_weight_list, Balance, HashKey, Picker};
+use crate::random::random_u64;
 use crate::transport::endpoint::Endpoint;
-
-const MIN_RANGE: i64 = 10;
-const MAX_RANGE: i64 = 100;
 
 /// Calls in proportion to the endpoints' static weights.
 #[derive(Debug, Default, Clone, Copy)]
@@ -47,54 +44,6 @@ impl Picker for WeightedPicker {
             .find(|&i| usable(i))
             .or_else(|| (0..self.n).find(|&i| usable(i)))
     }
-}
-
-/// TarsGo's static weight list for `endpoints` (indices into it), or `None` unless every
-/// endpoint has weight type 1 and the weights can be scaled.
-pub(crate) fn static_weight_list(endpoints: &[Endpoint]) -> Option<Vec<usize>> {
-    if endpoints.is_empty() || endpoints.iter().any(|e| e.weight_type != 1) {
-        return None;
-    }
-    let weights: Vec<i64> = endpoints.iter().map(|e| i64::from(e.weight)).collect();
-    let (min, max) = (*weights.iter().min()?, *weights.iter().max()?);
-    if max <= 0 {
-        return None;
-    }
-    let (range, mut total) = if min > 0 {
-        ((max / min).clamp(MIN_RANGE, MAX_RANGE), 0)
-    } else {
-        (1, 1)
-    };
-    let mut list = Vec::new();
-    // (current weight, endpoint), and each endpoint's scaled weight.
-    let mut current: Vec<(i64, usize)> = Vec::new();
-    let mut scaled = vec![0i64; endpoints.len()];
-    for (i, w) in weights.iter().enumerate() {
-        let w = w * range / max;
-        if w > 0 {
-            total += w;
-            scaled[i] = w;
-            current.push((w, i));
-        } else {
-            list.push(i);
-        }
-    }
-    let keys: Vec<String> = endpoints.iter().map(tarsgo_key).collect();
-    for _ in 0..total {
-        // Ascending by current weight, ties by the endpoint string; the largest is chosen.
-        current.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| keys[a.1].cmp(&keys[b.1])));
-        let mut next = Vec::with_capacity(current.len());
-        for (k, &(w, i)) in current.iter().enumerate().rev() {
-            if k == current.len() - 1 {
-                list.push(i);
-                next.push((w - total + scaled[i], i));
-            } else {
-                next.push((w + scaled[i], i));
-            }
-        }
-        current = next;
-    }
-    Some(list)
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ impl CommunicatorBuilder {
 
     /// TLS for `ssl` endpoints: the CA that signed the servers' certificates, and this
     /// client's certificate and key when servers verify clients.
-    pub fn tls(mut self, tls: crate::config::TlsConfig) -> Self {
+    pub fn tls(mut self, tls: crate::transport::tls::TlsConfig) -> Self {
         self.config.tls = tls;
         self
     }

@@ -8,6 +8,7 @@
 //! server stops reading (a write makes no progress for `clientwritetimeout`) or stops
 //! writing half-way through a reply (see [`Connection::call_timed_out`]).
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -132,11 +133,6 @@ impl Drop for Pending {
     fn drop(&mut self) {
         lock(&self.shared.waiters).remove(&self.id);
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Nothing holding this lock can leave the map inconsistent.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How a connection behaves once open.

@@ -32,9 +32,9 @@ mod error;
 mod pool;
 mod proxy;
 mod routing;
+mod scope;
 mod set;
 
 pub use communicator::{Communicator, CommunicatorBuilder};
 pub use error::{CallError, CallErrorKind, ConnectionError};
 pub use proxy::{CallOptions, Proxy, Reply, ReplyFields, ServantProxy};
-pub use set::STATUS_SETNAME_VALUE;

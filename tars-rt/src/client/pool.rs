@@ -6,6 +6,7 @@
 //! and everyone who needs the connection meanwhile waits for that one dial (no lock is held
 //! across it, and a caller that gives up does not cancel it for the others).
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,7 +43,7 @@ pub(crate) struct Dialer {
     pub(crate) write_stall: Duration,
     /// Built on the first `ssl` connection.
     pub(crate) tls: Arc<std::sync::OnceLock<Result<Arc<tokio_rustls::rustls::ClientConfig>, String>>>,
-    pub(crate) tls_config: crate::config::TlsConfig,
+    pub(crate) tls_config: crate::transport::tls::TlsConfig,
 }
 
 impl Dialer {
@@ -76,10 +77,6 @@ impl Dialer {
         };
         Connection::open(endpoint, self.connect_timeout, options, tls).await
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Remote {

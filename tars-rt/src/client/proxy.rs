@@ -256,7 +256,7 @@ impl ServantProxy {
             context: opts.context.clone(),
             status,
         };
-        let span = crate::trace::call_scope(&mut packet, opts.dye.clone(), current.as_deref());
+        let span = super::scope::enter(&mut packet, opts.dye.clone(), current.as_deref());
         let req = ClientRequest {
             packet,
             deadline,

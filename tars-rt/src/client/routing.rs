@@ -12,6 +12,7 @@
 //! is left when the request goes out is what `iTimeout` tells the server. A call that runs
 //! out of time counts against its endpoint's health.
 
+use crate::sync::lock;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -104,10 +105,6 @@ impl Tried {
             self.len += 1;
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Router {

@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::protocol::framework::TARSMESSAGETYPESETNAME;
-
-/// The status key that carries the caller's set.
-pub const STATUS_SETNAME_VALUE: &str = "STATUS_SETNAME_VALUE";
+use crate::protocol::STATUS_SETNAME_VALUE;
 
 /// Names `set` in a request's `status` and returns the message-type flag to add.
 pub(crate) fn mark(status: &mut BTreeMap<String, String>, set: &str) -> i32 {

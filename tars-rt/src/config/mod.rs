@@ -15,6 +15,7 @@ use std::time::Duration;
 pub use format::{Domain, Param, ParseError};
 
 use crate::transport::endpoint::{Endpoint, EndpointError};
+use crate::transport::tls::TlsConfig;
 
 /// Why a config file cannot be used.
 #[derive(thiserror::Error)]
@@ -116,6 +117,9 @@ pub struct ServerConfig {
     /// take, counting their bytes and what they take once decoded; requests past it are
     /// answered -9 (overload) instead of being buffered (0: no limit).
     pub max_request_memory: u64,
+    /// `malloctrim`: when a burst of large requests is over, hand the memory it freed back to
+    /// the OS (glibc's `malloc_trim`; default N).
+    pub malloc_trim: bool,
     /// `handletimeout`: the longest a servant method may run (0: no limit).
     pub handle_timeout: Duration,
     /// `idletimeout`: default idle close for connections.
@@ -142,21 +146,6 @@ pub struct ServerConfig {
     pub adapters: Vec<AdapterConfig>,
     /// Keys not listed above.
     pub extra: BTreeMap<String, String>,
-}
-
-/// TLS settings of a server, adapter or client.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TlsConfig {
-    /// `ca`: CA certificate file.
-    pub ca: Option<String>,
-    /// `cert`: certificate file.
-    pub cert: Option<String>,
-    /// `key`: private key file.
-    pub key: Option<String>,
-    /// `verifyclient`.
-    pub verify_client: bool,
-    /// `ciphers`.
-    pub ciphers: Option<String>,
 }
 
 /// One adapter: a servant bound to an endpoint.
@@ -418,6 +407,7 @@ fn parse_server(d: &Domain) -> Result<ServerConfig, ConfigError> {
         read_timeout: k.ms("readtimeout", DEFAULT_READ_TIMEOUT_MS)?,
         write_timeout: k.ms("writetimeout", DEFAULT_WRITE_TIMEOUT_MS)?,
         max_request_memory: k.size("maxrequestmemory", DEFAULT_MAX_REQUEST_MEMORY)?,
+        malloc_trim: k.bool("malloctrim", false)?,
         handle_timeout: k.ms("handletimeout", 0)?,
         idle_timeout: k.ms("idletimeout", 600_000)?,
         grace_down_timeout: k.ms("gracedowntimeout", 60_000)?,

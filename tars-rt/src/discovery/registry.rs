@@ -12,6 +12,7 @@
 //!   target the registry cannot resolve is served from that file.
 //! - The refresh of a target stops once no proxy watches it.
 
+use crate::sync::lock;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
@@ -118,10 +119,6 @@ impl Registry {
     pub async fn lookup(&self, target: &Target) -> Result<Endpoints, DiscoveryError> {
         self.inner.lookup(target).await
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Discover for Registry {

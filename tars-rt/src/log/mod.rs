@@ -218,13 +218,13 @@ impl LogHandle {
     /// Changes the level (what `tars.setloglevel` does).
     pub fn set_level(&self, level: LogLevel) -> Result<(), String> {
         (self.reload)(level.filter())?;
-        *self.level.lock().unwrap_or_else(|e| e.into_inner()) = level;
+        *crate::sync::lock(&self.level) = level;
         Ok(())
     }
 
     /// The level now.
     pub fn level(&self) -> LogLevel {
-        *self.level.lock().unwrap_or_else(|e| e.into_inner())
+        *crate::sync::lock(&self.level)
     }
 
     /// What was dropped and sent.

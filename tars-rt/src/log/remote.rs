@@ -62,7 +62,7 @@ impl RemoteQueue {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.inner.queue.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.inner.queue)
     }
 
     fn admit(&self, q: &mut Queue, len: usize) -> bool {
@@ -111,7 +111,7 @@ async fn send_loop(inner: std::sync::Weak<Inner>, proxy: LogProxy, info: LogInfo
         let _ = tokio::time::timeout(PERIOD, strong.wake.notified()).await;
         loop {
             let (batch, dyed, flushed) = {
-                let mut q = strong.queue.lock().unwrap_or_else(|e| e.into_inner());
+                let mut q = crate::sync::lock(&strong.queue);
                 let n = q.lines.len().min(BATCH);
                 let batch: Vec<(Arc<str>, String)> = q.lines.drain(..n).collect();
                 let m = q.dyed.len().min(BATCH);

@@ -19,6 +19,13 @@ pub mod framework {
 
 pub use framework::{RequestPacket, ResponsePacket};
 
+/// The `status` key of a dyed request's dye (with the DYED flag, 0x04).
+pub const STATUS_DYED_KEY: &str = "STATUS_DYED_KEY";
+/// The `status` key that names the caller's set (with the SETNAME flag, 0x80).
+pub const STATUS_SETNAME_VALUE: &str = "STATUS_SETNAME_VALUE";
+/// The `status` key of a call's `routekey` value, as tars2cpp's proxies write it.
+pub const STATUS_GRID_KEY: &str = "STATUS_GRID_KEY";
+
 /// Decodes a `ResponsePacket` as clients should: like the IDL says, except that a missing
 /// `status` map (tag 7, `require`) is taken as empty. TarsJava servers leave it out of
 /// overload replies, and a strict decoder then loses the reply's real error code.

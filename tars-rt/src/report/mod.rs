@@ -357,7 +357,7 @@ impl Reporter {
     /// same property, with its first policies).
     pub fn property(self: &Arc<Self>, name: &str, policies: &[Policy]) -> Property {
         self.start();
-        let mut all = self.properties.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = crate::sync::lock(&self.properties);
         let state = all
             .entry(name.to_string())
             .or_insert_with(|| Arc::new(property::PropertyState::new(name.to_string(), policies.to_vec())))
@@ -389,13 +389,7 @@ impl Reporter {
     /// Sends the properties' values of the interval.
     pub async fn send_properties(&self) {
         let Some(proxy) = &self.property else { return };
-        let props: Vec<_> = self
-            .properties
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect();
+        let props: Vec<_> = crate::sync::lock(&self.properties).values().cloned().collect();
         let module = self.identity.property_module();
         let (set_name, set_area, set_id) = self.identity.set.clone().unwrap_or_default();
         let mut msg = BTreeMap::new();

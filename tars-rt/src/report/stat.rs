@@ -211,9 +211,7 @@ impl StatCollector {
     /// Counts one call.
     pub fn record(&self, point: StatPoint<'_>, outcome: Outcome, elapsed: Duration) {
         let hash = point.hash();
-        let mut shard = self.shards[shard_index() & (self.shards.len() - 1)]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut shard = crate::sync::lock(&self.shards[shard_index() & (self.shards.len() - 1)]);
         let same_hash = shard.heads.entry(hash).or_default();
         if let Some((_, body)) = same_hash.iter_mut().find(|(h, _)| point.matches(h)) {
             count(body, outcome, elapsed);
@@ -238,7 +236,7 @@ impl StatCollector {
     pub fn take(&self) -> (BTreeMap<StatMicMsgHead, StatMicMsgBody>, u64) {
         let mut all: BTreeMap<StatMicMsgHead, StatMicMsgBody> = BTreeMap::new();
         for shard in self.shards.iter() {
-            let heads = std::mem::take(&mut shard.lock().unwrap_or_else(|e| e.into_inner()).heads);
+            let heads = std::mem::take(&mut crate::sync::lock(&shard).heads);
             for (head, body) in heads.into_values().flatten() {
                 match all.get_mut(&head) {
                     Some(b) => merge(b, body),

@@ -335,7 +335,10 @@ impl Application {
         let filters: Arc<[Arc<dyn ServerFilter>]> = self.filters.into();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let in_flight = Arc::new(InFlight::default());
-        let budget = MemoryBudget::new(usize::try_from(server_cfg.max_request_memory).unwrap_or(usize::MAX));
+        let budget = MemoryBudget::new(
+            usize::try_from(server_cfg.max_request_memory).unwrap_or(usize::MAX),
+            server_cfg.malloc_trim,
+        );
         let nonzero = |d: Duration| (!d.is_zero()).then_some(d);
         let mut tasks = JoinSet::new();
         let mut bound = Vec::new();
@@ -762,7 +765,7 @@ impl Connections {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<u64, (SocketAddr, std::time::SystemTime)>> {
-        self.live.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.live)
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::codec::{self, DecodeError, Reader, TarsStruct};
@@ -284,7 +285,7 @@ impl ServerProtocol for TarsProtocol {
         let encoding = Encoding::from_version(packet.i_version);
         // The request's span, and what the calls its servant makes inherit (trace, dye,
         // deadline), around the filters and the servant alike.
-        let (current, span) = crate::trace::serve_scope(&packet, peer, received);
+        let (current, span) = super::scope::enter(&packet, peer, received);
         let response = match encoding {
             None => ServerResponse::from_status(&Status::decode_error(format!(
                 "unsupported protocol version {} (served: 1 TARS, 2 and 3 TUP, 5 JSON)",
@@ -407,7 +408,7 @@ impl Dispatch<'_> {
         }
         let method = served.servant.interface().method(&packet.s_func_name);
         let body = std::mem::take(&mut packet.s_buffer);
-        let lease = self.lease.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let lease = crate::sync::lock(&self.lease).take();
         let function = match method {
             Some(m) => Cow::Borrowed(m.name),
             None => Cow::Owned(packet.s_func_name.clone()),
@@ -420,7 +421,9 @@ impl Dispatch<'_> {
         // Through the `dyn Servant` itself: `Arc<dyn Servant>` is a servant too, and calling
         // the Arc's implementation would box the future twice.
         let servant: &dyn Servant = &*served.servant;
-        let run = CatchUnwind(AssertUnwindSafe(servant.dispatch(&ctx, &mut call)));
+        // A panicking method answers -99 instead of taking the connection's replies (or the
+        // process) with it.
+        let run = AssertUnwindSafe(servant.dispatch(&ctx, &mut call)).catch_unwind();
         let outcome = match p.handle_timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
                 Ok(Err(Status::unknown(format!(
@@ -515,25 +518,6 @@ fn write_reply(buf: &mut BytesMut, to: &ReplyTo, encoding: Option<Encoding>, r: 
                 context: r.context,
             };
             frame::encode_frame(buf, |b| packet.encode_fields(b));
-        }
-    }
-}
-
-/// Polls a future, turning a panic into an error, so one failing method does not take the
-/// connection's reply (or the process) with it.
-struct CatchUnwind<F>(AssertUnwindSafe<F>);
-
-impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
-    type Output = std::thread::Result<F::Output>;
-
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
-        // SAFETY: structural pinning of the only field: `self` is pinned, so the inner future
-        // is never moved; we only hand out a pinned reference to it.
-        let inner = unsafe { self.map_unchecked_mut(|s| &mut (s.0).0) };
-        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Err(panic) => std::task::Poll::Ready(Err(panic)),
         }
     }
 }

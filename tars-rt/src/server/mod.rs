@@ -13,6 +13,7 @@ mod call;
 mod connection;
 mod dispatch;
 mod platform;
+mod scope;
 mod servant;
 mod udp;
 

@@ -129,7 +129,7 @@ impl Platform {
     pub async fn load_config_at(&self, file: &str, level: ConfigLevel) -> Result<LoadedConfig, RemoteConfigError> {
         let rc = self.remote_config();
         let loaded = rc.load(file, level).await?;
-        let listeners = self.inner.listeners.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let listeners = crate::sync::read(&self.inner.listeners).clone();
         for l in listeners {
             l(&loaded);
         }
@@ -156,7 +156,7 @@ impl Platform {
 
     /// Asks the server to stop, as SIGTERM does (the admin `shutdown`).
     pub fn request_stop(&self) {
-        *self.inner.stop_requested.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        *crate::sync::lock(&self.inner.stop_requested) = true;
         self.inner.stop.notify_waiters();
     }
 
@@ -164,7 +164,7 @@ impl Platform {
     pub async fn stop_requested(&self) {
         loop {
             let notified = self.inner.stop.notified();
-            if *self.inner.stop_requested.lock().unwrap_or_else(|e| e.into_inner()) {
+            if *crate::sync::lock(&self.inner.stop_requested) {
                 return;
             }
             notified.await;
@@ -235,7 +235,7 @@ impl Platform {
     }
 
     pub(crate) fn add_listener(&self, l: ConfigListener) {
-        self.inner.listeners.write().unwrap_or_else(|e| e.into_inner()).push(l);
+        crate::sync::write(&self.inner.listeners).push(l);
     }
 
     pub(crate) fn register_running(&self) {

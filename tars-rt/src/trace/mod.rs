@@ -27,8 +27,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 
 pub use propagation::{Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c};
-pub(crate) use spans::record_code;
-use spans::{client_span, server_span};
+pub(crate) use spans::{client_span, record_code, server_span};
 
 /// A 128-bit trace id.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,7 +40,7 @@ pub struct SpanId(pub u64);
 impl TraceId {
     /// A random, non-zero id.
     pub fn random() -> Self {
-        let id = (u128::from(crate::balance::random_u64()) << 64) | u128::from(crate::balance::random_u64());
+        let id = (u128::from(crate::random::random_u64()) << 64) | u128::from(crate::random::random_u64());
         TraceId(id.max(1))
     }
 
@@ -57,7 +56,7 @@ impl TraceId {
 impl SpanId {
     /// A random, non-zero id.
     pub fn random() -> Self {
-        SpanId(crate::balance::random_u64().max(1))
+        SpanId(crate::random::random_u64().max(1))
     }
 
     /// Parses 16 hex digits.
@@ -155,12 +154,12 @@ fn registry() -> &'static RwLock<Registered> {
 /// finds a context in a request gives the trace and span ids; the others add what they
 /// carry.
 pub fn set_propagators(propagators: Vec<Arc<dyn Propagator>>) {
-    *registry().write().unwrap_or_else(|e| e.into_inner()) = propagators.into();
+    *crate::sync::write(&registry()) = propagators.into();
 }
 
 /// The propagators in use.
 pub fn propagators() -> Arc<[Arc<dyn Propagator>]> {
-    registry().read().unwrap_or_else(|e| e.into_inner()).clone()
+    crate::sync::read(&registry()).clone()
 }
 
 /// The trace context of an incoming request, as the propagators read it. Propagators read
@@ -182,92 +181,6 @@ pub fn inject(ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
     for p in propagators().iter() {
         p.inject(ctx, carrier);
     }
-}
-
-/// The span and the context a request is served in: the caller's trace continued (this
-/// server's span its child), its dye, and its deadline.
-pub(crate) fn serve_scope(
-    packet: &crate::protocol::RequestPacket,
-    peer: std::net::SocketAddr,
-    received: std::time::Instant,
-) -> (Arc<crate::context::Current>, tracing::Span) {
-    use crate::protocol::framework::TARSMESSAGETYPEDYED;
-    let carrier = Carrier {
-        status: &packet.status,
-        message_type: packet.i_message_type,
-    };
-    let incoming = extract(&carrier);
-    let here = incoming.as_ref().map(TraceContext::child);
-    let dye = (packet.i_message_type & TARSMESSAGETYPEDYED != 0)
-        .then(|| packet.status.get(crate::context::STATUS_DYED_KEY).cloned())
-        .flatten();
-    let deadline = (packet.i_timeout > 0).then(|| received + std::time::Duration::from_millis(packet.i_timeout as u64));
-    let span = server_span(
-        &packet.s_servant_name,
-        &packet.s_func_name,
-        peer,
-        packet.i_request_id,
-        packet.i_message_type,
-        here.as_ref(),
-        incoming.as_ref().map(|c| c.span_id),
-        dye.as_deref(),
-    );
-    #[cfg(feature = "opentelemetry")]
-    let here = otel::server_span_context(&span, incoming.as_ref(), here);
-    let current = crate::context::Current {
-        deadline,
-        dye,
-        trace: here,
-    };
-    (Arc::new(current), span)
-}
-
-/// A call leaving a client: what it inherits from the request being served (unless
-/// `detached`), written into the outgoing request, and the call's span.
-pub(crate) fn call_scope(
-    packet: &mut crate::protocol::RequestPacket,
-    dye: Option<String>,
-    current: Option<&crate::context::Current>,
-) -> tracing::Span {
-    use crate::protocol::framework::TARSMESSAGETYPEDYED;
-    let dye = dye.or_else(|| current.and_then(|c| c.dye.clone()));
-    if let Some(key) = &dye {
-        packet
-            .status
-            .insert(crate::context::STATUS_DYED_KEY.into(), key.clone());
-        packet.i_message_type |= TARSMESSAGETYPEDYED;
-    }
-    let parent = current.and_then(|c| c.trace.as_ref());
-    let span = client_span(
-        &packet.s_servant_name,
-        &packet.s_func_name,
-        packet.i_message_type,
-        None,
-        parent.map(|p| p.span_id),
-        dye.as_deref(),
-    );
-    // A call within a trace continues it; a call outside one starts a trace when its span
-    // is recorded.
-    let ctx = match parent {
-        Some(p) => Some(p.child()),
-        None if !span.is_disabled() => Some(TraceContext::new_root()),
-        None => None,
-    };
-    #[cfg(feature = "opentelemetry")]
-    let ctx = otel::client_span_context(&span, parent, ctx);
-    if let Some(ctx) = &ctx {
-        if !span.is_disabled() {
-            span.record("trace_id", tracing::field::display(ctx.trace_id));
-            span.record("span_id", tracing::field::display(ctx.span_id));
-        }
-        let mut carrier = CarrierMut {
-            status: &mut packet.status,
-            message_type: &mut packet.i_message_type,
-            peer: None,
-        };
-        inject(ctx, &mut carrier);
-    }
-    span
 }
 
 #[cfg(test)]

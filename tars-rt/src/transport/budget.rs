@@ -5,9 +5,11 @@
 //! room (its sender feels TCP backpressure) and may take at most half of the budget, so
 //! frames that drip in slowly can never starve requests that are already whole.
 //!
-//! When a burst of large requests is over (usage falls to a quarter of its high-water mark,
-//! and that mark was at least [`RELEASE_AFTER`]), the freed memory is handed back to the
-//! operating system: glibc's allocator otherwise keeps it for the life of the process.
+//! With `malloctrim=Y`, when a burst of large requests is over (usage falls to a quarter of its
+//! high-water mark, and that mark was at least [`RELEASE_AFTER`]), the freed memory is handed
+//! back to the operating system with glibc's `malloc_trim`: the allocator otherwise keeps it
+//! for the life of the process. It is off by default: trimming walks every arena under its
+//! lock, a cost only a server that sees rare bursts of large requests wants to pay.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -24,20 +26,24 @@ pub struct MemoryBudget {
     freed: Notify,
     /// Frames waiting in `lease_for_frame`: only then does giving back wake anyone.
     waiting: AtomicUsize,
+    /// Whether the end of a burst hands free memory back to the OS (`malloctrim`).
+    trim: bool,
 }
 
 /// How high usage must have been for its end to hand memory back to the OS.
 pub const RELEASE_AFTER: usize = 32 << 20;
 
 impl MemoryBudget {
-    /// A budget of `limit` bytes (0: no limit).
-    pub fn new(limit: usize) -> Arc<Self> {
+    /// A budget of `limit` bytes (0: no limit); with `trim`, the end of a burst hands free
+    /// memory back to the OS.
+    pub fn new(limit: usize, trim: bool) -> Arc<Self> {
         Arc::new(MemoryBudget {
             limit: if limit == 0 { usize::MAX } else { limit },
             used: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
             freed: Notify::new(),
             waiting: AtomicUsize::new(0),
+            trim,
         })
     }
 
@@ -82,7 +88,8 @@ impl MemoryBudget {
             self.freed.notify_waiters();
         }
         let high = self.high_water.load(Ordering::Acquire);
-        if high >= RELEASE_AFTER
+        if self.trim
+            && high >= RELEASE_AFTER
             && now <= high / 4
             && self
                 .high_water
@@ -210,7 +217,7 @@ mod tests {
 
     #[tokio::test]
     async fn leases_fit_the_budget_and_give_back_on_drop() {
-        let b = MemoryBudget::new(100);
+        let b = MemoryBudget::new(100, false);
         let a = b.try_lease(60).unwrap();
         assert!(b.try_lease(50).is_none());
         assert!(a.grow(40));

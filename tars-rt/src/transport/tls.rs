@@ -13,7 +13,21 @@ use tokio_rustls::rustls::{
     RootCertStore,
 };
 
-use crate::config::TlsConfig;
+/// TLS settings of a server, adapter or client: the config keys `ca`, `cert`, `key`,
+/// `verifyclient` and `ciphers`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// `ca`: CA certificate file.
+    pub ca: Option<String>,
+    /// `cert`: certificate file.
+    pub cert: Option<String>,
+    /// `key`: private key file.
+    pub key: Option<String>,
+    /// `verifyclient`.
+    pub verify_client: bool,
+    /// `ciphers`.
+    pub ciphers: Option<String>,
+}
 
 /// Why TLS cannot be set up.
 #[derive(Debug, thiserror::Error)]
