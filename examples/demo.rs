@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use tars::client::{CallOptions, Communicator};
-use tars::server::Application;
+use tars::Application;
 use tars::{Context, Status};
 
 mod hello {

@@ -45,11 +45,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             extra => return Err(format!("unexpected argument '{extra}'\n{USAGE}").into()),
         }
     }
-    let mut comm = Communicator::builder().set_division(set);
-    if let Some(locator) = locator {
-        comm = comm.locator(locator);
-    }
-    let comm = comm.build();
+    // With a locator, names resolve through tarsregistry (the framework wing's communicator).
+    let mut config = tars::config::ClientConfig::default();
+    config.locator = locator;
+    let comm = Communicator::from_config(&config)
+        .to_builder()
+        .set_division(set)
+        .build();
     let object = object.unwrap_or_else(|| DEFAULT_OBJ.to_string());
     let proxy: HelloProxy = comm.string_to_proxy(&object)?;
     let mut opts = CallOptions::new();

@@ -6,7 +6,7 @@
 //! RUST_LOG=info cargo run --example hello_server            # a subscriber records the spans
 //! ```
 
-use tars::server::Application;
+use tars::Application;
 use tars::{Context, Status};
 
 mod hello {

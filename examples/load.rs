@@ -184,10 +184,8 @@ async fn run_client(
     let (host, port) = args.addr.rsplit_once(':').expect("--addr HOST:PORT");
     let obj = format!("{}@tcp -h {host} -p {port} -t 60000", args.servant);
     let communicator = || {
-        let config = tars::config::ClientConfig {
-            stat: args.stat.clone(),
-            ..Default::default()
-        };
+        let mut config = tars::config::ClientConfig::default();
+        config.stat = args.stat.clone();
         tars::client::Communicator::from_config(&config)
     };
     let proxies: Vec<hello::test_app::HelloProxy> = (0..args.connections)

@@ -14,7 +14,7 @@ use std::time::Duration;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
 use tars::client::{CallOptions, Communicator};
-use tars::server::Application;
+use tars::Application;
 use tars::{Context, Status};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Layer;

@@ -26,6 +26,9 @@
 pub use tars_macros::{include_tars, servant, TarsEnum, TarsStruct};
 pub use tars_rt::*;
 
+/// A TARS server application (see [`application`]).
+pub use tars_rt::application::Application;
+
 #[doc(hidden)]
 pub use tars_rt::__private;
 

@@ -15,10 +15,12 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::protocol::framework::TARSMESSAGETYPEDYED;
+use tokio::time::Instant;
+
 use crate::protocol::STATUS_DYED_KEY;
+use crate::protocol::TARSMESSAGETYPEDYED;
 use crate::trace::TraceContext;
 
 tokio::task_local! {
@@ -159,7 +161,7 @@ impl Context {
 
     /// Whether the caller expects no response (`cPacketType = 1`).
     pub fn is_one_way(&self) -> bool {
-        self.packet_type == crate::protocol::framework::TARSONEWAY
+        self.packet_type == crate::protocol::TARSONEWAY
     }
 
     /// The `iMessageType` flags (hash, dyed, trace, …).

@@ -23,6 +23,7 @@
 // tars-rt too, so the runtime can derive codecs for its own types.
 extern crate self as tars;
 
+pub mod application;
 pub mod balance;
 pub mod client;
 pub mod codec;
@@ -30,11 +31,10 @@ pub mod config;
 pub mod context;
 pub mod discovery;
 pub mod filter;
+pub mod framework;
 pub mod idl;
-pub mod log;
 pub mod protocol;
 mod random;
-pub mod report;
 pub mod server;
 pub mod status;
 mod sync;

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::protocol::framework as f;
+use crate::protocol as f;
 
 /// A TARS return code: one of the framework's (`BaseF.tars`), by name, or an application's
 /// own. Compares equal to its wire value (`code == -7`).

@@ -1,23 +1,31 @@
-//! The [`Communicator`]: one per process, cheap to clone. It owns the connection pool (one
-//! connection per endpoint, shared by every proxy), the discovery source (the registry when
-//! a `locator` is set), the default balancing policy, request ids, client filters and the
-//! `<client>` settings, and makes proxies from object strings.
+//! The [`Communicator`]: the client side of a process, cheap to clone. It owns the call path
+//! its proxies share ([`super::path`]): the connection pool (one connection per endpoint),
+//! the filters and the call observer; and what proxies are made with: the `<client>` settings,
+//! the discovery source for objects named without endpoints, the default balancing policy,
+//! and the caller's set.
+//!
+//! A communicator made with [`Communicator::new`] or [`Communicator::builder`] knows the
+//! endpoints written in object strings and any [`Discover`] source it is given, nothing of
+//! the TARS platform. The framework wing builds one on the same pieces that also resolves
+//! names through tarsregistry and counts its calls for tarsstat
+//! (`Communicator::from_config`, `Communicator::for_application`).
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::balance::{Auto, Balance};
-use crate::config::{ClientConfig, Config};
-use crate::discovery::{Discover, DiscoveryError, Registry, StaticDiscovery, Target};
-use crate::filter::ClientFilter;
-use crate::report::{Identity, Policy, Property, Reporter};
+use crate::config::ClientConfig;
+use crate::discovery::{Discover, DiscoveryError, StaticDiscovery, Target};
+use crate::filter::{Chain, Filter};
 use crate::transport::endpoint::Endpoint;
+use crate::transport::tls::TlsConfig;
 
 use super::error::{CallError, CallErrorKind};
-use super::pool::{Dialer, Pool, Remote};
+use super::observe::CallObserver;
+use super::path::CallPath;
+use super::pool::{Dialer, Pool};
 use super::proxy::{Proxy, ServantProxy};
+use super::request::{CallResult, ClientRequest};
 use super::routing::Router;
 
 /// The client side of a process.
@@ -28,33 +36,54 @@ pub struct Communicator {
 
 struct Inner {
     config: ClientConfig,
-    next_id: AtomicI32,
-    pool: Pool,
-    dialer: Dialer,
-    filters: Arc<[Arc<dyn ClientFilter>]>,
+    path: Arc<CallPath>,
     discovery: Option<Arc<dyn Discover>>,
     balance: Arc<dyn Balance>,
     /// The caller's set, for set-mode lookups.
     set: Option<String>,
-    /// Stat and property reporting, when `stat` or `property` is set.
-    reporter: Option<Arc<Reporter>>,
+    /// What [`Communicator::to_builder`] starts from.
+    parts: Parts,
+}
+
+/// The pieces of a communicator that a builder sets.
+#[derive(Clone, Default)]
+struct Parts {
+    per_call: Chain<ClientRequest, CallResult>,
+    per_attempt: Chain<ClientRequest, CallResult>,
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl std::fmt::Debug for Communicator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Communicator")
+            .field("discovery", &self.inner.discovery.is_some())
+            .field("set", &self.inner.set)
+            .field("filters", &self.inner.parts.per_call.len())
+            .field("attempt_filters", &self.inner.parts.per_attempt.len())
+            .field("observed", &self.inner.parts.observer.is_some())
+            .finish()
+    }
 }
 
 /// Builds a [`Communicator`].
 #[derive(Default)]
+#[must_use]
 pub struct CommunicatorBuilder {
     config: ClientConfig,
-    filters: Vec<Arc<dyn ClientFilter>>,
+    /// The connections of the communicator this one is made from.
+    pool: Option<Arc<Pool>>,
+    parts: Parts,
     discovery: Option<Arc<dyn Discover>>,
     balance: Option<Arc<dyn Balance>>,
     set: Option<String>,
-    cache_file: Option<PathBuf>,
-    identity: Option<Identity>,
-    report_intervals: Option<(Duration, Duration)>,
+    /// The framework wing uses `locator`, `stat` and `property` itself.
+    framework_keys_handled: bool,
 }
 
 impl CommunicatorBuilder {
-    /// Settings from a config file's `<client>` section.
+    /// Settings from a config file's `<client>` section: timeouts, connections, TLS, and the
+    /// per-object sections. `locator`, `stat` and `property` are the framework wing's: a
+    /// communicator from `Communicator::from_config` uses them.
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = config;
         self
@@ -83,44 +112,38 @@ impl CommunicatorBuilder {
 
     /// TLS for `ssl` endpoints: the CA that signed the servers' certificates, and this
     /// client's certificate and key when servers verify clients.
-    pub fn tls(mut self, tls: crate::transport::tls::TlsConfig) -> Self {
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
         self.config.tls = tls;
         self
     }
 
-    /// The connect timeout.
+    /// The connect timeout (`clientdialtimeout`).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.config.client_dial_timeout = timeout;
         self
     }
 
-    /// Adds a client filter (the first added is the outermost).
-    pub fn filter(mut self, filter: impl ClientFilter) -> Self {
-        self.filters.push(Arc::new(filter));
+    /// Adds a per-call filter: it sees each call once, before its scope, deadline and
+    /// routing (the first added is the outermost). See [`crate::filter`].
+    pub fn filter(mut self, filter: impl Filter<ClientRequest, CallResult>) -> Self {
+        self.parts.per_call = self.parts.per_call.with(filter);
         self
     }
 
-    /// The registry (`locator`): `tars.tarsregistry.QueryObj@tcp -h HOST -p PORT[:…]`.
-    /// Objects named without endpoints (`App.Server.Obj`) are looked up there.
-    pub fn locator(mut self, locator: impl Into<String>) -> Self {
-        self.config.locator = Some(locator.into());
+    /// Adds a per-attempt filter: it sees each attempt of a call on an endpoint, with the
+    /// endpoint chosen (`req.endpoint`), between routing and the connection.
+    pub fn attempt_filter(mut self, filter: impl Filter<ClientRequest, CallResult>) -> Self {
+        self.parts.per_attempt = self.parts.per_attempt.with(filter);
         self
     }
 
-    /// How often the registry is asked again (`refresh-endpoint-interval`, 60 s).
-    pub fn refresh_interval(mut self, every: Duration) -> Self {
-        self.config.refresh_endpoint_interval = every;
+    /// Tells `observer` about every call (after it ended).
+    pub fn observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.parts.observer = Some(observer);
         self
     }
 
-    /// Where endpoints from the registry are saved, to be used at the next start if the
-    /// registry cannot be reached then.
-    pub fn cache_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.cache_file = Some(path.into());
-        self
-    }
-
-    /// Another source for objects named without endpoints, instead of the registry.
+    /// The source of endpoints for objects named without them (`App.Server.Obj`).
     pub fn discovery(mut self, discovery: Arc<dyn Discover>) -> Self {
         self.discovery = Some(discovery);
         self
@@ -139,70 +162,44 @@ impl CommunicatorBuilder {
         self
     }
 
-    /// How this process names itself to tarsstat and tarsproperty (by default, from the
-    /// `<client>` settings: `modulename`, else `tup_client`).
-    pub fn identity(mut self, identity: Identity) -> Self {
-        self.identity = Some(identity);
-        self
-    }
-
-    /// How often stat and properties are reported (by default `report-interval`).
-    pub fn report_intervals(mut self, stat: Duration, property: Duration) -> Self {
-        self.report_intervals = Some((stat, property));
+    /// The framework wing builds on this communicator and acts on `locator`, `stat` and
+    /// `property` itself: no warning that they are unused.
+    pub(crate) fn framework_keys_handled(mut self) -> Self {
+        self.framework_keys_handled = true;
         self
     }
 
     /// The communicator.
     pub fn build(self) -> Communicator {
-        let dialer = Dialer::new(&self.config);
-        let discovery = self.discovery.or_else(|| {
-            let locator = self.config.locator.clone()?;
-            // The registry is asked through a communicator of its own (same settings, no
-            // locator), which keeps the two free of reference cycles.
-            let mut config = self.config.clone();
-            config.locator = None;
-            let registry_comm = Communicator::builder().config(config).build();
-            match registry_comm.servant_proxy(&locator) {
-                Ok(proxy) => {
-                    let mut registry = Registry::builder(proxy).refresh_interval(self.config.refresh_endpoint_interval);
-                    if let Some(file) = &self.cache_file {
-                        registry = registry.cache_file(file);
-                    }
-                    Some(Arc::new(registry.build()) as Arc<dyn Discover>)
-                }
-                Err(e) => {
-                    tracing::error!(%locator, error = %e, "unusable locator; objects must name their endpoints");
-                    None
-                }
-            }
-        });
-        let reports = |o: &Option<String>| o.as_deref().is_some_and(|o| !o.trim().is_empty());
-        let reporter = (reports(&self.config.stat) || reports(&self.config.property)).then(|| {
-            // Framework calls go through a communicator of their own, which reports nothing.
-            let mut config = self.config.clone();
-            config.stat = None;
-            config.property = None;
-            let internal = Communicator::builder().config(config).build();
-            let identity = self
-                .identity
-                .unwrap_or_else(|| Identity::from_client_config(&self.config));
-            let every = self.config.report_interval;
-            Arc::new(Reporter::new(
-                identity,
-                &self.config,
-                self.report_intervals.unwrap_or((every, every)),
-                internal,
-            ))
-        });
+        let named =
+            |o: &Option<String>| o.as_deref().is_some_and(|o| !o.trim().is_empty()) && !self.framework_keys_handled;
+        if named(&self.config.locator) && self.discovery.is_none() {
+            tracing::warn!(
+                "<client> locator= is not used by this communicator (built without discovery): \
+                 objects must name their endpoints; Communicator::from_config resolves names through the registry"
+            );
+        }
+        if (named(&self.config.stat) || named(&self.config.property)) && self.parts.observer.is_none() {
+            tracing::warn!(
+                "<client> stat=/property= are not used by this communicator (built without an observer): \
+                 Communicator::from_config reports to tarsstat and tarsproperty"
+            );
+        }
+        let pool = self
+            .pool
+            .unwrap_or_else(|| Arc::new(Pool::new(Dialer::new(&self.config))));
+        let parts = self.parts;
         Communicator {
             inner: Arc::new(Inner {
-                reporter,
+                path: Arc::new(CallPath::new(
+                    pool,
+                    parts.per_call.clone(),
+                    parts.per_attempt.clone(),
+                    parts.observer.clone(),
+                )),
+                parts,
                 config: self.config,
-                next_id: AtomicI32::new(1),
-                pool: Pool::default(),
-                dialer,
-                filters: self.filters.into(),
-                discovery,
+                discovery: self.discovery,
                 balance: self.balance.unwrap_or_else(|| Arc::new(Auto)),
                 set: self.set,
             }),
@@ -227,27 +224,20 @@ impl Communicator {
         CommunicatorBuilder::default()
     }
 
-    /// A communicator on a config file's `<client>` settings.
-    pub fn from_config(config: &ClientConfig) -> Self {
-        Communicator::builder().config(config.clone()).build()
-    }
-
-    /// A communicator for a whole application's config, as tarsnode writes it: the
-    /// `<client>` settings, the set (`enableset`/`setdivision`), and the registry's cache
-    /// file under the server's `datapath`.
-    pub fn for_application(config: &Config) -> Self {
-        let mut builder = Communicator::builder().config(config.client.clone());
-        if config.enable_set {
-            builder = builder.set_division(config.set_division.clone());
+    /// A builder that starts from this communicator: its settings, discovery, balancing,
+    /// set, filters and observer, and **its connections**, which the new communicator
+    /// shares (one set of connections per process, whatever each part of it adds).
+    pub fn to_builder(&self) -> CommunicatorBuilder {
+        let inner = &self.inner;
+        CommunicatorBuilder {
+            config: inner.config.clone(),
+            pool: Some(inner.path.pool.clone()),
+            parts: inner.parts.clone(),
+            discovery: inner.discovery.clone(),
+            balance: Some(inner.balance.clone()),
+            set: inner.set.clone(),
+            framework_keys_handled: true,
         }
-        if let Some(server) = config.server.as_ref().filter(|s| !s.data_path.is_empty()) {
-            let file = PathBuf::from(&server.data_path).join(format!("{}.{}.tarsdat", server.app, server.server));
-            builder = builder.cache_file(file);
-        }
-        if let Some(server) = &config.server {
-            builder = builder.report_intervals(server.stat_report_interval, server.property_report_interval);
-        }
-        builder.identity(Identity::from_config(config)).build()
     }
 
     /// The settings.
@@ -255,9 +245,13 @@ impl Communicator {
         &self.inner.config
     }
 
+    /// Whether `other` shares this communicator's connections.
+    pub fn shares_connections_with(&self, other: &Communicator) -> bool {
+        Arc::ptr_eq(&self.inner.path.pool, &other.inner.path.pool)
+    }
+
     /// A typed proxy for `object`: `App.Server.Obj@tcp -h HOST -p PORT [-t MS][:...]`, or
-    /// `App.Server.Obj` alone when the communicator has a locator (or another discovery
-    /// source).
+    /// `App.Server.Obj` alone when the communicator has a discovery source (the registry).
     pub fn string_to_proxy<P: Proxy>(&self, object: &str) -> Result<P, CallError> {
         self.servant_proxy(object).map(P::from_servant_proxy)
     }
@@ -291,48 +285,11 @@ impl Communicator {
         let set = if direct { None } else { self.inner.set.clone() };
         let target = Target::new(name).in_set(set);
         let router = Router::new(target, discovery, self.inner.balance.clone());
-        Ok(ServantProxy::new(self.clone(), router, timeout))
-    }
-
-    /// Stat and property reporting, when the settings name `stat` or `property`.
-    pub fn reporter(&self) -> Option<&Arc<Reporter>> {
-        self.inner.reporter.as_ref()
-    }
-
-    /// The property `name`, reported to tarsproperty every `propertyreportinterval` with
-    /// `policies` (TarsGo's `CreatePropertyReport`). Asking again for a name returns the
-    /// same property. Without a `property` object in the settings, values go nowhere.
-    pub fn property(&self, name: &str, policies: &[Policy]) -> Property {
-        match &self.inner.reporter {
-            Some(r) => r.property(name, policies),
-            None => Property::detached(name, policies),
-        }
-    }
-
-    pub(crate) fn filters(&self) -> Arc<[Arc<dyn ClientFilter>]> {
-        self.inner.filters.clone()
-    }
-
-    pub(crate) fn remote(&self, endpoint: &Endpoint) -> Arc<Remote> {
-        self.inner.pool.remote(endpoint, &self.inner.dialer)
-    }
-
-    /// Request ids: positive, never 0 (pushes use 0), wrapping.
-    pub(crate) fn next_request_id(&self) -> i32 {
-        loop {
-            let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-            if id > 0 {
-                return id;
-            }
-            let _ = self
-                .inner
-                .next_id
-                .compare_exchange(id.wrapping_add(1), 1, Ordering::Relaxed, Ordering::Relaxed);
-        }
+        Ok(ServantProxy::new(self.inner.path.clone(), router, timeout))
     }
 
     /// Calls in flight on the connection to `endpoint` (for tests and metrics).
     pub fn in_flight(&self, endpoint: &Endpoint) -> usize {
-        self.inner.pool.get(endpoint).map_or(0, |r| r.in_flight())
+        self.inner.path.pool.get(endpoint).map_or(0, |r| r.in_flight())
     }
 }

@@ -8,20 +8,21 @@
 //! server stops reading (a write makes no progress for `clientwritetimeout`) or stops
 //! writing half-way through a reply (see [`Connection::call_timed_out`]).
 
-use crate::sync::lock;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 
 use crate::codec::{DecodeError, Reader};
 use crate::protocol::ResponsePacket;
+use crate::sync::lock;
 use crate::transport::endpoint::{Endpoint, Transport};
 use crate::transport::frame;
 use crate::transport::reader::FrameReader;
@@ -35,9 +36,9 @@ const MAX_REPLY: usize = 100 * 1024 * 1024;
 /// Frames waiting for the writer.
 const SEND_QUEUE: usize = 10_000;
 
-/// How a call ended on the connection.
+/// What the connection hands a call waiting on it.
 #[derive(Debug)]
-pub(crate) enum Outcome {
+pub(crate) enum Delivered {
     Reply(ResponsePacket),
     /// The reply to this call could not be decoded.
     Undecodable(DecodeError),
@@ -45,7 +46,7 @@ pub(crate) enum Outcome {
     Closed(ConnectionError),
 }
 
-type Waiters = Mutex<HashMap<i32, oneshot::Sender<Outcome>>>;
+type Waiters = Mutex<HashMap<i32, oneshot::Sender<Delivered>>>;
 
 /// What the connection's tasks and its handle share.
 struct Shared {
@@ -75,7 +76,7 @@ impl Shared {
         self.closed.store(true, Ordering::Release);
         let pending: Vec<_> = lock(&self.waiters).drain().collect();
         for (_, tx) in pending {
-            let _ = tx.send(Outcome::Closed(reason.clone()));
+            let _ = tx.send(Delivered::Closed(reason.clone()));
         }
         let _ = self.stop.send(true);
     }
@@ -90,12 +91,12 @@ impl Shared {
             }
             return;
         }
-        self.complete(rsp.i_request_id, Outcome::Reply(rsp));
+        self.complete(rsp.i_request_id, Delivered::Reply(rsp));
     }
 
     /// Hands `outcome` to the call waiting for `id`; a reply nobody waits for (timed out,
     /// cancelled) is dropped.
-    fn complete(&self, id: i32, outcome: Outcome) {
+    fn complete(&self, id: i32, outcome: Delivered) {
         if let Some(tx) = lock(&self.waiters).remove(&id) {
             let _ = tx.send(outcome);
         }
@@ -109,7 +110,7 @@ impl Shared {
             Err(e) => match Reader::from_bytes(frame).read_field::<i32>(3) {
                 Ok(Some(id)) if id != 0 => {
                     tracing::warn!(request_id = id, error = %e, "undecodable reply");
-                    self.complete(id, Outcome::Undecodable(e));
+                    self.complete(id, Delivered::Undecodable(e));
                 }
                 _ => tracing::warn!(error = %e, "undecodable frame from the server dropped"),
             },
@@ -120,13 +121,15 @@ impl Shared {
 pub(crate) struct Connection {
     outgoing: mpsc::Sender<Outgoing>,
     shared: Arc<Shared>,
+    /// Request ids, unique on this connection.
+    next_id: AtomicI32,
 }
 
 /// A registered call; dropping it (timeout, cancellation) removes it from the map.
 pub(crate) struct Pending {
     id: i32,
     shared: Arc<Shared>,
-    pub(crate) rx: oneshot::Receiver<Outcome>,
+    pub(crate) rx: oneshot::Receiver<Delivered>,
 }
 
 impl Drop for Pending {
@@ -205,7 +208,11 @@ impl Connection {
                 tokio::spawn(read_udp(socket, Arc::downgrade(&shared)));
             }
         }
-        let conn = Arc::new(Connection { outgoing: tx, shared });
+        let conn = Arc::new(Connection {
+            outgoing: tx,
+            shared,
+            next_id: AtomicI32::new(1),
+        });
         if !options.idle_timeout.is_zero() {
             tokio::spawn(close_when_idle(Arc::downgrade(&conn), options.idle_timeout));
         }
@@ -215,6 +222,19 @@ impl Connection {
     fn idle_for(&self) -> Duration {
         let last = self.shared.last_used_ms.load(Ordering::Relaxed);
         Duration::from_millis(self.shared.since_opened().saturating_sub(last))
+    }
+
+    /// A request id: positive, never 0 (pushes use 0), wrapping.
+    pub(crate) fn next_request_id(&self) -> i32 {
+        loop {
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            if id > 0 {
+                return id;
+            }
+            let _ = self
+                .next_id
+                .compare_exchange(id.wrapping_add(1), 1, Ordering::Relaxed, Ordering::Relaxed);
+        }
     }
 
     /// Whether new calls may use this connection.
@@ -235,7 +255,7 @@ impl Connection {
         if self.shared.closed.load(Ordering::Acquire) {
             // Closed between the check and the insert: fail now rather than wait.
             if let Some(tx) = lock(&self.shared.waiters).remove(&id) {
-                let _ = tx.send(Outcome::Closed(ConnectionError::Closed));
+                let _ = tx.send(Delivered::Closed(ConnectionError::Closed));
             }
         }
         Pending {

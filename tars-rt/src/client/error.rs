@@ -71,7 +71,7 @@ pub enum ConnectionError {
     /// The connection was closed for being idle.
     #[error("the connection was closed for being idle")]
     Idle,
-    /// The connection is gone; the request was not sent.
+    /// The connection was gone before the request left: it was not sent.
     #[error("the connection is closed")]
     Closed,
 }
@@ -112,6 +112,15 @@ impl CallError {
             CallErrorKind::Discovery(e) => e.to_string(),
             CallErrorKind::Rejected(s) => s.message().to_string(),
         }
+    }
+
+    /// Whether the request never left: the connect failed, or the connection was gone before
+    /// it was sent. Such a call may go to another endpoint; any other may have run.
+    pub fn was_not_sent(&self) -> bool {
+        matches!(
+            self.kind,
+            CallErrorKind::Connect(_) | CallErrorKind::Connection(ConnectionError::Closed)
+        )
     }
 
     /// Whether the call timed out.

@@ -1,12 +1,11 @@
-//! The connection pool: one [`Remote`] per endpoint address in a communicator, shared by every
-//! proxy that routes to it, holding the endpoint's health and its one multiplexed
-//! connection.
+//! The connection pool: one [`Remote`] per endpoint address, shared by every proxy that routes
+//! to it (and by every communicator made from the same one), holding the endpoint's health
+//! and its one multiplexed connection.
 //!
 //! Getting the connection takes a lock only to clone an `Arc`; a dial runs in its own task,
 //! and everyone who needs the connection meanwhile waits for that one dial (no lock is held
 //! across it, and a caller that gives up does not cancel it for the others).
 
-use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,6 +14,7 @@ use tokio::sync::watch;
 
 use crate::balance::EndpointHealth;
 use crate::config::ClientConfig;
+use crate::sync::lock;
 use crate::transport::endpoint::{Endpoint, Transport};
 
 use super::connection::{Connection, ConnectionOptions};
@@ -122,6 +122,14 @@ impl Remote {
         !matches!(&*lock(&self.slot), Slot::Idle)
     }
 
+    /// Told that a call sent with `timeout` expired on this endpoint's connection (see
+    /// [`Connection::call_timed_out`]).
+    pub(crate) fn call_timed_out(&self, timeout: Duration) {
+        if let Slot::Ready(c) = &*lock(&self.slot) {
+            c.call_timed_out(timeout);
+        }
+    }
+
     /// Calls in flight on the endpoint's connection.
     pub(crate) fn in_flight(&self) -> usize {
         match &*lock(&self.slot) {
@@ -134,14 +142,22 @@ impl Remote {
 /// The remotes of one communicator, by address. A remote outlives the proxies that use it
 /// (a proxy made per request still finds the connection of the last one), and is dropped
 /// once no proxy uses it and its connection has closed.
-#[derive(Default)]
 pub(crate) struct Pool {
     remotes: Mutex<HashMap<(Transport, String, u16), Arc<Remote>>>,
+    dialer: Dialer,
 }
 
 impl Pool {
+    /// A pool opening connections as `dialer` says.
+    pub(crate) fn new(dialer: Dialer) -> Self {
+        Pool {
+            remotes: Mutex::default(),
+            dialer,
+        }
+    }
+
     /// The remote for `endpoint`, shared with every other user of the same address.
-    pub(crate) fn remote(&self, endpoint: &Endpoint, dialer: &Dialer) -> Arc<Remote> {
+    pub(crate) fn remote(&self, endpoint: &Endpoint) -> Arc<Remote> {
         let key = (endpoint.transport, endpoint.host.clone(), endpoint.port);
         let mut remotes = lock(&self.remotes);
         if let Some(r) = remotes.get(&key) {
@@ -152,7 +168,7 @@ impl Pool {
             endpoint: Arc::new(endpoint.clone()),
             health: EndpointHealth::default(),
             slot: Mutex::new(Slot::Idle),
-            dialer: dialer.clone(),
+            dialer: self.dialer.clone(),
         });
         remotes.insert(key, remote.clone());
         remote

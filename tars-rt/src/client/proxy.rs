@@ -3,23 +3,22 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
-
-use tracing::Instrument;
+use tokio::time::Instant;
 
 use crate::balance::{hash_string, Balance, HashKey};
 use crate::codec::{Reader, TarsDecode};
 use crate::context::Current;
 use crate::discovery::Target;
-use crate::filter::{ClientEndpoint, ClientNext, ClientRequest, ClientResponse};
-use crate::protocol::framework::{TARSNORMAL, TARSONEWAY, TARSVERSION};
 use crate::protocol::RequestPacket;
+use crate::protocol::{TARSNORMAL, TARSONEWAY, TARSVERSION};
 use crate::transport::endpoint::Endpoint;
 
-use super::communicator::Communicator;
 use super::error::{CallError, CallErrorKind};
+use super::path::CallPath;
+use super::request::{CallResult, ClientRequest, ClientResponse};
 use super::routing::Router;
 
 /// Options of one call.
@@ -113,18 +112,6 @@ pub struct Reply<T> {
     pub endpoint: Option<Arc<Endpoint>>,
 }
 
-impl ClientResponse {
-    /// The reply to hand the caller, with `value` decoded from it.
-    pub fn into_reply<T>(self, value: T) -> Reply<T> {
-        Reply {
-            value,
-            context: self.packet.context,
-            status: self.packet.status,
-            endpoint: self.endpoint,
-        }
-    }
-}
-
 /// A typed proxy generated from an IDL interface.
 pub trait Proxy: Sized {
     /// Wraps an untyped proxy.
@@ -140,9 +127,9 @@ pub struct ServantProxy {
     timeout: Duration,
 }
 
-pub(crate) struct ProxyInner {
-    pub(crate) comm: Communicator,
-    pub(crate) router: Router,
+struct ProxyInner {
+    path: Arc<CallPath>,
+    router: Router,
 }
 
 impl std::fmt::Debug for ServantProxy {
@@ -155,9 +142,9 @@ impl std::fmt::Debug for ServantProxy {
 }
 
 impl ServantProxy {
-    pub(crate) fn new(comm: Communicator, router: Router, timeout: Duration) -> Self {
+    pub(crate) fn new(path: Arc<CallPath>, router: Router, timeout: Duration) -> Self {
         ServantProxy {
-            inner: Arc::new(ProxyInner { comm, router }),
+            inner: Arc::new(ProxyInner { path, router }),
             timeout,
         }
     }
@@ -191,7 +178,7 @@ impl ServantProxy {
     /// The same object with another balancing policy (the communicator's by default).
     pub fn with_balance(&self, balance: Arc<dyn Balance>) -> Self {
         let router = self.inner.router.rebuilt(self.inner.router.target.clone(), balance);
-        ServantProxy::new(self.inner.comm.clone(), router, self.timeout)
+        ServantProxy::new(self.inner.path.clone(), router, self.timeout)
     }
 
     /// The same object looked up in `set` (`name.area.group`), as TarsGo's `WithSet`; the
@@ -199,7 +186,7 @@ impl ServantProxy {
     pub fn with_set(&self, set: Option<&str>) -> Self {
         let target = Target::new(self.name()).in_set(set.map(String::from));
         let router = self.inner.router.rebuilt(target, self.inner.router.balance());
-        ServantProxy::new(self.inner.comm.clone(), router, self.timeout)
+        ServantProxy::new(self.inner.path.clone(), router, self.timeout)
     }
 
     /// Calls `function` with encoded arguments and returns the reply (the server's return
@@ -221,20 +208,14 @@ impl ServantProxy {
         self.send(function, body, opts, true).await.map(|_| ())
     }
 
-    /// Through the filters, then the deadline and the routing, in the call's span.
-    async fn send(
-        &self,
-        function: &str,
-        body: Bytes,
-        opts: &CallOptions,
-        one_way: bool,
-    ) -> Result<ClientResponse, CallError> {
-        // What the request being served passes on: at most what is left of its deadline,
-        // and (in `call_scope`) its dye and trace.
-        let current = if opts.detached { None } else { Current::get() };
-        let started = Instant::now();
-        let mut deadline = started + opts.timeout.unwrap_or(self.timeout);
-        if let Some(inherited) = current.as_ref().and_then(|c| c.deadline) {
+    /// Builds the call's request (layer 1 of the path, see [`super::path`]) and sends it
+    /// down the path.
+    async fn send(&self, function: &str, body: Bytes, opts: &CallOptions, one_way: bool) -> CallResult {
+        // What the request being served passes on: at most what is left of its deadline here,
+        // and (in the scope layer) its dye and trace.
+        let parent = if opts.detached { None } else { Current::get() };
+        let mut deadline = Instant::now() + opts.timeout.unwrap_or(self.timeout);
+        if let Some(inherited) = parent.as_ref().and_then(|c| c.deadline) {
             deadline = deadline.min(inherited);
         }
         let mut status = opts.status.clone();
@@ -244,7 +225,7 @@ impl ServantProxy {
         if let Some(set) = &self.inner.router.target.set {
             message_type |= super::set::mark(&mut status, set);
         }
-        let mut packet = RequestPacket {
+        let packet = RequestPacket {
             i_version: TARSVERSION,
             c_packet_type: if one_way { TARSONEWAY } else { TARSNORMAL },
             i_message_type: message_type,
@@ -256,79 +237,16 @@ impl ServantProxy {
             context: opts.context.clone(),
             status,
         };
-        let span = super::scope::enter(&mut packet, opts.dye.clone(), current.as_deref());
         let req = ClientRequest {
             packet,
             deadline,
             one_way,
             hash: opts.hash,
+            dye: opts.dye.clone(),
+            parent,
+            endpoint: None,
         };
-        let filters = self.inner.comm.filters();
-        // Without filters, straight to the routing (the chain's dyn call would box it).
-        let result = if filters.is_empty() {
-            self.inner
-                .router
-                .call(&self.inner.comm, req)
-                .instrument(span.clone())
-                .await
-        } else {
-            ClientNext::new(&filters, &*self.inner)
-                .run(req)
-                .instrument(span.clone())
-                .await
-        };
-        if !span.is_disabled() {
-            let code = match &result {
-                Ok(rsp) => {
-                    if let Some(ep) = &rsp.endpoint {
-                        span.record("server.address", ep.host.as_str());
-                        span.record("server.port", ep.port);
-                    }
-                    rsp.packet.i_ret
-                }
-                Err(e) => e.code().value(),
-            };
-            crate::trace::record_code(&span, code);
-        }
-        if let Some(reporter) = self.inner.comm.reporter() {
-            self.report(reporter, function, &result, started.elapsed());
-        }
-        result
-    }
-
-    /// Counts the call for tarsstat as TarsGo does: `returnValue` is the reply's `iRet`
-    /// (0 after a timeout, -1 when no reply came), its time counted whatever the outcome.
-    fn report(
-        &self,
-        reporter: &Arc<crate::report::Reporter>,
-        function: &str,
-        result: &Result<ClientResponse, CallError>,
-        elapsed: Duration,
-    ) {
-        use crate::report::Outcome;
-        let (endpoint, ret, outcome) = match result {
-            Ok(rsp) => {
-                let ret = rsp.packet.i_ret;
-                let outcome = if ret == 0 { Outcome::Success } else { Outcome::Exception };
-                (rsp.endpoint.as_deref(), ret, outcome)
-            }
-            Err(e) => {
-                let (ret, outcome) = match &e.kind {
-                    CallErrorKind::Timeout => (0, Outcome::Timeout),
-                    CallErrorKind::Server { code, .. } => (*code, Outcome::Exception),
-                    _ => (-1, Outcome::Exception),
-                };
-                (e.endpoint.as_deref(), ret, outcome)
-            }
-        };
-        reporter.client_call(
-            self.name(),
-            function,
-            endpoint.map(|e| (e.host.as_str(), e.port)),
-            ret,
-            outcome,
-            elapsed,
-        );
+        self.inner.path.call(&self.inner.router, req).await
     }
 
     /// Decodes field `tag` of a reply (the return value is tag 0, `out` parameters their
@@ -372,13 +290,5 @@ impl ReplyFields<'_> {
             )))),
             Err(e) => Err(err(e)),
         }
-    }
-}
-
-/// The end of the filter chain: the deadline and routing layers.
-#[async_trait::async_trait]
-impl ClientEndpoint for ProxyInner {
-    async fn send(&self, req: ClientRequest) -> Result<ClientResponse, CallError> {
-        self.router.call(&self.comm, req).await
     }
 }

@@ -1,48 +1,72 @@
-//! The deadline and routing layers of a proxy.
+//! The routing layer of a proxy: which endpoint a call goes to, and the next one when it
+//! could not be sent there.
 //!
 //! Routing keeps, per proxy, the endpoints its [`Discover`] source last announced, a
 //! [`Picker`] built for them by the proxy's [`Balance`] policy (rebuilt only when the list
 //! changes), and each endpoint's [`Remote`] from the pool (its health and connection). A
-//! call picks an endpoint that its health lets take calls (any endpoint when none may),
-//! moves on to the next one when the connect fails (nothing was sent, so that is safe), and
-//! sends on the endpoint's connection.
-//!
-//! The deadline bounds all of it: the first call on a new object waits for the first answer
-//! of discovery, the dial and the reply within the call's one deadline, and the time that
-//! is left when the request goes out is what `iTimeout` tells the server. A call that runs
-//! out of time counts against its endpoint's health.
+//! call picks an endpoint that its health lets take calls (any endpoint when none may), and
+//! hands it to the next layer ([`Attempt`]); when the request could not leave (the connect
+//! failed, or the connection closed first), the call moves on to another endpoint: nothing
+//! was sent, so that is safe. The first call on a new object waits for discovery's first
+//! answer, within the call's deadline (the layer above).
 
-use crate::sync::lock;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use tokio::sync::watch;
 
 use crate::balance::{Balance, ConsistentHash, HashKey, ModHash, Picker};
-use crate::codec::TarsStruct;
 use crate::discovery::{Discover, DiscoveryError, Endpoints, Resolution, Target};
-use crate::filter::{ClientRequest, ClientResponse};
-use crate::protocol::RequestPacket;
-use crate::transport::endpoint::Endpoint;
-use crate::transport::frame;
+use crate::sync::lock;
 
-use super::communicator::Communicator;
-use super::connection::{Connection, Outcome};
-use super::error::{CallError, CallErrorKind, ConnectionError};
-use super::pool::Remote;
+use super::error::{CallError, CallErrorKind};
+use super::pool::{Pool, Remote};
+use super::request::{CallResult, ClientRequest};
 
-/// How a call failed on a connection: before its request left (it may go elsewhere), or
-/// after (it may not: the server may have run it).
-enum Failed {
-    Unsent(CallError),
-    Sent(CallError),
+/// Endpoints one call may try.
+const MAX_ATTEMPTS: usize = 3;
+
+/// The layer below routing: one attempt of a call on the endpoint routing chose.
+pub(crate) trait Attempt: Sync {
+    /// Sends `req` to `remote` and waits for the reply. An error for which
+    /// [`CallError::was_not_sent`] holds lets routing try another endpoint.
+    fn attempt(
+        &self,
+        router: &Router,
+        remote: &Arc<Remote>,
+        req: &mut ClientRequest,
+        at: &Whereabouts,
+    ) -> impl Future<Output = CallResult> + Send;
 }
 
-use Failed::{Sent, Unsent};
+/// Where a call is, for the deadline layer to act on when time runs out: the endpoint it
+/// went to, and the `iTimeout` its request was sent with.
+#[derive(Default)]
+pub(crate) struct Whereabouts {
+    remote: Mutex<Option<Arc<Remote>>>,
+    /// Milliseconds, 0 until the request is sent.
+    sent_with_ms: AtomicU64,
+}
 
-/// Connect attempts of one call, on different endpoints.
-const MAX_ATTEMPTS: usize = 3;
+impl Whereabouts {
+    fn at(&self, remote: &Arc<Remote>) {
+        *lock(&self.remote) = Some(remote.clone());
+    }
+
+    /// The request left with `timeout` as its `iTimeout`.
+    pub(crate) fn sent(&self, timeout_ms: i32) {
+        self.sent_with_ms.store(timeout_ms.max(0) as u64, Ordering::Relaxed);
+    }
+
+    /// The endpoint the call was at, and the timeout it was sent with, if it was.
+    pub(crate) fn last(&self) -> Option<(Arc<Remote>, Option<Duration>)> {
+        let remote = lock(&self.remote).clone()?;
+        let sent = self.sent_with_ms.load(Ordering::Relaxed);
+        Some((remote, (sent > 0).then(|| Duration::from_millis(sent))))
+    }
+}
 
 /// The endpoints of one proxy and how to choose among them.
 pub(crate) struct Router {
@@ -127,6 +151,19 @@ impl Router {
         self.balance.clone()
     }
 
+    /// Counts a failure against `remote`; when that takes it out, discovery may refresh early.
+    pub(crate) fn failed(&self, remote: &Remote) {
+        if remote.health.failure() {
+            self.discovery.failed(&self.target);
+        }
+    }
+
+    /// An error of this router's calls.
+    pub(crate) fn error(&self, req: &ClientRequest, remote: Option<&Remote>, kind: CallErrorKind) -> CallError {
+        let endpoint = remote.map(|r| r.endpoint.clone());
+        CallError::new(&self.target.object, &req.packet.s_func_name, endpoint, kind)
+    }
+
     fn watching(&self) -> &Mutex<Watching> {
         self.state.get_or_init(|| {
             Mutex::new(Watching {
@@ -137,7 +174,7 @@ impl Router {
     }
 
     /// The current routes, rebuilt first if discovery announced a change.
-    fn routes(&self, comm: &Communicator) -> (RouteState, watch::Receiver<Resolution>) {
+    fn routes(&self, pool: &Pool) -> (RouteState, watch::Receiver<Resolution>) {
         let mut w = lock(self.watching());
         if w.source.has_changed().unwrap_or(false) || matches!(w.routes, RouteState::Pending) {
             let resolution = w.source.borrow_and_update().clone();
@@ -150,7 +187,7 @@ impl Router {
                     }
                 }
                 Resolution::Ready(endpoints) => {
-                    let remotes: Vec<Arc<Remote>> = endpoints.active.iter().map(|e| comm.remote(e)).collect();
+                    let remotes: Vec<Arc<Remote>> = endpoints.active.iter().map(|e| pool.remote(e)).collect();
                     w.routes = if remotes.is_empty() {
                         RouteState::Failed(DiscoveryError::NoEndpoints {
                             target: self.target.clone(),
@@ -170,46 +207,22 @@ impl Router {
         (w.routes.clone(), w.source.clone())
     }
 
-    /// Sends `req` and waits for its reply, all within `req.deadline`.
-    pub(crate) async fn call(&self, comm: &Communicator, mut req: ClientRequest) -> Result<ClientResponse, CallError> {
-        let deadline = req.deadline;
-        let mut at: Option<(Arc<Remote>, Option<Arc<Connection>>)> = None;
-        match tokio::time::timeout_at(deadline.into(), self.route(comm, &mut req, &mut at)).await {
-            Ok(result) => result,
-            Err(_) => {
-                let endpoint = at.as_ref().map(|(remote, _)| remote.endpoint.clone());
-                if let Some((remote, conn)) = at {
-                    if remote.health.failure() {
-                        self.discovery.failed(&self.target);
-                    }
-                    // How long the call waited on the connection: what was left of its
-                    // deadline when it was sent (written into the packet then; 0 if never).
-                    if let (Some(conn), true) = (conn, req.packet.i_timeout > 0) {
-                        conn.call_timed_out(Duration::from_millis(req.packet.i_timeout as u64));
-                    }
-                }
-                Err(self.error(&req, endpoint, CallErrorKind::Timeout))
-            }
-        }
-    }
-
-    fn error(&self, req: &ClientRequest, endpoint: Option<Arc<Endpoint>>, kind: CallErrorKind) -> CallError {
-        CallError::new(&self.target.object, &req.packet.s_func_name, endpoint, kind)
-    }
-
-    async fn route(
+    /// Picks an endpoint for `req` and hands the call to `next`, moving on to another
+    /// endpoint (at most [`MAX_ATTEMPTS`]) while the request could not be sent.
+    pub(crate) async fn route(
         &self,
-        comm: &Communicator,
+        pool: &Pool,
         req: &mut ClientRequest,
-        at: &mut Option<(Arc<Remote>, Option<Arc<Connection>>)>,
-    ) -> Result<ClientResponse, CallError> {
+        at: &Whereabouts,
+        next: &impl Attempt,
+    ) -> CallResult {
         let no_endpoint = || {
             CallErrorKind::Discovery(DiscoveryError::NoEndpoints {
                 target: self.target.clone(),
             })
         };
         let routes = loop {
-            let (state, mut source) = self.routes(comm);
+            let (state, mut source) = self.routes(pool);
             match state {
                 RouteState::Ready(routes) => break routes,
                 RouteState::Failed(e) => return Err(self.error(req, None, CallErrorKind::Discovery(e))),
@@ -239,107 +252,12 @@ impl Router {
             };
             tried.add(i);
             let remote = &routes.remotes[i];
-            *at = Some((remote.clone(), None));
-            let conn = match remote.connection().await {
-                Ok(c) => c,
-                Err(e) => {
-                    if remote.health.failure() {
-                        self.discovery.failed(&self.target);
-                    }
-                    last_error = Some(self.error(req, Some(remote.endpoint.clone()), CallErrorKind::Connect(e)));
-                    continue;
-                }
-            };
-            *at = Some((remote.clone(), Some(conn.clone())));
-            match self.exchange(comm, remote, &conn, req).await {
-                // The connection died before the request left: nothing was sent, so the call
-                // moves on like after a failed connect.
-                Err(Unsent(e)) => {
-                    if remote.health.failure() {
-                        self.discovery.failed(&self.target);
-                    }
-                    last_error = Some(e);
-                }
-                Ok(rsp) => return Ok(rsp),
-                Err(Sent(e)) => return Err(e),
+            at.at(remote);
+            match next.attempt(self, remote, req, at).await {
+                Err(e) if e.was_not_sent() => last_error = Some(e),
+                done => return done,
             }
         }
         Err(last_error.unwrap_or_else(|| self.error(req, None, no_endpoint())))
-    }
-
-    /// Sends the request on `conn` and waits for the reply.
-    async fn exchange(
-        &self,
-        comm: &Communicator,
-        remote: &Arc<Remote>,
-        conn: &Connection,
-        req: &mut ClientRequest,
-    ) -> Result<ClientResponse, Failed> {
-        let fail = |kind| {
-            Sent(CallError::new(
-                &self.target.object,
-                &req.packet.s_func_name,
-                Some(remote.endpoint.clone()),
-                kind,
-            ))
-        };
-        let unsent = |e| {
-            Unsent(CallError::new(
-                &self.target.object,
-                &req.packet.s_func_name,
-                Some(remote.endpoint.clone()),
-                CallErrorKind::Connection(e),
-            ))
-        };
-        if !conn.is_usable() {
-            return Err(unsent(ConnectionError::Closed));
-        }
-        let id = comm.next_request_id();
-        req.packet.i_request_id = id;
-        // The server learns what is left of the deadline, written once, as the request leaves.
-        let remaining = req.deadline.saturating_duration_since(Instant::now());
-        req.packet.i_timeout = remaining.as_millis().clamp(1, i32::MAX as u128) as i32;
-        let frame = encode_request(&req.packet);
-        let endpoint = Some(remote.endpoint.clone());
-        if req.one_way {
-            conn.send(frame).await.map_err(unsent)?;
-            return Ok(ClientResponse {
-                packet: Default::default(),
-                endpoint,
-            });
-        }
-        let mut pending = conn.register(id);
-        conn.send(frame).await.map_err(unsent)?;
-        match (&mut pending.rx).await {
-            Ok(Outcome::Reply(packet)) => {
-                remote.health.success();
-                Ok(ClientResponse { packet, endpoint })
-            }
-            Ok(Outcome::Undecodable(e)) => {
-                remote.health.success();
-                Err(fail(CallErrorKind::Decode(e)))
-            }
-            Ok(Outcome::Closed(e)) => {
-                if remote.health.failure() {
-                    self.discovery.failed(&self.target);
-                }
-                Err(fail(CallErrorKind::Connection(e)))
-            }
-            Err(_) => Err(fail(CallErrorKind::Connection(ConnectionError::Closed))),
-        }
-    }
-}
-
-/// The request's frame: built in a scratch buffer and copied out at its exact size (one
-/// allocation) when small, encoded in place (no copy) when the body is large.
-fn encode_request(packet: &RequestPacket) -> Bytes {
-    const EXACT_UP_TO: usize = 16 * 1024;
-    if packet.s_buffer.len() <= EXACT_UP_TO {
-        crate::codec::encode_exact(|b| frame::encode_frame(b, |b| packet.encode_fields(b)))
-    } else {
-        let names = packet.s_servant_name.len() + packet.s_func_name.len();
-        let mut buf = BytesMut::with_capacity(256 + names + packet.s_buffer.len());
-        frame::encode_frame(&mut buf, |b| packet.encode_fields(b));
-        buf.freeze()
     }
 }

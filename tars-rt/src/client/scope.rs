@@ -3,8 +3,8 @@
 //! trace when its span is recorded), written into the outgoing request's `status`.
 
 use crate::context::Current;
-use crate::protocol::framework::TARSMESSAGETYPEDYED;
 use crate::protocol::STATUS_DYED_KEY;
+use crate::protocol::TARSMESSAGETYPEDYED;
 use crate::trace::{self, TraceContext};
 
 /// A call leaving a client: what it inherits from the request being served (unless

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::protocol::framework::TARSMESSAGETYPESETNAME;
 use crate::protocol::STATUS_SETNAME_VALUE;
+use crate::protocol::TARSMESSAGETYPESETNAME;
 
 /// Names `set` in a request's `status` and returns the message-type flag to add.
 pub(crate) fn mark(status: &mut BTreeMap<String, String>, set: &str) -> i32 {

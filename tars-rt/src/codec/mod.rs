@@ -47,6 +47,8 @@
 
 mod binary_string;
 mod error;
+#[doc(hidden)]
+pub mod generated;
 mod head;
 mod impls;
 mod reader;

@@ -7,23 +7,18 @@
 //!
 //! - [`StaticDiscovery`]: the endpoints written in the object string,
 //!   `App.Server.Obj@tcp -h 10.0.0.1 -p 10015:tcp -h 10.0.0.2 -p 10015`;
-//! - [`Registry`]: tarsregistry's `QueryObj` (the `locator` of a `<client>` config),
-//!   refreshed in the background, with the last good list kept when the registry is down
-//!   and saved to disk for the next start.
+//! - the registry (tarsregistry's `QueryObj`, the `locator` of a `<client>` config), which
+//!   the framework wing provides (its `Registry`).
 //!
 //! Anything else (a Kubernetes watcher, a file) plugs in by implementing [`Discover`].
 //!
 //! This module knows endpoints and names, not connections or packets.
-
-mod registry;
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
 use crate::transport::endpoint::{Endpoint, EndpointError};
-
-pub use registry::{Registry, RegistryBuilder};
 
 /// What to resolve.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,13 +112,17 @@ pub enum DiscoveryError {
         /// The target.
         target: Target,
     },
-    /// The registry could not be asked, and nothing was known before.
-    #[error("the registry could not resolve {target}: {source}")]
-    Registry {
+    /// The source could not be asked (a registry that cannot be reached), and it knew
+    /// nothing of the target before.
+    #[error("{source_name} could not resolve {target}: {cause}")]
+    Unreachable {
+        /// The source (`the registry`).
+        source_name: &'static str,
         /// The target.
         target: Target,
-        /// The failed registry call.
-        source: Box<crate::client::CallError>,
+        /// Why: the failed lookup.
+        #[source]
+        cause: Arc<dyn std::error::Error + Send + Sync>,
     },
 }
 

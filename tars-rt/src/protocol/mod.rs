@@ -1,23 +1,21 @@
-//! The TARS framework's wire contract: the request/response envelopes, the protocol
-//! constants, and the interfaces of the framework servers (registry, stat, property, notify,
-//! log, config, node, admin).
+//! The TARS wire contract: the request and response packets, the protocol constants (return
+//! codes, packet types, message-type flags, status keys), and the TUP ([`tup`]) and JSON
+//! ([`json`]) encodings of a call's arguments.
 //!
-//! Everything here is compiled by `include_tars!` from the `.tars` files in `tars-rt/idl/`,
-//! so the runtime speaks exactly what its IDL says. This module knows packets, not sockets.
+//! The packets and constants are compiled by `include_tars!` (types only) from
+//! `tars-rt/idl/Protocol.tars` (`BaseF.tars`, `RequestF.tars`), so the runtime speaks exactly
+//! what its IDL says. This module knows packets: not sockets, proxies or servants. The
+//! interfaces of the framework services are the framework wing's.
 
 pub mod json;
 pub mod tup;
 
 mod generated {
-    tars_macros::include_tars!("idl/Framework.tars", with_tars);
+    tars_macros::include_tars!("idl/Protocol.tars", with_tars, types_only);
 }
 
-/// Every type, constant and interface descriptor of the framework IDLs (TARS module `tars`).
-pub mod framework {
-    pub use super::generated::tars::*;
-}
-
-pub use framework::{RequestPacket, ResponsePacket};
+/// The packets and constants of `Protocol.tars` (TARS module `tars`).
+pub use generated::tars::*;
 
 /// The `status` key of a dyed request's dye (with the DYED flag, 0x04).
 pub const STATUS_DYED_KEY: &str = "STATUS_DYED_KEY";
@@ -30,7 +28,7 @@ pub const STATUS_GRID_KEY: &str = "STATUS_GRID_KEY";
 /// `status` map (tag 7, `require`) is taken as empty. TarsJava servers leave it out of
 /// overload replies, and a strict decoder then loses the reply's real error code.
 pub fn decode_response(bytes: &bytes::Bytes) -> Result<ResponsePacket, crate::codec::DecodeError> {
-    use crate::__private::{read_optional_or, read_require};
+    use crate::codec::generated::{read_optional_or, read_require};
     let r = &mut crate::codec::Reader::from_bytes(bytes);
     const NAME: &str = "tars.ResponsePacket";
     Ok(ResponsePacket {

@@ -9,9 +9,10 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::Status;
 
@@ -74,7 +75,7 @@ impl Admission {
         let queue_deadline = received + self.queue_timeout;
         let wait_until = deadline.map_or(queue_deadline, |d| d.min(queue_deadline));
         if let Some(sem) = &self.running {
-            match tokio::time::timeout_at(wait_until.into(), sem.clone().acquire_owned()).await {
+            match tokio::time::timeout_at(wait_until, sem.clone().acquire_owned()).await {
                 Ok(Ok(p)) => {
                     permit._running = Some(p);
                     let now = self.epoch.elapsed().as_millis() as u64;

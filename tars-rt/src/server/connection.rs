@@ -12,20 +12,21 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use bytes::BytesMut;
 use tokio::sync::{mpsc, watch, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::transport::budget::MemoryBudget;
 use crate::transport::reader::FrameReader;
 use crate::transport::writer::{self, Outgoing};
 
-use super::dispatch::{Outcome, ServerProtocol};
-use super::InFlight;
+use super::listener::InFlight;
+use super::protocol::{Handled, ServerProtocol};
 
 pub(crate) struct ConnectionSettings {
     /// Close after this long without a complete request (and none in flight).
@@ -111,7 +112,7 @@ pub(crate) async fn serve<R, W>(
     let mut last_request = Instant::now();
     // One timer for the idle and frame deadlines, re-armed only when it must fire sooner, or
     // when it fired before the (moving) idle deadline: not once per request.
-    let never = || tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600);
+    let never = || Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let timer = tokio::time::sleep_until(never());
     tokio::pin!(timer);
 
@@ -156,7 +157,7 @@ pub(crate) async fn serve<R, W>(
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            if let Some(at) = deadline.map(tokio::time::Instant::from_std) {
+            if let Some(at) = deadline {
                 if at < timer.deadline() {
                     timer.as_mut().reset(at);
                 }
@@ -216,10 +217,10 @@ pub(crate) async fn serve<R, W>(
                 // The slot and the request's memory go with `guard` at the end of this turn,
                 // unless the reply keeps the slot until it is written.
                 match outcome {
-                    Outcome::Send(frame) => replies.extend_from_slice(&frame),
-                    Outcome::Reply(reply) => reply.encode_into(&mut replies),
-                    Outcome::Nothing => continue,
-                    Outcome::Close => break End::ProtocolClose,
+                    Handled::Send(frame) => replies.extend_from_slice(&frame),
+                    Handled::Reply(reply) => reply.encode_into(&mut replies),
+                    Handled::Nothing => continue,
+                    Handled::Close => break End::ProtocolClose,
                 }
                 hold_until_written(&mut replies_permit, slot);
                 if replies.len() >= REPLY_BATCH && !send_replies(&tx, &mut replies, &mut replies_permit).await {
@@ -231,7 +232,7 @@ pub(crate) async fn serve<R, W>(
                 tokio::spawn(async move {
                     let _bytes_held = bytes_held;
                     match handling.await {
-                        Outcome::Close => close.notify_one(),
+                        Handled::Close => close.notify_one(),
                         outcome => match outcome.into_frame() {
                             Some(frame) => {
                                 let _ = tx
@@ -286,7 +287,6 @@ mod tests {
     /// Answers every frame at once with the same frame.
     struct Echo;
 
-    #[async_trait::async_trait]
     impl ServerProtocol for Echo {
         fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
             frame::decode_frame(buf, 1 << 20)
@@ -295,7 +295,7 @@ mod tests {
         async fn handle(self: Arc<Self>, _peer: SocketAddr, request: Bytes, _received: Instant) -> Outcome {
             let mut out = BytesMut::new();
             frame::encode_frame(&mut out, |b| b.put_slice(&request));
-            Outcome::Send(out.freeze())
+            Handled::Send(out.freeze())
         }
     }
 

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::context::Current;
-use crate::protocol::framework::TARSMESSAGETYPEDYED;
 use crate::protocol::STATUS_DYED_KEY;
+use crate::protocol::TARSMESSAGETYPEDYED;
 use crate::trace::{self, TraceContext};
 
 /// The span and the context a request is served in: the caller's trace continued (this
@@ -15,7 +15,7 @@ use crate::trace::{self, TraceContext};
 pub(crate) fn enter(
     packet: &crate::protocol::RequestPacket,
     peer: std::net::SocketAddr,
-    received: std::time::Instant,
+    received: tokio::time::Instant,
 ) -> (Arc<Current>, tracing::Span) {
     let carrier = trace::Carrier {
         status: &packet.status,

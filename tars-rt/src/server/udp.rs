@@ -3,16 +3,16 @@
 //! reply (UDP has no backpressure, and a silent drop looks like a timeout to the caller).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::net::UdpSocket;
 use tokio::sync::{watch, Semaphore};
+use tokio::time::Instant;
 
 use crate::transport::udp;
 
-use super::dispatch::ServerProtocol;
-use super::InFlight;
+use super::listener::InFlight;
+use super::protocol::ServerProtocol;
 
 pub(crate) async fn serve(
     socket: UdpSocket,

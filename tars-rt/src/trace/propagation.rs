@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{SpanId, TraceContext, TraceId};
-use crate::protocol::framework::TARSMESSAGETYPETRACE;
+use crate::protocol::TARSMESSAGETYPETRACE;
 
 /// What an incoming request carries for propagators: its `status` map and `iMessageType`.
 #[derive(Debug, Clone, Copy)]

@@ -10,10 +10,10 @@
 use std::io;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+use tokio::time::Instant;
 
 use super::budget::{Lease, MemoryBudget};
 use super::frame::{self, FrameError};

@@ -1,32 +1,27 @@
-//! Reporting to the TARS framework: call statistics to tarsstat ([`stat`]), properties to
-//! tarsproperty ([`property`]), events to tarsnotify ([`notify`]), and the heartbeat to
-//! tarsnode ([`node`]), with the head fields TarsGo writes (see each module).
+//! The [`Reporter`]: call statistics to tarsstat ([`super::stat`]) and properties to
+//! tarsproperty ([`super::property`]), with the head fields TarsGo writes.
 //!
-//! A [`Reporter`] belongs to a [`Communicator`](crate::client::Communicator): it counts the
-//! calls the communicator's proxies make, and, in a server, the requests the server serves.
-//! What it collects is sent by background tasks once per report interval, through a
-//! communicator of its own (whose calls are not counted, so reporting never reports
-//! itself). Reporting never blocks a call: recording is a few field comparisons under an
-//! uncontended lock, memory is capped per interval, and a framework service that is down
-//! only costs a log line per interval.
-
-pub mod config;
-pub mod node;
-pub mod notify;
-pub mod property;
-pub mod stat;
+//! It counts the calls a communicator's proxies make (as that communicator's
+//! [`CallObserver`]) and, in a server, the requests each adapter serves (as the adapter's
+//! [`ServeObserver`], with TarsCpp's adapter properties). What it collects is sent by
+//! background tasks once per report interval, through the wing's own communicator (whose
+//! calls are not counted, so reporting never reports itself). Reporting never blocks a call:
+//! recording is a few field comparisons under an uncontended lock, memory is capped per
+//! interval, and a framework service that is down only costs a log line per interval.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
-use crate::client::{Communicator, Proxy};
+use crate::client::{CallErrorKind, CallObserver, Communicator, EndedCall, Proxy};
 use crate::config::{ClientConfig, Config};
-use crate::protocol::framework::{PropertyFProxy, StatFProxy, StatPropMsgBody, StatPropMsgHead};
+use crate::server::ServeObserver;
+use crate::status::Code;
+use crate::Status;
 
-pub use notify::NotifyLevel;
-pub use property::{Policy, Property};
-pub use stat::{Outcome, StatPoint};
+use super::idl::{PropertyFProxy, StatFProxy, StatPropMsgBody, StatPropMsgHead};
+use super::property::{self, Policy, Property};
+use super::stat::{self, Outcome, StatPoint};
 
 /// The version tars-rs reports as its TARS version (`tarsVersion` in stat heads, the node's
 /// `reportVersion`, the admin command `tars.viewversion`).
@@ -169,8 +164,6 @@ pub struct Reporter {
     property: Option<PropertyFProxy>,
     stat_interval: Duration,
     property_interval: Duration,
-    /// The communicator framework calls go through (no reporter of its own).
-    internal: Communicator,
     started: OnceLock<()>,
 }
 
@@ -192,12 +185,12 @@ impl std::fmt::Debug for Reporter {
 
 impl Reporter {
     /// A reporter for a process named by `identity`, sending to the `stat` and `property`
-    /// objects of `config` through `internal`.
+    /// objects of `config` through `framework` (a communicator that observes nothing).
     pub(crate) fn new(
         identity: Identity,
         config: &ClientConfig,
         intervals: (Duration, Duration),
-        internal: Communicator,
+        framework: &Communicator,
     ) -> Self {
         let proxy = |obj: &Option<String>| {
             let obj = obj.as_deref().map(str::trim).filter(|o| !o.is_empty())?;
@@ -206,7 +199,7 @@ impl Reporter {
                 tracing::debug!(object = obj, "no locator: not reporting to {obj}");
                 return None;
             }
-            match internal.servant_proxy(obj) {
+            match framework.servant_proxy(obj) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     tracing::warn!(object = obj, error = %e, "unusable framework object; not reporting to it");
@@ -226,7 +219,6 @@ impl Reporter {
             stat_interval: intervals.0.max(Duration::from_millis(100)),
             property_interval: intervals.1.max(Duration::from_millis(100)),
             identity,
-            internal,
             started: OnceLock::new(),
         }
     }
@@ -239,11 +231,6 @@ impl Reporter {
     /// How this process names itself.
     pub fn identity(&self) -> &Identity {
         &self.identity
-    }
-
-    /// The communicator framework calls go through.
-    pub(crate) fn internal(&self) -> &Communicator {
-        &self.internal
     }
 
     /// Starts the report loops on the current runtime, once (lazily, since a communicator
@@ -432,6 +419,104 @@ async fn every(period: Duration, reporter: Weak<Reporter>, job: Job) {
         tick.tick().await;
         let Some(r) = reporter.upgrade() else { return };
         job(r).await;
+    }
+}
+
+/// The stat of the calls a communicator makes: its [`CallObserver`].
+pub(crate) struct CallStats(pub(crate) Arc<Reporter>);
+
+impl CallObserver for CallStats {
+    /// Counts the call as TarsGo does: `returnValue` is the reply's `iRet` (0 after a
+    /// timeout, -1 when no reply came), its time counted whatever the outcome.
+    fn call_ended(&self, call: &EndedCall<'_>) {
+        let (endpoint, ret, outcome) = match call.result {
+            Ok(rsp) => {
+                let ret = rsp.packet.i_ret;
+                let outcome = if ret == 0 { Outcome::Success } else { Outcome::Exception };
+                (rsp.endpoint.as_deref(), ret, outcome)
+            }
+            Err(e) => {
+                let (ret, outcome) = match &e.kind {
+                    CallErrorKind::Timeout => (0, Outcome::Timeout),
+                    CallErrorKind::Server { code, .. } => (*code, Outcome::Exception),
+                    _ => (-1, Outcome::Exception),
+                };
+                (e.endpoint.as_deref(), ret, outcome)
+            }
+        };
+        self.0.client_call(
+            call.object,
+            call.function,
+            endpoint.map(|e| (e.host.as_str(), e.port)),
+            ret,
+            outcome,
+            call.elapsed,
+        );
+    }
+}
+
+/// What one adapter reports: the stat of the requests it answers, and the properties TarsCpp
+/// reports per adapter (`<adapter>.queue`: requests ahead of one when it arrives;
+/// `.timeoutNum`: requests answered -6; `.connectRate`: connections in use, in percent of
+/// `maxconns`), with how long requests wait and run (`.queueTime`, `.handleTime`, in ms).
+pub(crate) struct AdapterReport {
+    reporter: Arc<Reporter>,
+    properties: Option<AdapterProperties>,
+}
+
+struct AdapterProperties {
+    queue: Property,
+    queue_time: Property,
+    handle_time: Property,
+    timeouts: Property,
+    connect_rate: Property,
+}
+
+impl AdapterReport {
+    /// The report of adapter `adapter`: its stat, and its properties when properties go
+    /// anywhere.
+    pub(crate) fn new(reporter: &Arc<Reporter>, adapter: &str) -> Self {
+        use Policy::{Avg, Max, Sum};
+        let properties = reporter.reports_properties().then(|| AdapterProperties {
+            queue: reporter.property(&format!("{adapter}.queue"), &[Avg]),
+            queue_time: reporter.property(&format!("{adapter}.queueTime"), &[Avg, Max]),
+            handle_time: reporter.property(&format!("{adapter}.handleTime"), &[Avg, Max]),
+            timeouts: reporter.property(&format!("{adapter}.timeoutNum"), &[Sum]),
+            connect_rate: reporter.property(&format!("{adapter}.connectRate"), &[Avg]),
+        });
+        AdapterReport {
+            reporter: reporter.clone(),
+            properties,
+        }
+    }
+}
+
+impl ServeObserver for AdapterReport {
+    fn admitted(&self, ahead: usize, waited: Duration, refused: Option<&Status>) {
+        let Some(p) = &self.properties else { return };
+        p.queue.report(ahead as i64);
+        p.queue_time.report(waited.as_millis() as i64);
+        if refused.is_some_and(|s| s.code() == Code::QueueTimeout) {
+            p.timeouts.report(1);
+        }
+    }
+
+    fn handled(&self, took: Duration, code: i32) {
+        let Some(p) = &self.properties else { return };
+        p.handle_time.report(took.as_millis() as i64);
+        if code == Code::QueueTimeout.value() {
+            p.timeouts.report(1);
+        }
+    }
+
+    fn answered(&self, function: &str, one_way: bool, code: i32, elapsed: Duration) {
+        self.reporter.served(function, one_way, code, elapsed);
+    }
+
+    fn connections(&self, open: usize, max: usize) {
+        if let (Some(p), true) = (&self.properties, max > 0) {
+            p.connect_rate.report((open * 100 / max) as i64);
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::client::{CallError, CallOptions};
-use crate::protocol::framework::{ConfigInfo, ConfigProxy};
+
+use super::idl::{ConfigInfo, ConfigProxy};
 
 /// How many earlier versions of a file are kept.
 pub const BACKUPS: usize = 5;

@@ -3,30 +3,26 @@
 //! TarsGo sends them. tarsnode restarts a server it has not heard from for about a minute,
 //! so an adapter that is a zombie (every handler stuck) is left out of the heartbeat.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::framework::{ServerFProxy, ServerInfo};
+use crate::client::CallOptions;
+use crate::server::AdapterLiveness;
+
+use super::idl::{ServerFProxy, ServerInfo};
 
 /// How long one heartbeat may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// An adapter the heartbeat speaks for: its name, and whether it is a zombie now.
-pub(crate) struct HeartbeatAdapter {
-    pub(crate) name: String,
-    pub(crate) is_zombie: Arc<dyn Fn() -> bool + Send + Sync>,
-}
 
 /// Sends the heartbeat of server `app.server` until the returned task is aborted.
 pub(crate) fn spawn(
     node: ServerFProxy,
     app: String,
     server: String,
-    adapters: Vec<HeartbeatAdapter>,
+    adapters: Vec<AdapterLiveness>,
     every: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let opts = crate::client::CallOptions::new().timeout(CALL_TIMEOUT);
+        let opts = CallOptions::new().timeout(CALL_TIMEOUT);
         let info = |adapter: &str| ServerInfo {
             application: app.clone(),
             server_name: server.clone(),
@@ -34,7 +30,7 @@ pub(crate) fn spawn(
             adapter: adapter.to_string(),
         };
         if let Err(e) = node
-            .report_version_with(&opts, &app, &server, super::TARS_VERSION)
+            .report_version_with(&opts, &app, &server, super::reporter::TARS_VERSION)
             .await
         {
             tracing::warn!(error = %e, "tarsnode: reportVersion failed");
@@ -50,12 +46,12 @@ pub(crate) fn spawn(
         loop {
             tick.tick().await;
             for adapter in &adapters {
-                if (adapter.is_zombie)() {
-                    tracing::error!(adapter = %adapter.name, "adapter is a zombie (every handler busy past zombietimeout): no heartbeat for it");
+                if adapter.is_zombie() {
+                    tracing::error!(adapter = %adapter.name(), "adapter is a zombie (every handler busy past zombietimeout): no heartbeat for it");
                     continue;
                 }
-                if let Err(e) = node.keep_alive_with(&opts, &info(&adapter.name)).await {
-                    tracing::warn!(adapter = %adapter.name, error = %e, "tarsnode: keepAlive failed");
+                if let Err(e) = node.keep_alive_with(&opts, &info(adapter.name())).await {
+                    tracing::warn!(adapter = %adapter.name(), error = %e, "tarsnode: keepAlive failed");
                 }
             }
         }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::protocol::framework::{NotifyProxy, Notifylevel, ReportInfo, ReportType};
+use crate::client::CallOptions;
+
+use super::idl::{NotifyProxy, Notifylevel, ReportInfo, ReportType};
 
 /// How many events may wait for tarsnotify.
 pub const QUEUE: usize = 1024;
@@ -135,7 +137,7 @@ impl Notifier {
 }
 
 async fn send_loop(proxy: NotifyProxy, mut rx: mpsc::Receiver<Msg>) {
-    let opts = crate::client::CallOptions::new().timeout(SEND_TIMEOUT);
+    let opts = CallOptions::new().timeout(SEND_TIMEOUT);
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Event(info) => {

@@ -10,13 +10,17 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
-use crate::config::AdapterConfig;
-use crate::protocol::framework::AdminF;
-use crate::transport::endpoint::Endpoint;
+use crate::server::BoundAdapter;
 use crate::{Context, Status};
 
-use super::application::Connections;
 use super::platform::Platform;
+use super::reporter::TARS_VERSION;
+
+mod generated {
+    tars_macros::include_tars!("idl/AdminF.tars", with_tars, server_only);
+}
+
+use generated::tars::AdminF;
 
 /// The servant name of the admin object.
 pub const ADMIN_OBJ: &str = "AdminObj";
@@ -27,17 +31,10 @@ pub const ADMIN_ADAPTER: &str = "AdminAdapter";
 /// the reply, or an error that is replied as `<command> failed: <error>`.
 pub type AdminCommand = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
 
-/// An adapter as `tars.viewstatus` and `tars.connection` show it.
-pub(crate) struct AdapterView {
-    pub(crate) config: AdapterConfig,
-    pub(crate) bound: Endpoint,
-    pub(crate) connections: Option<Arc<Connections>>,
-}
-
 pub(crate) struct AdminServant {
     pub(crate) platform: Platform,
     pub(crate) commands: Arc<BTreeMap<String, AdminCommand>>,
-    pub(crate) adapters: Arc<OnceLock<Vec<AdapterView>>>,
+    pub(crate) adapters: Arc<OnceLock<Vec<BoundAdapter>>>,
 }
 
 const BUILT_IN: [&str; 6] = [
@@ -80,7 +77,7 @@ impl AdminServant {
             };
         }
         match name {
-            "tars.viewversion" => crate::report::TARS_VERSION.to_string(),
+            "tars.viewversion" => TARS_VERSION.to_string(),
             "tars.setloglevel" => self.set_log_level(command, args),
             "tars.loadconfig" => match self.platform.load_config(args).await {
                 Ok(_) => format!("Getconfig Success!: {args}"),
@@ -104,7 +101,7 @@ impl AdminServant {
         if args.is_empty() {
             return format!("{command} failed: missing loglevel!");
         }
-        let level = match args.parse::<crate::log::LogLevel>() {
+        let level = match args.parse::<super::log::LogLevel>() {
             Ok(l) => l,
             Err(_) => return format!("tars.setloglevel failed: unknown log level [{args}]!"),
         };
@@ -142,7 +139,7 @@ impl AdminServant {
         line(&mut out, "enableset", &if config.enable_set { "Y" } else { "N" });
         line(&mut out, "setdivision", &opt(&config.set_division));
         let _ = writeln!(out, "{short}");
-        if let Some(s) = self.platform.server() {
+        if let Some(s) = &config.server {
             let _ = writeln!(out, "[server config]:");
             line(&mut out, "Application", &s.app);
             line(&mut out, "ServerName", &s.server);
@@ -166,14 +163,14 @@ impl AdminServant {
             line(&mut out, "Node", &opt(&s.node));
             line(&mut out, "Config", &opt(&s.config));
             line(&mut out, "Notify", &opt(&s.notify));
-            line(&mut out, "TarsVersion", &crate::report::TARS_VERSION);
+            line(&mut out, "TarsVersion", &TARS_VERSION);
             let _ = writeln!(out, "{short}");
         }
         for a in self.adapters.get().map(Vec::as_slice).unwrap_or_default() {
             let cfg = &a.config;
             line(&mut out, "name", &cfg.name);
             line(&mut out, "servant", &cfg.servant);
-            line(&mut out, "endpoint", &a.bound);
+            line(&mut out, "endpoint", &a.endpoint);
             line(&mut out, "maxconns", &cfg.max_conns);
             line(&mut out, "queuecap", &cfg.queue_cap);
             line(
@@ -184,7 +181,7 @@ impl AdminServant {
             line(&mut out, "order", &cfg.order);
             line(&mut out, "allow", &cfg.allow.join(","));
             line(&mut out, "deny", &cfg.deny.join(","));
-            line(&mut out, "connections", &a.connections.as_ref().map_or(0, |c| c.len()));
+            line(&mut out, "connections", &a.connections().len());
             line(&mut out, "protocol", &cfg.protocol);
             line(&mut out, "handlethread", &cfg.threads);
             let _ = writeln!(out, "{short}");
@@ -198,8 +195,10 @@ impl AdminServant {
         let mut out = String::new();
         let long = "-".repeat(80);
         for a in self.adapters.get().map(Vec::as_slice).unwrap_or_default() {
-            let Some(conns) = &a.connections else { continue };
-            let list = conns.snapshot();
+            if a.connections.is_none() {
+                continue;
+            }
+            let list = a.connections();
             let _ = writeln!(out, "{long}");
             let _ = writeln!(out, "[adater:{}] [connections:{}]", a.config.name, list.len());
             let _ = writeln!(
@@ -215,7 +214,7 @@ impl AdminServant {
                     id,
                     peer,
                     since.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    a.bound.timeout_ms / 1000
+                    a.endpoint.timeout_ms / 1000
                 );
             }
             let _ = writeln!(out, "{long}");

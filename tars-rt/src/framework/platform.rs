@@ -1,20 +1,27 @@
-//! What the TARS platform offers a running server, in one handle servant code can keep:
-//! its settings (`app`, `server`, `basepath`, …), events to tarsnotify, properties and
+//! What the TARS platform offers a server, in one handle servant code can keep: its settings
+//! (`app`, `server`, `basepath`, …), its communicator, events to tarsnotify, properties and
 //! manual stat reports, config files from tarsconfig, and its log level. TarsGo reaches these
-//! through package globals; here [`Application::platform`](super::Application::platform)
-//! hands out the handle, and [`platform()`] finds the running server's from anywhere.
+//! through package globals; here
+//! [`Application::platform`](crate::application::Application::platform) hands out the handle
+//! (before the server starts too: what needs the running server works once it runs), and
+//! [`platform()`] finds the running server's from anywhere.
 
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::client::Communicator;
-use crate::config::{Config, ServerConfig};
-use crate::log::{LogHandle, LogLevel};
-use crate::report::config::{ConfigLevel, LoadedConfig, RemoteConfig, RemoteConfigError};
-use crate::report::notify::{Notifier, NotifyLevel};
-use crate::report::{Outcome, Policy, Property, StatPoint};
+use crate::client::{Communicator, Proxy};
+use crate::config::Config;
+use crate::sync::{lock, read, write};
+
+use super::client::FrameworkClient;
+use super::log::{LogHandle, LogLevel};
+use super::notify::{Notifier, NotifyLevel};
+use super::property::{Policy, Property};
+use super::remote_config::{ConfigLevel, LoadedConfig, RemoteConfig, RemoteConfigError};
+use super::reporter::Identity;
+use super::stat::{Outcome, StatPoint};
 
 /// Called with every config file pulled from tarsconfig.
 pub type ConfigListener = Arc<dyn Fn(&LoadedConfig) + Send + Sync>;
@@ -26,8 +33,9 @@ pub struct Platform {
 }
 
 struct Inner {
-    config: Arc<Config>,
-    communicator: Communicator,
+    /// The config at [`Platform::new`], then the one the server started on.
+    config: RwLock<Arc<Config>>,
+    client: FrameworkClient,
     notifier: OnceLock<Notifier>,
     remote_config: OnceLock<RemoteConfig>,
     log: OnceLock<LogHandle>,
@@ -39,7 +47,10 @@ struct Inner {
 impl std::fmt::Debug for Platform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Platform")
-            .field("server", &self.server().map(|s| format!("{}.{}", s.app, s.server)))
+            .field(
+                "server",
+                &self.config().server.as_ref().map(|s| format!("{}.{}", s.app, s.server)),
+            )
             .finish()
     }
 }
@@ -52,11 +63,14 @@ pub fn platform() -> Option<Platform> {
 }
 
 impl Platform {
-    pub(crate) fn new(config: Arc<Config>, communicator: Communicator) -> Self {
+    /// The platform of a server on `config`, with its communicator
+    /// ([`FrameworkClient::for_application`]).
+    pub(crate) fn new(config: Config) -> Self {
+        let client = FrameworkClient::for_application(&config);
         Platform {
             inner: Arc::new(Inner {
-                config,
-                communicator,
+                config: RwLock::new(Arc::new(config)),
+                client,
                 notifier: OnceLock::new(),
                 remote_config: OnceLock::new(),
                 log: OnceLock::new(),
@@ -67,19 +81,20 @@ impl Platform {
         }
     }
 
-    /// The whole config file.
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
-    /// The `<server>` settings: `app`, `server`, `basepath`, `datapath`, `logpath`, …
-    pub fn server(&self) -> Option<&ServerConfig> {
-        self.inner.config.server.as_ref()
+    /// The whole config file: the one the server started on (before it starts, the one the
+    /// application was made with).
+    pub fn config(&self) -> Arc<Config> {
+        read(&self.inner.config).clone()
     }
 
     /// The server's communicator, for calls to other services.
     pub fn communicator(&self) -> &Communicator {
-        &self.inner.communicator
+        self.inner.client.communicator()
+    }
+
+    /// The framework services as the server's client sees them.
+    pub fn framework(&self) -> &FrameworkClient {
+        &self.inner.client
     }
 
     /// Tells tarsnotify (the web console's events) something at `level`.
@@ -92,13 +107,13 @@ impl Platform {
 
     /// The property `name`, reported to tarsproperty with `policies`.
     pub fn property(&self, name: &str, policies: &[Policy]) -> Property {
-        self.inner.communicator.property(name, policies)
+        self.inner.client.property(name, policies)
     }
 
     /// Counts work that did not go through a proxy as a call to `point.slave_name`
     /// (TarsGo's `ReportStat`); `master_name`/`master_ip` empty take this server's.
     pub fn report_stat(&self, point: StatPoint<'_>, outcome: Outcome, elapsed: Duration) {
-        let Some(reporter) = self.inner.communicator.reporter() else {
+        let Some(reporter) = self.inner.client.reporter() else {
             return;
         };
         let id = reporter.identity();
@@ -120,7 +135,7 @@ impl Platform {
     }
 
     /// Pulls `file` from tarsconfig (server level) into `basepath`, and tells the
-    /// [`on_config`](super::Application::on_config) listeners.
+    /// [`on_config`](crate::application::Application::on_config) listeners.
     pub async fn load_config(&self, file: &str) -> Result<LoadedConfig, RemoteConfigError> {
         self.load_config_at(file, ConfigLevel::Server).await
     }
@@ -129,7 +144,7 @@ impl Platform {
     pub async fn load_config_at(&self, file: &str, level: ConfigLevel) -> Result<LoadedConfig, RemoteConfigError> {
         let rc = self.remote_config();
         let loaded = rc.load(file, level).await?;
-        let listeners = crate::sync::read(&self.inner.listeners).clone();
+        let listeners = read(&self.inner.listeners).clone();
         for l in listeners {
             l(&loaded);
         }
@@ -156,7 +171,7 @@ impl Platform {
 
     /// Asks the server to stop, as SIGTERM does (the admin `shutdown`).
     pub fn request_stop(&self) {
-        *crate::sync::lock(&self.inner.stop_requested) = true;
+        *lock(&self.inner.stop_requested) = true;
         self.inner.stop.notify_waiters();
     }
 
@@ -164,7 +179,7 @@ impl Platform {
     pub async fn stop_requested(&self) {
         loop {
             let notified = self.inner.stop.notified();
-            if *crate::sync::lock(&self.inner.stop_requested) {
+            if *lock(&self.inner.stop_requested) {
                 return;
             }
             notified.await;
@@ -173,13 +188,15 @@ impl Platform {
 
     pub(crate) fn remote_config(&self) -> &RemoteConfig {
         self.inner.remote_config.get_or_init(|| {
+            let config = self.config();
             let ip = self.local_ip();
-            let (app, server, base) = match self.server() {
+            let (app, server, base) = match &config.server {
                 Some(s) => (s.app.as_str(), s.server.as_str(), s.base_path.as_str()),
                 None => ("", "", "."),
             };
-            let proxy = self
-                .server()
+            let proxy = config
+                .server
+                .as_ref()
                 .and_then(|s| s.config.as_deref())
                 .and_then(|obj| self.framework_proxy(obj));
             RemoteConfig::new(proxy, app, server, &self.set_name(), &ip, std::path::Path::new(base))
@@ -188,12 +205,12 @@ impl Platform {
 
     /// This server's IP (`localip`, else the host's outward address).
     pub(crate) fn local_ip(&self) -> String {
-        crate::report::Identity::from_config(&self.inner.config).local_ip
+        Identity::from_config(&self.config()).local_ip
     }
 
     /// The set division (`name.area.group`) when `enableset`, else empty.
     pub(crate) fn set_name(&self) -> String {
-        let c = &self.inner.config;
+        let c = self.config();
         if c.enable_set {
             c.set_division.clone().unwrap_or_default()
         } else {
@@ -201,25 +218,14 @@ impl Platform {
         }
     }
 
-    /// A proxy for framework object `obj` (tarsnotify, tarsconfig, …) on the communicator
-    /// framework calls go through.
-    pub(crate) fn framework_proxy<P: crate::client::Proxy>(&self, obj: &str) -> Option<P> {
-        let obj = obj.trim();
-        if obj.is_empty() {
-            return None;
-        }
-        let comm = self
-            .inner
-            .communicator
-            .reporter()
-            .map_or(&self.inner.communicator, |r| r.internal());
-        match comm.string_to_proxy(obj) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                tracing::warn!(object = obj, error = %e, "unusable framework object");
-                None
-            }
-        }
+    /// A proxy for framework object `obj` (tarsnotify, tarsconfig, …).
+    pub(crate) fn framework_proxy<P: Proxy>(&self, obj: &str) -> Option<P> {
+        self.inner.client.proxy(obj)
+    }
+
+    /// The server started on `config`.
+    pub(crate) fn set_config(&self, config: Config) {
+        *write(&self.inner.config) = Arc::new(config);
     }
 
     pub(crate) fn set_notifier(&self, n: Notifier) {
@@ -235,7 +241,7 @@ impl Platform {
     }
 
     pub(crate) fn add_listener(&self, l: ConfigListener) {
-        crate::sync::write(&self.inner.listeners).push(l);
+        write(&self.inner.listeners).push(l);
     }
 
     pub(crate) fn register_running(&self) {

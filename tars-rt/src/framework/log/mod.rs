@@ -9,7 +9,7 @@
 //!
 //! Writing never blocks the code that logs: lines go through a bounded queue to a writer
 //! thread (and to a task that batches them to tarslog); when a queue is full, lines are
-//! dropped and counted. [`Application`](crate::server::Application) installs this for a
+//! dropped and counted. [`Application`](crate::application::Application) installs this for a
 //! server whose config names a `logpath`, unless the process already has a `tracing`
 //! subscriber; [`layer`] gives the same as a layer to compose with others.
 //!
@@ -34,7 +34,7 @@ use tracing_subscriber::{reload, Layer, Registry};
 
 pub use file::Roll;
 
-use crate::protocol::framework::LogProxy;
+use super::idl::LogProxy;
 
 /// At most this many bytes of lines wait for the writer thread.
 const QUEUE_BYTES: usize = 32 << 20;

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::Arc;
 
-use crate::protocol::framework::StatPropInfo;
+use super::idl::StatPropInfo;
 
 /// How a property's values are summed up over an interval.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +181,7 @@ impl PropertyState {
 }
 
 /// A property to report values to (see
-/// [`Communicator::property`](crate::client::Communicator::property)). Cheap to clone.
+/// [`Platform::property`](super::Platform::property)). Cheap to clone.
 #[derive(Clone)]
 pub struct Property {
     pub(crate) state: Arc<PropertyState>,

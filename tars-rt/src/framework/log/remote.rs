@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use tokio::sync::{oneshot, Notify};
 
-use super::{LogSettings, LogStats};
 use crate::client::CallOptions;
-use crate::protocol::framework::{LogInfo, LogProxy};
+
+use super::super::idl::{LogInfo, LogProxy};
+use super::{LogSettings, LogStats};
 
 /// Lines per call.
 pub(crate) const BATCH: usize = 2000;

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::protocol::framework::{StatMicMsgBody, StatMicMsgHead};
+use super::idl::{StatMicMsgBody, StatMicMsgHead};
 
 /// The response-time buckets (ms) tarsstat charts. As TarsGo and TarsCpp count them, a
 /// call goes into the first bucket greater than its time (7 ms into 10, 10 ms into 50), and

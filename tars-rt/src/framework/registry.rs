@@ -12,7 +12,6 @@
 //!   target the registry cannot resolve is served from that file.
 //! - The refresh of a target stops once no proxy watches it.
 
-use crate::sync::lock;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
@@ -20,9 +19,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{watch, Notify};
 
-use super::{Discover, DiscoveryError, Endpoints, Resolution, Target};
 use crate::client::{CallOptions, Proxy, ServantProxy};
-use crate::protocol::framework::{EndpointF, QueryFProxy};
+use crate::discovery::{Discover, DiscoveryError, Endpoints, Resolution, Target};
+use crate::sync::lock;
+
+use super::idl::{EndpointF, QueryFProxy};
 use crate::transport::endpoint::{Endpoint, Transport};
 
 /// The default refresh interval (`refresh-endpoint-interval`).
@@ -224,9 +225,10 @@ impl Inner {
             }
         };
         let (_ret, active, inactive) = result
-            .map_err(|e| DiscoveryError::Registry {
+            .map_err(|e| DiscoveryError::Unreachable {
+                source_name: "the registry",
                 target: target.clone(),
-                source: Box::new(e),
+                cause: Arc::new(e),
             })?
             .value;
         Ok(Endpoints {

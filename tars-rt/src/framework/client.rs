@@ -1,0 +1,163 @@
+//! The process's client of the framework services, and the communicator built on it: names
+//! resolved through tarsregistry (`locator`), calls counted for tarsstat (`stat`), properties
+//! reported to tarsproperty (`property`), all over one set of connections.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::client::{Communicator, Proxy};
+use crate::config::{ClientConfig, Config};
+
+use super::property::{Policy, Property};
+use super::registry::Registry;
+use super::reporter::{CallStats, Identity, Reporter};
+
+/// The framework services as a process's client sees them, and its communicator.
+///
+/// ```no_run
+/// # use tars_rt as tars;
+/// # fn demo(config: &tars::config::ClientConfig) {
+/// let framework = tars::framework::FrameworkClient::from_config(config);
+/// let comm = framework.communicator(); // resolves names with the locator, counts calls
+/// let hits = framework.property("cache.hits", &[tars::framework::property::Policy::Sum]);
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct FrameworkClient {
+    /// The process's communicator: the registry's names, calls counted.
+    communicator: Communicator,
+    /// The same connections and names, observing nothing: for the wing's own calls.
+    framework: Communicator,
+    reporter: Option<Arc<Reporter>>,
+}
+
+impl FrameworkClient {
+    /// For a client-only process: the `<client>` settings (`locator`, `stat`, `property`,
+    /// `modulename`, `report-interval`, and the core's keys).
+    pub fn from_config(config: &ClientConfig) -> Self {
+        let every = config.report_interval;
+        Self::build(config, None, Identity::from_client_config(config), (every, every), None)
+    }
+
+    /// For a server's config as tarsnode writes it: the `<client>` settings, the set
+    /// (`enableset`/`setdivision`), the registry's cache file under `datapath`, the server's
+    /// identity and its report intervals.
+    pub fn for_application(config: &Config) -> Self {
+        let set = config.enable_set.then(|| config.set_division.clone()).flatten();
+        let server = config.server.as_ref();
+        let cache_file = server
+            .filter(|s| !s.data_path.is_empty())
+            .map(|s| PathBuf::from(&s.data_path).join(format!("{}.{}.tarsdat", s.app, s.server)));
+        let every = config.client.report_interval;
+        let intervals = server.map_or((every, every), |s| (s.stat_report_interval, s.property_report_interval));
+        Self::build(
+            &config.client,
+            set,
+            Identity::from_config(config),
+            intervals,
+            cache_file,
+        )
+    }
+
+    fn build(
+        config: &ClientConfig,
+        set: Option<String>,
+        identity: Identity,
+        intervals: (Duration, Duration),
+        cache_file: Option<PathBuf>,
+    ) -> Self {
+        let named = |o: &Option<String>| o.as_deref().map(str::trim).filter(|o| !o.is_empty()).map(String::from);
+        let base = Communicator::builder()
+            .config(config.clone())
+            .framework_keys_handled()
+            .set_division(set)
+            .build();
+        let framework = match named(&config.locator) {
+            None => base,
+            // The registry is asked through the locator's endpoints, on the same connections.
+            Some(locator) => match base.servant_proxy(&locator) {
+                Ok(query) => {
+                    let mut registry = Registry::builder(query).refresh_interval(config.refresh_endpoint_interval);
+                    if let Some(file) = cache_file {
+                        registry = registry.cache_file(file);
+                    }
+                    base.to_builder().discovery(Arc::new(registry.build())).build()
+                }
+                Err(e) => {
+                    tracing::error!(%locator, error = %e, "unusable locator; objects must name their endpoints");
+                    base
+                }
+            },
+        };
+        let reporter = (named(&config.stat).is_some() || named(&config.property).is_some())
+            .then(|| Arc::new(Reporter::new(identity, config, intervals, &framework)));
+        let communicator = match &reporter {
+            Some(r) => framework.to_builder().observer(Arc::new(CallStats(r.clone()))).build(),
+            None => framework.clone(),
+        };
+        FrameworkClient {
+            communicator,
+            framework,
+            reporter,
+        }
+    }
+
+    /// The process's communicator, for the calls the service makes.
+    pub fn communicator(&self) -> &Communicator {
+        &self.communicator
+    }
+
+    /// Stat and property reporting, when the settings name `stat` or `property`.
+    pub fn reporter(&self) -> Option<&Arc<Reporter>> {
+        self.reporter.as_ref()
+    }
+
+    /// The property `name`, reported to tarsproperty every `propertyreportinterval` with
+    /// `policies` (TarsGo's `CreatePropertyReport`). Asking again for a name returns the
+    /// same property. Without a `property` object in the settings, values go nowhere.
+    pub fn property(&self, name: &str, policies: &[Policy]) -> Property {
+        match &self.reporter {
+            Some(r) => r.property(name, policies),
+            None => Property::detached(name, policies),
+        }
+    }
+
+    /// A proxy for framework object `obj` (tarsnotify, tarsconfig, …) on the communicator
+    /// the wing's own calls go through; `None` (and a log line) when it cannot be made.
+    pub(crate) fn proxy<P: Proxy>(&self, obj: &str) -> Option<P> {
+        let obj = obj.trim();
+        if obj.is_empty() {
+            return None;
+        }
+        match self.framework.string_to_proxy(obj) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(object = obj, error = %e, "unusable framework object");
+                None
+            }
+        }
+    }
+
+    /// Sends the stat and properties collected so far, within `limit` (at shutdown).
+    pub async fn flush(&self, limit: Duration) {
+        if let Some(r) = &self.reporter {
+            let _ = tokio::time::timeout(limit, r.flush()).await;
+        }
+    }
+}
+
+/// The communicators the framework wing builds.
+impl Communicator {
+    /// A communicator on a config file's `<client>` settings, `locator`, `stat` and
+    /// `property` included (see [`FrameworkClient::from_config`]).
+    pub fn from_config(config: &ClientConfig) -> Communicator {
+        FrameworkClient::from_config(config).communicator
+    }
+
+    /// A communicator for a whole application's config (see
+    /// [`FrameworkClient::for_application`]).
+    pub fn for_application(config: &Config) -> Communicator {
+        FrameworkClient::for_application(config).communicator
+    }
+}

@@ -1,0 +1,434 @@
+//! Bind and accept: the listening sockets of an application's endpoints, what each accepts
+//! (`allow`/`deny`, `maxconns`, the TLS handshake), and the connections it holds; and the
+//! [`Listeners`] handle that stops them all gracefully.
+//!
+//! A TCP (or `ssl`) endpoint accepts connections and serves each in a task of its own
+//! ([`super::connection`]); a UDP endpoint serves datagrams ([`super::udp`]).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::net::{TcpListener, TcpSocket, UdpSocket};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use crate::config::AdapterConfig;
+use crate::sync::lock;
+use crate::transport::budget::MemoryBudget;
+use crate::transport::endpoint::{Endpoint, Transport};
+
+use super::connection::{self, ConnectionSettings};
+use super::error::ServerError;
+use super::observe::ServeObserver;
+use super::plan::{AcceptPlan, EndpointPlan};
+use super::protocol::ServerProtocol;
+
+/// How long a client has to complete the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An adapter as it is bound.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BoundAdapter {
+    /// The adapter's settings.
+    pub config: AdapterConfig,
+    /// Its endpoint, with the real port when the config said 0.
+    pub endpoint: Endpoint,
+    /// The socket address it listens on.
+    pub local_addr: SocketAddr,
+    /// Its open connections (TCP and `ssl` adapters).
+    pub(crate) connections: Option<Arc<Connections>>,
+}
+
+impl BoundAdapter {
+    /// The adapter's section name.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// The servant it serves.
+    pub fn servant(&self) -> &str {
+        &self.config.servant
+    }
+
+    /// Its open connections: (id, peer, connected at), oldest first.
+    pub fn connections(&self) -> Vec<(u64, SocketAddr, SystemTime)> {
+        self.connections.as_ref().map(|c| c.snapshot()).unwrap_or_default()
+    }
+}
+
+/// Requests being served across the application, for graceful shutdown.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+impl InFlight {
+    pub(crate) fn enter(self: &Arc<Self>) -> InFlightGuard {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        InFlightGuard(self.clone())
+    }
+
+    /// Waits until no request is in flight.
+    pub(crate) async fn drained(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// One in-flight request; counts down on drop.
+pub(crate) struct InFlightGuard(Arc<InFlight>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// The listening endpoints of an application, serving until stopped.
+pub struct Listeners {
+    bound: Vec<BoundAdapter>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    in_flight: Arc<InFlight>,
+}
+
+impl std::fmt::Debug for Listeners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listeners").field("bound", &self.bound).finish()
+    }
+}
+
+impl Listeners {
+    /// Binds every endpoint of `plans` and starts serving.
+    pub(crate) async fn bind(plans: Vec<EndpointPlan>, budget: &Arc<MemoryBudget>) -> Result<Listeners, ServerError> {
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let in_flight = Arc::new(InFlight::default());
+        let mut tasks = JoinSet::new();
+        let mut bound = Vec::new();
+        for plan in plans {
+            let first = &plan.adapters[0];
+            let bind_err = |source| ServerError::Bind {
+                servant: first.servant.clone(),
+                endpoint: first.endpoint.to_string(),
+                source,
+            };
+            let (local, connections) = match plan.endpoint.transport {
+                Transport::Tcp | Transport::Ssl => {
+                    let listener = listen(&plan.endpoint, &plan.accept).await.map_err(bind_err)?;
+                    let local = listener.local_addr().map_err(bind_err)?;
+                    let connections = Arc::new(Connections::new(plan.observer.clone(), plan.accept.max_conns));
+                    let accepting = Accepting {
+                        plan: plan.accept.clone(),
+                        protocol: plan.protocol.clone(),
+                        connections: connections.clone(),
+                        budget: budget.clone(),
+                        in_flight: in_flight.clone(),
+                    };
+                    tasks.spawn(accepting.run(listener, shutdown_rx.clone()));
+                    (local, Some(connections))
+                }
+                Transport::Udp => {
+                    let socket = UdpSocket::bind(plan.endpoint.address()).await.map_err(bind_err)?;
+                    let local = socket.local_addr().map_err(bind_err)?;
+                    tasks.spawn(super::udp::serve(
+                        socket,
+                        plan.protocol.clone(),
+                        plan.accept.max_in_flight,
+                        shutdown_rx.clone(),
+                        in_flight.clone(),
+                    ));
+                    (local, None)
+                }
+            };
+            for adapter in plan.adapters {
+                let mut endpoint = adapter.endpoint.clone();
+                endpoint.port = local.port();
+                tracing::info!(servant = %adapter.servant, endpoint = %endpoint, "adapter listening");
+                bound.push(BoundAdapter {
+                    config: adapter,
+                    endpoint,
+                    local_addr: local,
+                    connections: connections.clone(),
+                });
+            }
+        }
+        Ok(Listeners {
+            bound,
+            shutdown,
+            tasks,
+            in_flight,
+        })
+    }
+
+    /// Every adapter, TCP and UDP, with the endpoint it is bound to.
+    pub fn adapters(&self) -> &[BoundAdapter] {
+        &self.bound
+    }
+
+    /// Stops accepting, pushes `_reconnect_` to every connection, waits for in-flight
+    /// requests (up to `grace`), then stops the connections.
+    pub async fn stop(mut self, grace: Duration) {
+        let _ = self.shutdown.send(true);
+        if tokio::time::timeout(grace, self.in_flight.drained()).await.is_err() {
+            tracing::warn!(
+                grace_ms = grace.as_millis() as u64,
+                "in-flight requests did not finish in time"
+            );
+        }
+        // Give connection tasks a moment to flush the last replies, then stop them.
+        let _ = tokio::time::timeout(Duration::from_millis(200), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        self.tasks.abort_all();
+    }
+}
+
+/// A TCP listener on `endpoint` with `backlog` pending connections (TarsCpp listens with
+/// 10240, TarsGo with the kernel's `somaxconn`; the default of std and tokio is 128, which
+/// drops handshakes in a burst), and the socket buffer sizes accepted connections inherit.
+async fn listen(endpoint: &Endpoint, plan: &AcceptPlan) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(endpoint.address()).await? {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        if let Some(size) = plan.recv_buffer {
+            socket.set_recv_buffer_size(size)?;
+        }
+        if let Some(size) = plan.send_buffer {
+            socket.set_send_buffer_size(size)?;
+        }
+        match socket.bind(addr).and_then(|_| socket.listen(plan.backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no address for {}", endpoint.address()),
+        )
+    }))
+}
+
+/// An adapter's open connections (`maxconns`, `tars.connection`).
+pub(crate) struct Connections {
+    observer: Option<Arc<dyn ServeObserver>>,
+    max: usize,
+    next: AtomicU64,
+    live: Mutex<BTreeMap<u64, (SocketAddr, SystemTime)>>,
+}
+
+impl std::fmt::Debug for Connections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connections")
+            .field("open", &self.len())
+            .field("max", &self.max)
+            .finish()
+    }
+}
+
+impl Connections {
+    fn new(observer: Option<Arc<dyn ServeObserver>>, max: usize) -> Self {
+        Connections {
+            observer,
+            max,
+            next: AtomicU64::new(0),
+            live: Mutex::default(),
+        }
+    }
+
+    fn add(&self, peer: SocketAddr) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut live = lock(&self.live);
+        live.insert(id, (peer, SystemTime::now()));
+        if let Some(observer) = &self.observer {
+            observer.connections(live.len(), self.max);
+        }
+        id
+    }
+
+    fn remove(&self, id: u64) {
+        lock(&self.live).remove(&id);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.live).len()
+    }
+
+    /// (id, peer, connected at), oldest first.
+    pub(crate) fn snapshot(&self) -> Vec<(u64, SocketAddr, SystemTime)> {
+        lock(&self.live).iter().map(|(id, (p, t))| (*id, *p, *t)).collect()
+    }
+}
+
+/// One TCP endpoint's accept loop and what it needs.
+struct Accepting {
+    plan: AcceptPlan,
+    protocol: Arc<dyn ServerProtocol>,
+    connections: Arc<Connections>,
+    budget: Arc<MemoryBudget>,
+    in_flight: Arc<InFlight>,
+}
+
+impl Accepting {
+    async fn run(self, listener: TcpListener, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let mut tasks = JoinSet::new();
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = shutdown.changed() => break,
+            };
+            let (stream, peer) = match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            if !this.plan.access.allows(peer.ip()) {
+                tracing::warn!(%peer, "connection refused by allow/deny list");
+                continue;
+            }
+            let max = this.plan.max_conns;
+            if max > 0 && this.connections.len() >= max {
+                tracing::warn!(%peer, max_conns = max, "connection refused: maxconns reached");
+                continue;
+            }
+            let id = this.connections.add(peer);
+            let (this, shutdown) = (this.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                this.serve(stream, peer, shutdown).await;
+                this.connections.remove(id);
+            });
+            while tasks.try_join_next().is_some() {}
+        }
+        // Connections send `_reconnect_` and drain on the same signal.
+        while tasks.join_next().await.is_some() {}
+    }
+
+    async fn serve(&self, stream: tokio::net::TcpStream, peer: SocketAddr, shutdown: watch::Receiver<bool>) {
+        if let Err(e) = stream.set_nodelay(self.plan.no_delay) {
+            tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
+        }
+        let settings = ConnectionSettings {
+            idle_timeout: self.plan.idle_timeout,
+            frame_timeout: self.plan.frame_timeout,
+            write_stall: self.plan.write_stall,
+            max_in_flight: self.plan.max_in_flight,
+            budget: Some(self.budget.clone()),
+        };
+        let (protocol, in_flight) = (self.protocol.clone(), self.in_flight.clone());
+        match &self.plan.tls {
+            None => {
+                let (rd, wr) = stream.into_split();
+                connection::serve(rd, wr, peer, protocol, settings, shutdown, in_flight).await;
+            }
+            Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => {
+                    let (rd, wr) = tokio::io::split(tls);
+                    connection::serve(rd, wr, peer, protocol, settings, shutdown, in_flight).await;
+                }
+                Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
+                Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
+            },
+        }
+    }
+}
+
+/// `allow`/`deny` lists with TarsCpp's `order` rules; a `*` matches one address segment.
+#[derive(Debug, Clone)]
+pub(crate) struct AccessList {
+    allow: Vec<String>,
+    deny: Vec<String>,
+    deny_first: bool,
+}
+
+impl AccessList {
+    pub(crate) fn new(a: &AdapterConfig) -> Self {
+        let deny_first = a.order.to_ascii_lowercase().replace(' ', "").starts_with("deny");
+        AccessList {
+            allow: a.allow.clone(),
+            deny: a.deny.clone(),
+            deny_first,
+        }
+    }
+
+    fn allows(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        }
+        .to_string();
+        let matches = |list: &[String]| list.iter().any(|p| pattern_matches(p, &ip));
+        if self.deny_first {
+            if matches(&self.deny) {
+                return false;
+            }
+            self.allow.is_empty() || matches(&self.allow)
+        } else {
+            if matches(&self.allow) {
+                return true;
+            }
+            if matches(&self.deny) {
+                return false;
+            }
+            self.allow.is_empty()
+        }
+    }
+}
+
+fn pattern_matches(pattern: &str, ip: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == ip;
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let a: Vec<&str> = ip.split('.').collect();
+    // A trailing `*` also covers the remaining segments (`10.0.*`).
+    if p.last() == Some(&"*") && p.len() <= a.len() {
+        return p.iter().zip(&a).all(|(p, a)| *p == "*" || p == a);
+    }
+    p.len() == a.len() && p.iter().zip(&a).all(|(p, a)| *p == "*" || p == a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_lists() {
+        let mut a = AdapterConfig::new("A".into(), "tcp -h 0.0.0.0 -p 1".parse().unwrap(), "S".into());
+        let all = AccessList::new(&a);
+        assert!(all.allows("1.2.3.4".parse().unwrap()));
+        a.allow = vec!["127.0.0.1".into(), "10.0.*".into()];
+        let l = AccessList::new(&a);
+        assert!(l.allows("127.0.0.1".parse().unwrap()));
+        assert!(l.allows("10.0.5.6".parse().unwrap()));
+        assert!(!l.allows("10.1.5.6".parse().unwrap()));
+        a.allow = vec![];
+        a.deny = vec!["192.168.*.*".into()];
+        let d = AccessList::new(&a);
+        assert!(!d.allows("192.168.1.1".parse().unwrap()));
+        assert!(d.allows("192.169.1.1".parse().unwrap()));
+    }
+}

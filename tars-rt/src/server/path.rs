@@ -1,0 +1,172 @@
+//! The path of a TARS request through an adapter, built once per endpoint. Its layers, in the
+//! order a request goes down them, each with one job:
+//!
+//! 1. **admission** ([`super::admission`]): the adapter's `queuecap` (over it: -9 at once),
+//!    `threads` and `queuetimeout` (a request that waited past it, or past its own
+//!    `iTimeout`, answers -6 without running);
+//! 2. **scope** ([`super::scope`]): the request's `tracing` span, and what the calls its
+//!    servant makes inherit ([`Current`](crate::context::Current): trace, dye, deadline);
+//! 3. **observe**: the adapter's [`ServeObserver`] times the handling (the framework wing
+//!    reports it to tarsproperty as `handleTime`);
+//! 4. **filters** ([`Application::filter`](crate::application::Application::filter)),
+//!    outermost first (see [`crate::filter`]);
+//! 5. **dispatch** ([`super::dispatch`]): the servant the request names, its method, its
+//!    results.
+//!
+//! Admission tells the observer how long a request waited and whether it was refused; and
+//! when the path answers, whichever layer answered, the observer hears the answer (the
+//! framework wing counts it for tarsstat). With no filters and no observer, each layer calls
+//! the next directly.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tracing::Instrument;
+
+use crate::filter::{BoxFuture, Chain, End};
+use crate::trace::TraceContext;
+use crate::transport::budget::Lease;
+
+use super::admission::Admission;
+use super::call::Encoding;
+use super::observe::ServeObserver;
+use super::request::{ServerRequest, ServerResponse};
+use super::servant::Servant;
+
+/// One servant on an endpoint, with its adapter's admission and observer.
+pub(crate) struct Served {
+    /// Shared with the replies that name it.
+    pub(crate) name: Arc<str>,
+    pub(crate) servant: Arc<dyn Servant>,
+    pub(crate) admission: Arc<Admission>,
+    pub(crate) observer: Option<Arc<dyn ServeObserver>>,
+}
+
+/// The path of the requests to the servants of one endpoint (several adapters may share
+/// one endpoint; their servants are told apart by `sServantName`).
+pub(crate) struct RequestPath {
+    servants: Vec<Served>,
+    filters: Chain<ServerRequest, ServerResponse>,
+    handle_timeout: Option<Duration>,
+}
+
+/// A decoded request on its way down the path.
+pub(crate) struct Incoming {
+    pub(crate) request: ServerRequest,
+    pub(crate) encoding: Encoding,
+    /// The request's share of the server's memory, handed to its arguments.
+    pub(crate) lease: Option<Lease>,
+}
+
+impl RequestPath {
+    pub(crate) fn new(
+        servants: Vec<Served>,
+        filters: Chain<ServerRequest, ServerResponse>,
+        handle_timeout: Option<Duration>,
+    ) -> Self {
+        assert!(!servants.is_empty(), "an endpoint serves at least one servant");
+        RequestPath {
+            servants,
+            filters,
+            handle_timeout,
+        }
+    }
+
+    /// The servant called `name`.
+    pub(crate) fn served(&self, name: &str) -> Option<&Served> {
+        self.servants.iter().find(|s| &*s.name == name)
+    }
+
+    /// The servant whose adapter's limits and observer a request for `name` goes through: its
+    /// own, or, for a name the endpoint does not serve (answered -4 by dispatch, after the
+    /// filters), the endpoint's first servant's.
+    pub(crate) fn admitting(&self, name: &str) -> &Served {
+        self.served(name).unwrap_or(&self.servants[0])
+    }
+
+    /// Runs a request down the path.
+    pub(crate) async fn serve(&self, incoming: Incoming) -> ServerResponse {
+        let packet = &incoming.request.packet;
+        let served = self.admitting(&packet.s_servant_name);
+        let received = incoming.request.received;
+        let deadline = (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
+        // Layer 1: admission.
+        let ahead = served.observer.as_ref().map(|_| served.admission.admitted());
+        let admitted = served.admission.admit(received, deadline).await;
+        if let (Some(observer), Some(ahead)) = (&served.observer, ahead) {
+            observer.admitted(ahead, received.elapsed(), admitted.as_ref().err());
+        }
+        let _permit = match admitted {
+            Ok(permit) => permit,
+            Err(status) => return ServerResponse::from_status(&status),
+        };
+        // Layer 2: the scope, around the rest (boxed, so the wrappers move a pointer, not the
+        // large future).
+        let (current, span) = super::scope::enter(packet, incoming.request.peer, received);
+        let trace = current.trace.clone();
+        let rsp = current
+            .scope(Box::pin(self.observed(served, incoming, trace)).instrument(span.clone()))
+            .await;
+        crate::trace::record_code(&span, rsp.code);
+        rsp
+    }
+
+    /// Layer 3: the handling, timed for the observer.
+    async fn observed(&self, served: &Served, incoming: Incoming, trace: Option<TraceContext>) -> ServerResponse {
+        let Some(observer) = &served.observer else {
+            return self.filtered(incoming, trace).await;
+        };
+        let started = tokio::time::Instant::now();
+        let rsp = self.filtered(incoming, trace).await;
+        observer.handled(started.elapsed(), rsp.code);
+        rsp
+    }
+
+    /// Layer 4: the filters, then dispatch.
+    async fn filtered(&self, incoming: Incoming, trace: Option<TraceContext>) -> ServerResponse {
+        let Incoming {
+            request,
+            encoding,
+            lease,
+        } = incoming;
+        if self.filters.is_empty() {
+            return self.dispatch(request, encoding, lease, trace).await;
+        }
+        let end = Dispatching {
+            path: self,
+            encoding,
+            lease: Mutex::new(lease),
+            trace,
+        };
+        self.filters.run(request, &end).await
+    }
+
+    /// Layer 5: the servant the request names (filters may have renamed it).
+    async fn dispatch(
+        &self,
+        req: ServerRequest,
+        encoding: Encoding,
+        lease: Option<Lease>,
+        trace: Option<TraceContext>,
+    ) -> ServerResponse {
+        let served = self.served(&req.packet.s_servant_name);
+        super::dispatch::dispatch(served, req, encoding, lease, trace, self.handle_timeout).await
+    }
+}
+
+/// The end of the filter chain: dispatch, with what the request brought that filters do not
+/// see.
+struct Dispatching<'a> {
+    path: &'a RequestPath,
+    encoding: Encoding,
+    /// Taken once, by the first (and usually only) dispatch.
+    lease: Mutex<Option<Lease>>,
+    trace: Option<TraceContext>,
+}
+
+impl End<ServerRequest, ServerResponse> for Dispatching<'_> {
+    fn run(&self, req: ServerRequest) -> BoxFuture<'_, ServerResponse> {
+        let lease = crate::sync::lock(&self.lease).take();
+        Box::pin(self.path.dispatch(req, self.encoding, lease, self.trace.clone()))
+    }
+}

@@ -1,0 +1,224 @@
+//! The plan of a server: from its `<server>` settings, servants, protocols and filters to the
+//! endpoints to bind and what each serves. Pure: no socket is opened here, so every mistake a
+//! config can hold (a servant without an adapter, an adapter without a servant, an unknown
+//! protocol, two protocols on one endpoint, unusable TLS keys) is found, and tested, before
+//! anything listens.
+//!
+//! Adapters that name the same endpoint share one listener, their servants told apart by
+//! `sServantName`; the first of them gives the connection settings.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{AdapterConfig, ServerConfig};
+use crate::filter::Chain;
+use crate::transport::budget::MemoryBudget;
+use crate::transport::endpoint::{Endpoint, Transport};
+use crate::transport::tls;
+
+use super::admission::Admission;
+use super::error::ServerError;
+use super::listener::AccessList;
+use super::observe::ServeObserver;
+use super::path::{RequestPath, Served};
+use super::protocol::ServerProtocol;
+use super::request::{ServerRequest, ServerResponse};
+use super::servant::Servant;
+use super::tars::TarsProtocol;
+
+/// What a plan is made from.
+pub(crate) struct PlanInputs<'a> {
+    /// The settings, adapters included.
+    pub(crate) server: &'a ServerConfig,
+    /// The servants, by full object name.
+    pub(crate) servants: &'a [(String, Arc<dyn Servant>)],
+    /// Protocols other than TARS, by the name adapters give in `protocol=`.
+    pub(crate) protocols: &'a HashMap<String, Arc<dyn ServerProtocol>>,
+    /// The server filters.
+    pub(crate) filters: &'a Chain<ServerRequest, ServerResponse>,
+    /// The observer of each adapter, if any.
+    pub(crate) observer: &'a dyn Fn(&AdapterConfig) -> Option<Arc<dyn ServeObserver>>,
+    /// The memory of requests in flight, shared by every adapter.
+    pub(crate) budget: &'a Arc<MemoryBudget>,
+}
+
+/// The endpoints to bind, and how to tell whether each adapter is alive.
+pub(crate) struct ServerPlan {
+    pub(crate) endpoints: Vec<EndpointPlan>,
+    pub(crate) liveness: Vec<AdapterLiveness>,
+}
+
+/// One endpoint: the adapters that name it and the protocol that serves them.
+pub(crate) struct EndpointPlan {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) adapters: Vec<AdapterConfig>,
+    pub(crate) protocol: Arc<dyn ServerProtocol>,
+    pub(crate) accept: AcceptPlan,
+    /// The observer of the endpoint's connections (its first adapter's).
+    pub(crate) observer: Option<Arc<dyn ServeObserver>>,
+}
+
+/// How an endpoint accepts and keeps connections.
+#[derive(Clone)]
+pub(crate) struct AcceptPlan {
+    pub(crate) access: AccessList,
+    pub(crate) max_conns: usize,
+    pub(crate) backlog: u32,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) frame_timeout: Option<Duration>,
+    pub(crate) write_stall: Option<Duration>,
+    pub(crate) max_in_flight: usize,
+    pub(crate) no_delay: bool,
+    pub(crate) recv_buffer: Option<u32>,
+    pub(crate) send_buffer: Option<u32>,
+    /// For `ssl` endpoints.
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+/// Whether an adapter is alive, as its heartbeat to tarsnode says: an adapter whose handlers
+/// are all stuck (a zombie) is left out of it, so that tarsnode restarts the server.
+#[derive(Clone)]
+pub struct AdapterLiveness {
+    name: String,
+    is_zombie: Arc<dyn Fn() -> bool + Send + Sync>,
+}
+
+impl AdapterLiveness {
+    /// The adapter's section name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether every handler of the adapter is busy and none started for `zombietimeout`.
+    pub fn is_zombie(&self) -> bool {
+        (self.is_zombie)()
+    }
+}
+
+impl std::fmt::Debug for AdapterLiveness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdapterLiveness").field("name", &self.name).finish()
+    }
+}
+
+/// Plans the server.
+pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
+    let server = inputs.server;
+    for (name, _) in inputs.servants {
+        if !server.adapters.iter().any(|a| &a.servant == name) {
+            return Err(ServerError::NoAdapter { servant: name.clone() });
+        }
+    }
+    let mut groups: Vec<Vec<&AdapterConfig>> = Vec::new();
+    for adapter in &server.adapters {
+        let same = |a: &&AdapterConfig| {
+            let (x, y) = (&a.endpoint, &adapter.endpoint);
+            (x.transport, &x.host, x.port) == (y.transport, &y.host, y.port)
+        };
+        match groups.iter_mut().find(|g| g.first().is_some_and(same)) {
+            Some(group) => group.push(adapter),
+            None => groups.push(vec![adapter]),
+        }
+    }
+    let mut endpoints = Vec::new();
+    let mut liveness = Vec::new();
+    for group in groups {
+        let first = group[0];
+        let observers: Vec<_> = group.iter().map(|a| (inputs.observer)(a)).collect();
+        let protocol: Arc<dyn ServerProtocol> = if group.iter().all(|a| a.protocol == "tars") {
+            let mut servants = Vec::new();
+            for (a, observer) in group.iter().zip(&observers) {
+                let servant = inputs
+                    .servants
+                    .iter()
+                    .find(|(n, _)| *n == a.servant)
+                    .map(|(_, s)| s.clone())
+                    .ok_or_else(|| ServerError::UnknownServant {
+                        adapter: a.name.clone(),
+                        servant: a.servant.clone(),
+                    })?;
+                let admission = Arc::new(Admission::new(a.threads, a.queue_cap, a.queue_timeout));
+                let (zombie_check, zombie_after) = (admission.clone(), server.zombie_timeout);
+                liveness.push(AdapterLiveness {
+                    name: a.name.clone(),
+                    is_zombie: Arc::new(move || zombie_check.is_zombie(zombie_after)),
+                });
+                servants.push(Served {
+                    name: a.servant.as_str().into(),
+                    servant,
+                    admission,
+                    observer: observer.clone(),
+                });
+            }
+            let handle_timeout = nonzero(server.handle_timeout);
+            let path = RequestPath::new(servants, inputs.filters.clone(), handle_timeout);
+            Arc::new(TarsProtocol::new(
+                path,
+                server.max_package_length,
+                inputs.budget.clone(),
+            ))
+        } else if let [only] = &group[..] {
+            liveness.push(AdapterLiveness {
+                name: only.name.clone(),
+                is_zombie: Arc::new(|| false),
+            });
+            inputs
+                .protocols
+                .get(&only.protocol)
+                .cloned()
+                .ok_or_else(|| ServerError::UnknownProtocol {
+                    adapter: only.name.clone(),
+                    protocol: only.protocol.clone(),
+                })?
+        } else {
+            return Err(ServerError::SharedEndpoint {
+                endpoint: first.endpoint.to_string(),
+                adapters: group.iter().map(|a| a.name.clone()).collect(),
+            });
+        };
+        let tls = match first.endpoint.transport {
+            Transport::Ssl => {
+                // The adapter's own keys, else the server's.
+                let mut tls = first.tls.clone();
+                let base = &server.tls;
+                tls.cert = tls.cert.or_else(|| base.cert.clone());
+                tls.key = tls.key.or_else(|| base.key.clone());
+                tls.ca = tls.ca.or_else(|| base.ca.clone());
+                tls.verify_client |= base.verify_client;
+                let config = tls::server_config(&tls).map_err(|source| ServerError::Tls {
+                    adapter: first.name.clone(),
+                    source,
+                })?;
+                Some(tokio_rustls::TlsAcceptor::from(config))
+            }
+            _ => None,
+        };
+        let buffer = |size: usize| (size > 0).then(|| u32::try_from(size).unwrap_or(u32::MAX));
+        let accept = AcceptPlan {
+            access: AccessList::new(first),
+            max_conns: first.max_conns,
+            backlog: first.backlog,
+            idle_timeout: nonzero(Duration::from_millis(first.endpoint.timeout_ms)),
+            frame_timeout: nonzero(server.read_timeout),
+            write_stall: nonzero(server.write_timeout),
+            max_in_flight: first.max_in_flight,
+            no_delay: server.tcp_no_delay,
+            recv_buffer: buffer(server.tcp_read_buffer),
+            send_buffer: buffer(server.tcp_write_buffer),
+            tls,
+        };
+        endpoints.push(EndpointPlan {
+            endpoint: first.endpoint.clone(),
+            adapters: group.into_iter().cloned().collect(),
+            protocol,
+            accept,
+            observer: observers.into_iter().next().flatten(),
+        });
+    }
+    Ok(ServerPlan { endpoints, liveness })
+}
+
+fn nonzero(d: Duration) -> Option<Duration> {
+    (!d.is_zero()).then_some(d)
+}
