@@ -41,7 +41,9 @@ pub fn derive_tars_enum(input: TokenStream) -> TokenStream {
 }
 
 /// Compiles a `.tars` file at build time into Rust: a `pub mod` per TARS module with its
-/// structs (codec, `Default` with the IDL defaults), enums, consts and interface descriptors.
+/// structs (codec, `Default` with the IDL defaults), enums and consts and, for each
+/// `interface Hello`, its descriptor `HELLO_INTERFACE`, its servant trait `Hello` (implement
+/// it and put `#[tars::servant]` on the impl) and its client proxy `HelloProxy`.
 ///
 /// ```ignore
 /// mod hello {
@@ -52,9 +54,24 @@ pub fn derive_tars_enum(input: TokenStream) -> TokenStream {
 /// The path is relative to the crate root (`CARGO_MANIFEST_DIR`), or, when no such file
 /// exists, to the file that invokes the macro; `#include`s are relative to the including
 /// file. With errors in the IDL, every error is reported and the items that are fine are
-/// still generated. Errors point into the `.tars` file. The option `with_tars` accepts
-/// names starting with `tars`, which are otherwise reserved for the framework (tars2cpp's
-/// `--with-tars`).
+/// still generated. Errors point into the `.tars` file.
+///
+/// Options follow the path, in any order:
+///
+/// - `with_tars` accepts names starting with `tars`, which are otherwise reserved for the
+///   framework (tars2cpp's `--with-tars`);
+/// - at most one of these leaves out the interface code a crate does not need (as
+///   tonic-build's `build_client` / `build_server`); without one, everything is generated:
+///   - `types_only`: structs, enums and consts only (no descriptors, traits or proxies), for
+///     a crate that only shares the types;
+///   - `client_only`: the types, descriptors and proxies, no servant traits;
+///   - `server_only`: the types, descriptors and servant traits, no proxies.
+///
+/// ```ignore
+/// mod hello {
+///     tars::include_tars!("idl/hello.tars", client_only);
+/// }
+/// ```
 #[proc_macro]
 pub fn include_tars(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as idl::Input);

@@ -1,5 +1,7 @@
-//! Model → Rust: one `pub mod` per TARS module with its structs, enums, consts and interface
-//! descriptors. Struct codecs come from the same [`crate::codegen`] as `#[derive(TarsStruct)]`.
+//! Model → Rust: one `pub mod` per TARS module with its structs, enums, consts and, for each
+//! interface, its descriptor, servant trait and client proxy ([`Parts`] leaves out the side a
+//! crate does not need). Struct codecs come from the same [`crate::codegen`] as
+//! `#[derive(TarsStruct)]`.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -10,7 +12,54 @@ use crate::codegen;
 use crate::interface;
 use crate::ir;
 
+/// What to generate for interfaces, as tonic-build's `build_client` / `build_server`: a crate
+/// that only calls a service needs no servant traits, one that only serves it needs no
+/// proxies, and one that only shares the types needs neither. Types are always generated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Parts {
+    /// Descriptors, servant traits and proxies.
+    #[default]
+    All,
+    /// No interface code at all: `types_only`.
+    TypesOnly,
+    /// Descriptors and proxies, no servant traits: `client_only`.
+    ClientOnly,
+    /// Descriptors and servant traits, no proxies: `server_only`.
+    ServerOnly,
+}
+
+impl Parts {
+    /// The `include_tars!` options that choose parts, and what each chooses.
+    pub const OPTIONS: [(&'static str, Parts); 3] = [
+        ("types_only", Parts::TypesOnly),
+        ("client_only", Parts::ClientOnly),
+        ("server_only", Parts::ServerOnly),
+    ];
+
+    /// Interface descriptors: both sides describe the interface (the servant trait returns
+    /// it; a client may list it), so only `types_only` leaves them out.
+    fn descriptors(self) -> bool {
+        self != Parts::TypesOnly
+    }
+
+    fn servant_traits(self) -> bool {
+        matches!(self, Parts::All | Parts::ServerOnly)
+    }
+
+    fn proxies(self) -> bool {
+        matches!(self, Parts::All | Parts::ClientOnly)
+    }
+}
+
+/// Everything, as the fuzz target generates it: `fuzz/src/idl` builds this file on its own
+/// and calls this function, so it stays even though the macro goes through [`generate_parts`].
+#[allow(dead_code)]
 pub fn generate(spec: &Spec) -> TokenStream {
+    generate_parts(spec, Parts::All)
+}
+
+/// The code for `spec`, with the interface code `parts` asks for.
+pub fn generate_parts(spec: &Spec, parts: Parts) -> TokenStream {
     let mut out = TokenStream::new();
     // Cargo rebuilds the crate when any file read changes.
     for (path, _) in &spec.files {
@@ -20,19 +69,20 @@ pub fn generate(spec: &Spec) -> TokenStream {
         ));
     }
     for m in &spec.modules {
-        out.extend(module(m));
+        out.extend(module(m, parts));
     }
     out
 }
 
-fn module(m: &model::Module) -> TokenStream {
+fn module(m: &model::Module, parts: Parts) -> TokenStream {
     let name = names::ident(&names::snake_case(&m.name));
     let doc = docs(&m.doc);
     let module_doc = format!(" TARS module `{}`.", m.name);
     let structs = m.structs.iter().map(|s| struct_(m, s));
     let enums = m.enums.iter().map(|e| enum_(m, e));
     let consts = m.consts.iter().map(|c| const_(m, c));
-    let interfaces = m.interfaces.iter().map(|i| interface(m, i));
+    let interfaces: &[model::Interface] = if parts.descriptors() { &m.interfaces } else { &[] };
+    let interfaces = interfaces.iter().map(|i| interface(m, i, parts));
     quote! {
         #[doc = #module_doc]
         #doc
@@ -586,7 +636,9 @@ fn lower(m: &model::Module, i: &model::Interface) -> interface::Interface {
     }
 }
 
-fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
+/// The descriptor, and the servant trait and proxy that `parts` asks for. Neither of those two
+/// names the other, so each compiles without it.
+fn interface(m: &model::Module, i: &model::Interface, parts: Parts) -> TokenStream {
     let ident = format_ident!("{}_INTERFACE", names::screaming_snake(&i.name));
     let summary = format!(
         " Description of interface `{}`: methods, parameters, tags and types.",
@@ -608,13 +660,8 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
     let desc = lowered
         .static_descriptor(&p)
         .expect("IDL types are spelled at compile time");
-    let servant_trait = servant_trait(m, i, &lowered, &ident);
-    let proxy_ident = format_ident!("{}Proxy", names::upper_camel(&i.name));
-    let proxy_doc = format!(
-        " Client proxy of TARS interface `{}::{}`: `communicator.string_to_proxy::<{}>(\"App.Server.Obj@tcp -h HOST -p PORT\")`.",
-        m.name, i.name, proxy_ident
-    );
-    let proxy = lowered.proxy(&proxy_ident, &proxy_doc, &[]);
+    let servant_trait = parts.servant_traits().then(|| servant_trait(m, i, &lowered, &ident));
+    let proxy = parts.proxies().then(|| proxy(m, i, &lowered));
     quote! {
         #[doc = #summary]
         #doc
@@ -624,6 +671,16 @@ fn interface(m: &model::Module, i: &model::Interface) -> TokenStream {
 
         #proxy
     }
+}
+
+/// The client proxy `<Name>Proxy`.
+fn proxy(m: &model::Module, i: &model::Interface, lowered: &interface::Interface) -> TokenStream {
+    let proxy_ident = format_ident!("{}Proxy", names::upper_camel(&i.name));
+    let proxy_doc = format!(
+        " Client proxy of TARS interface `{}::{}`: `communicator.string_to_proxy::<{}>(\"App.Server.Obj@tcp -h HOST -p PORT\")`.",
+        m.name, i.name, proxy_ident
+    );
+    lowered.proxy(&proxy_ident, &proxy_doc, &[])
 }
 
 /// The type a proxy method takes for an input parameter: borrowed for strings, vectors,

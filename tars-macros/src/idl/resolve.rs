@@ -22,9 +22,8 @@ impl Source for FileSystem {
     }
 }
 
-/// Loads `root` and everything it includes, then resolves and checks it all.
-/// `display` is how the root file is named in errors (the path the user wrote).
-/// Options of one compilation.
+/// Options of one compilation that change what the IDL may say (what to generate is
+/// `gen::Parts`).
 #[derive(Clone, Copy, Default)]
 pub struct Options {
     /// Accept names that start with `tars` (tars2cpp's `--with-tars`), for the framework's
@@ -32,6 +31,8 @@ pub struct Options {
     pub with_tars: bool,
 }
 
+/// Loads `root` and everything it includes, then resolves and checks it all.
+/// `display` is how the root file is named in errors (the path the user wrote).
 pub fn load(source: &dyn Source, root: &Path, display: &str, options: Options) -> (model::Spec, Vec<IdlError>) {
     let mut loader = Loader {
         source,

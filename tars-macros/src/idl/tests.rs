@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::resolve::{self, Options, Source};
+use super::{Input, Parts};
 
 struct Mem(HashMap<PathBuf, String>);
 
@@ -26,6 +27,7 @@ fn errors_of(files: &[(&str, &str)]) -> Vec<String> {
         Path::new("/idl").join(files[0].0).as_path(),
         files[0].0,
         Options::default(),
+        Parts::All,
     ) {
         Ok(_) => Vec::new(),
         Err(e) => e,
@@ -223,7 +225,14 @@ fn errors_inside_an_enum_do_not_hide_later_items() {
 #[test]
 fn a_missing_root_file_says_where_it_looked() {
     let mem = Mem(HashMap::new());
-    let e = super::compile(&mem, Path::new("/crate/x.tars"), "x.tars", Options::default()).unwrap_err();
+    let e = super::compile(
+        &mem,
+        Path::new("/crate/x.tars"),
+        "x.tars",
+        Options::default(),
+        Parts::All,
+    )
+    .unwrap_err();
     assert_eq!(
         e,
         ["cannot read 'x.tars': no such file (looked for /crate/x.tars; the path is relative to the crate's CARGO_MANIFEST_DIR)"]
@@ -246,6 +255,121 @@ fn cpp_fixed_sizes_map_to_wire_types() {
     );
 }
 
+/// One item of each kind, for the [`Parts`] tests.
+const ONE_OF_EACH: &str = "module Demo {
+  struct Req { 0 require string text; };
+  enum Mood { HAPPY, SAD };
+  const int LIMIT = 3;
+  interface Hello { int greet(Req req, out string reply); };
+};";
+
+/// The code generated for [`ONE_OF_EACH`] with `parts`, as token text.
+fn code_of(parts: Parts) -> String {
+    let mem = Mem([(PathBuf::from("/idl/t.tars"), ONE_OF_EACH.to_string())].into());
+    super::compile(&mem, Path::new("/idl/t.tars"), "t.tars", Options::default(), parts)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn every_part_generates_the_types() {
+    for parts in [Parts::All, Parts::TypesOnly, Parts::ClientOnly, Parts::ServerOnly] {
+        let code = code_of(parts);
+        for item in ["pub struct Req", "pub enum Mood", "pub const LIMIT"] {
+            assert!(code.contains(item), "{parts:?} does not generate `{item}`");
+        }
+    }
+}
+
+#[test]
+fn parts_choose_descriptors_servant_traits_and_proxies() {
+    // (parts, descriptor, servant trait, proxy)
+    let cases = [
+        (Parts::All, true, true, true),
+        (Parts::TypesOnly, false, false, false),
+        (Parts::ClientOnly, true, false, true),
+        (Parts::ServerOnly, true, true, false),
+    ];
+    for (parts, descriptor, servant, proxy) in cases {
+        let code = code_of(parts);
+        let has = |item: &str| code.contains(item);
+        assert_eq!(has("pub static HELLO_INTERFACE"), descriptor, "{parts:?}: descriptor");
+        assert_eq!(has("HELLO_INTERFACE"), descriptor, "{parts:?}: descriptor");
+        assert_eq!(has("pub trait Hello"), servant, "{parts:?}: servant trait");
+        assert_eq!(has("fn __tars_dispatch"), servant, "{parts:?}: dispatcher");
+        assert_eq!(has("pub struct HelloProxy"), proxy, "{parts:?}: proxy");
+        assert_eq!(has("HelloProxy"), proxy, "{parts:?}: proxy");
+    }
+}
+
+/// Each side compiles without the other: the server's code names no proxy, the client's no
+/// servant trait or dispatcher.
+#[test]
+fn each_side_names_nothing_of_the_other() {
+    let server = code_of(Parts::ServerOnly);
+    assert!(!server.contains("Proxy"), "{server}");
+    let client = code_of(Parts::ClientOnly);
+    assert!(!client.contains("trait "), "{client}");
+    assert!(!client.contains("__tars_"), "{client}");
+}
+
+/// `include_tars!`'s arguments after the path (`args`) → (`with_tars`, parts), or the error.
+fn parse_options(args: &str) -> Result<(bool, Parts), String> {
+    syn::parse_str::<Input>(&format!("\"x.tars\"{args}"))
+        .map(|i| (i.options.with_tars, i.parts))
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn options_combine_with_with_tars_in_any_order() {
+    let cases = [
+        ("", (false, Parts::All)),
+        (",", (false, Parts::All)),
+        (", with_tars", (true, Parts::All)),
+        (", types_only", (false, Parts::TypesOnly)),
+        (", client_only", (false, Parts::ClientOnly)),
+        (", server_only", (false, Parts::ServerOnly)),
+        (", with_tars, client_only", (true, Parts::ClientOnly)),
+        (", server_only, with_tars,", (true, Parts::ServerOnly)),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(parse_options(args), Ok(expected), "include_tars!(\"x.tars\"{args})");
+    }
+}
+
+#[test]
+fn conflicting_repeated_and_unknown_options_are_errors() {
+    let conflict = |a: &str, b: &str| {
+        format!(
+            "include_tars! options `{a}` and `{b}` conflict: give at most one of `types_only`, `client_only` or `server_only` (with none, everything is generated)"
+        )
+    };
+    let cases = [
+        (", types_only, client_only", conflict("types_only", "client_only")),
+        (
+            ", server_only, with_tars, types_only",
+            conflict("server_only", "types_only"),
+        ),
+        (", client_only, server_only", conflict("client_only", "server_only")),
+        (
+            ", client_only, client_only",
+            "include_tars! option `client_only` is given twice; remove one".into(),
+        ),
+        (
+            ", with_tars, with_tars",
+            "include_tars! option `with_tars` is given twice; remove one".into(),
+        ),
+        (
+            ", client",
+            "unknown include_tars! option `client`; expected `with_tars`, `types_only`, `client_only` or `server_only`"
+                .into(),
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(parse_options(args), Err(expected), "include_tars!(\"x.tars\"{args})");
+    }
+}
+
 /// Golden tests: the code generated for a few `.tars` files, compared with committed
 /// expected output. `TARS_BLESS=1 cargo test -p tars-macros golden` rewrites it.
 #[test]
@@ -263,7 +387,7 @@ fn golden() {
     let bless = std::env::var_os("TARS_BLESS").is_some();
     let mut stale = Vec::new();
     for (tars, golden, options) in cases {
-        let tokens = super::compile(&resolve::FileSystem, &root.join(tars), tars, options).unwrap();
+        let tokens = super::compile(&resolve::FileSystem, &root.join(tars), tars, options, Parts::All).unwrap();
         let file: syn::File = syn::parse2(tokens).expect("generated code parses as a file");
         let text = prettyplease::unparse(&file).replace(root.to_str().unwrap(), "$WORKSPACE");
         let text = format!("// Generated by include_tars!(\"{tars}\"). Rewrite with TARS_BLESS=1.\n{text}");
@@ -297,6 +421,7 @@ fn expansion_time_of_framework_idls() {
             &root,
             "Framework.tars",
             Options { with_tars: true },
+            Parts::All,
         )
         .unwrap();
         std::hint::black_box(tokens);
@@ -335,7 +460,14 @@ fn expansion_time_by_stage() {
     // As `cargo expand` shows it: formatted lines, per framework IDL.
     for file in ["RequestF.tars", "Framework.tars"] {
         let path = root.with_file_name(file);
-        let tokens = super::compile(&resolve::FileSystem, &path, file, Options { with_tars: true }).unwrap();
+        let tokens = super::compile(
+            &resolve::FileSystem,
+            &path,
+            file,
+            Options { with_tars: true },
+            Parts::All,
+        )
+        .unwrap();
         let formatted = prettyplease::unparse(&syn::parse2(tokens).unwrap());
         println!("{file}: {} lines expanded", formatted.lines().count());
     }
@@ -382,7 +514,7 @@ fn fuzz_corpus_replays() {
         for &with_tars in with_tars {
             let options = Options { with_tars };
             let result = std::panic::catch_unwind(|| {
-                super::compile(&mem, Path::new("/idl/main.tars"), "main.tars", options)
+                super::compile(&mem, Path::new("/idl/main.tars"), "main.tars", options, Parts::All)
                     .map(|tokens| syn::parse2::<syn::File>(tokens).map_err(|e| e.to_string()))
             });
             match result {

@@ -1,4 +1,4 @@
-// `with_tars` is the only option of include_tars!.
+// An unknown option of include_tars!: the error lists every option.
 mod m {
     tars::include_tars!("x.tars", nope);
 }
