@@ -8,7 +8,7 @@
 # (or examples/load when ../shared/bench/limit is absent) on CPU 1. Client: load --client
 # (CPU 1), 64 callers on one connection, against limit-server (or hello_server) on CPU 0.
 # Needs perf with access to tracepoints (root, or kernel.perf_event_paranoid <= -1).
-# Heap allocations per request and per call are counted by tests/alloc_counts.rs.
+# Heap allocations per request and per call are counted by tests/allocations/per_call.rs.
 set -euo pipefail
 
 SECS="${1:-5}"

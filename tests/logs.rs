@@ -3,6 +3,7 @@
 //! lines to a tarslog double in order and in batches; dyed requests in the dye log. (One
 //! test: the logs are the process's `tracing` subscriber.)
 
+#[allow(dead_code)] // This binary uses part of the shared helpers.
 mod support;
 
 use std::time::Duration;
@@ -10,8 +11,8 @@ use std::time::Duration;
 use support::framework::{obj, FrameworkDouble, LOG_OBJ};
 use support::server::hello::test_app::{Hello, HelloProxy};
 use tars::client::{CallOptions, Communicator};
-use tars::log::{LogLevel, Logger, Roll};
-use tars::server::Application;
+use tars::framework::log::{LogLevel, Logger, Roll};
+use tars::Application;
 use tars::{Context, Status};
 
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
@@ -91,10 +92,10 @@ servant={OBJ}
     assert!(lines[0].ends_with("|INFO|main line who=a"), "{}", lines[0]);
     assert!(lines[1].ends_with("|INFO|main line who=dyed"), "{}", lines[1]);
     assert!(lines[3].ends_with("|DEBUG|debug line b"), "{}", lines[3]);
-    // `2026-11-30 23:59:59.123|tests/framework_logs.rs:36|INFO|…`
+    // `2026-11-30 23:59:59.123|tests/logs.rs:36|INFO|…`
     let fields: Vec<&str> = lines[0].splitn(4, '|').collect();
     assert_eq!(fields[0].len(), "2026-11-30 23:59:59.123".len(), "{}", lines[0]);
-    assert!(fields[1].starts_with("tests/framework_logs.rs:"), "{}", lines[0]);
+    assert!(fields[1].starts_with("tests/logs.rs:"), "{}", lines[0]);
     assert!(
         !main.contains("tlog line"),
         "named-logger lines stay out of the main log"

@@ -4,6 +4,7 @@
 //! shrinking `iTimeout` at the Node hop, and the reply's status map set by a servant arriving
 //! at the client.
 
+#[allow(dead_code)] // This binary uses part of the shared helpers.
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -13,8 +14,9 @@ use opentelemetry::trace::{SpanKind, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use support::node::start_node_server;
 use support::server::hello::test_app::{Hello, HelloProxy};
+use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
-use tars::server::{Application, Server};
+use tars::Application;
 use tars::{Context, Status};
 use tracing_subscriber::layer::SubscriberExt;
 

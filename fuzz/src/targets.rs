@@ -1,7 +1,7 @@
 //! Fuzz target bodies (all but the IDL compiler's). Shared by `fuzz_targets/*.rs` and, via
 //! `#[path]`, by the workspace test `tests/fuzz_corpus.rs`, so this file uses only `tars`,
 //! `bytes` and `serde_json`, and finds the structs generated from `rich.tars` at
-//! `crate::rich` (each including crate declares that module).
+//! `super::rich` (each including module's parent provides that module).
 //!
 //! Every function must return normally on any input; a panic is a finding. Besides "does
 //! not panic", each checks a property: what decodes re-encodes to something that decodes to
@@ -21,9 +21,9 @@ use tars::server::{Call, Encoding};
 use tars::transport::endpoint::Endpoint;
 use tars::transport::frame::decode_frame;
 
-use crate::rich::common::Point;
-use crate::rich::other::UsesRich;
-use crate::rich::rich::{Color, Everything};
+use super::rich::common::Point;
+use super::rich::other::UsesRich;
+use super::rich::rich::{Color, Everything};
 
 /// The largest frame accepted, as a server's default `maxPackageLength`.
 pub const MAX_FRAME: usize = 10 * 1024 * 1024;

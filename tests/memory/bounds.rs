@@ -1,12 +1,10 @@
 //! Connections that hold the server without doing anything: bytes dripped slowly to keep a
 //! connection open, frames that never complete, and a burst of connections.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::raw::{frame_of, request, Conn};
-use support::server::{hello_args, start, start_on, OBJ};
+use crate::support::raw::{frame_of, request, Conn};
+use crate::support::server::{hello_args, start, start_on, OBJ};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -33,6 +31,7 @@ async fn drip(mut s: TcpStream, bytes: Vec<u8>, every: Duration, limit: Duration
 
 #[tokio::test]
 async fn dripping_bytes_does_not_keep_a_connection_open_past_the_idle_timeout() {
+    let _turn = crate::mem::TURN.lock().await;
     // `-t 1000`: idle after a second without a complete request; maxconns 50, all taken by
     // connections that send one byte every 200 ms of a request that never ends.
     let server = start_on("", "tcp -h 127.0.0.1 -p 0 -t 1000", "maxconns=50").await;
@@ -61,6 +60,7 @@ async fn dripping_bytes_does_not_keep_a_connection_open_past_the_idle_timeout() 
 
 #[tokio::test]
 async fn a_frame_must_complete_within_the_read_timeout() {
+    let _turn = crate::mem::TURN.lock().await;
     // A long idle timeout, but a frame that started must end within `readtimeout`.
     let server = start("readtimeout=800", "").await;
     let addr = server.local_addr(OBJ).unwrap();
@@ -87,6 +87,7 @@ async fn a_frame_must_complete_within_the_read_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_connections_is_accepted_without_syn_retries() {
+    let _turn = crate::mem::TURN.lock().await;
     let server = start("", "maxconns=5000").await;
     let addr = server.local_addr(OBJ).unwrap();
     // The listening socket's backlog, as `ss` shows it (Send-Q of a LISTEN socket).

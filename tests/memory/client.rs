@@ -1,17 +1,16 @@
 //! The client's memory after a huge reply that nobody waits for: the buffer that held it is
 //! given back. (Alone in its test binary: it measures this process's resident memory.)
 
-mod support;
-
 use std::time::Duration;
 
-use support::fake::{self, Act};
-use support::mem;
-use support::server::hello::test_app::HelloProxy;
+use crate::mem;
+use crate::support::fake::{self, Act};
+use crate::support::server::hello::test_app::HelloProxy;
 use tars::client::{CallOptions, Communicator};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discarded_100_mb_reply_does_not_stay_in_the_read_buffer() {
+    let _turn = crate::mem::TURN.lock().await;
     // The first call times out; its 99 MB reply arrives later, for nobody.
     let fake = fake::start(|_, n| match n {
         0 => Act::AnswerLate {

@@ -3,23 +3,17 @@
 //! decoded. Each test measures this process's resident memory (the server runs in it), so
 //! the tests take turns.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use support::mem;
-use support::raw::{frame_of, request, Conn};
-use support::server::{hello_args, start, OBJ};
+use crate::mem;
+use crate::support::raw::{frame_of, request, Conn};
+use crate::support::server::{hello_args, start, OBJ};
 use tars::bytes::{Bytes, BytesMut};
 use tars::codec::TarsEncode;
 use tars::protocol::RequestPacket;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::Mutex;
-
-/// One memory measurement at a time.
-static TURN: Mutex<()> = Mutex::const_new(());
 
 /// Calls `testHello` on a fresh connection and expects the echo within `within`.
 async fn served_within(addr: std::net::SocketAddr, within: Duration) {
@@ -35,7 +29,7 @@ async fn served_within(addr: std::net::SocketAddr, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_pipelines_and_never_reads_is_bounded_then_dropped() {
-    let _turn = TURN.lock().await;
+    let _turn = mem::TURN.lock().await;
     let server = start("writetimeout=1000", "").await;
     let addr = server.local_addr(OBJ).unwrap();
     mem::reset_peak();
@@ -81,7 +75,7 @@ async fn a_client_that_pipelines_and_never_reads_is_bounded_then_dropped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headers_announcing_huge_frames_reserve_nothing() {
-    let _turn = TURN.lock().await;
+    let _turn = mem::TURN.lock().await;
     let server = start("", "maxconns=5000").await;
     let addr = server.local_addr(OBJ).unwrap();
     let base = mem::virtual_mib();
@@ -158,7 +152,7 @@ fn reply_code(frame: &Bytes) -> (i32, i32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_that_inflate_when_decoded_are_bounded_by_the_request_memory() {
-    let _turn = TURN.lock().await;
+    let _turn = mem::TURN.lock().await;
     let server = start("maxrequestmemory=200M\nmalloctrim=Y", "").await;
     let addr = server.local_addr(OBJ).unwrap();
     let mut frames: Vec<Bytes> = Vec::new();

@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! A scripted TARS server for client tests: it decodes each request and does what the test's
 //! script says for that connection and request (answer, answer late, stall half-way through
 //! a reply, never read), so client behaviour under faulty servers can be asserted.
@@ -22,6 +21,7 @@ pub enum Act {
     /// (`testHello`'s `sRsp`).
     Answer,
     /// Waits, then answers with `padding` extra bytes in the reply's body.
+    #[allow(dead_code)] // Used by the `memory` binary only.
     AnswerLate { after: Duration, padding: usize },
     /// Sends the first half of the reply and then nothing, keeping the connection open.
     HalfThenStall,

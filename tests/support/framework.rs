@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! Doubles of the TARS framework services a server talks to under tarsnode (tarsnode's
 //! ServerF, tarsstat, tarsproperty, tarsnotify, tarsconfig, tarslog), built with tars-rs from
 //! the framework IDLs, served together on one ephemeral port. Each records what it was sent,
@@ -8,12 +7,20 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tars::protocol::framework::{
+/// Every framework IDL, both sides: the doubles serve the services' interfaces, and tests
+/// call a server's admin object.
+pub mod idl {
+    ::tars::include_tars!("tars-rt/idl/Framework.tars", with_tars);
+    pub use self::tars::*;
+}
+
+use idl::{
     Config, ConfigInfo, GetConfigListInfo, Log, LogInfo, Notify, NotifyInfo, NotifyKey, Notifylevel, PropertyF,
     ReportInfo, ServerF, ServerInfo, StatF, StatMicMsgBody, StatMicMsgHead, StatPropMsgBody, StatPropMsgHead,
     StatSampleMsg,
 };
-use tars::server::{Application, Server};
+use tars::application::Server;
+use tars::Application;
 use tars::{Context, Status};
 
 pub const NODE_OBJ: &str = "tars.tarsnode.ServerObj";

@@ -1,11 +1,21 @@
-//! Shared helpers for the integration tests. (`echo.rs`, the Rust servants foreign clients
-//! call, is included only by the tests that need it.)
-#![allow(dead_code)]
+//! Shared helpers of the integration tests: servants, servers on inline configs, raw TARS
+//! peers, fakes of misbehaving servers, the Node.js peer, doubles of the framework services.
 
+pub mod echo;
 pub mod fake;
 pub mod framework;
-pub mod mem;
 pub mod node;
 pub mod raw;
 pub mod registry;
 pub mod server;
+
+use std::time::Duration;
+
+/// Waits (at most `within`) until `done` holds, checking every 10 ms; panics naming `what`.
+pub async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

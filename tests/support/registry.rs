@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! A tarsregistry double built with tars-rs from the framework's QueryF IDL: it answers
 //! `findObjectByIdInSameGroup`/`findObjectByIdInSameSet` from a table the test edits, and
 //! records what it was asked.
@@ -7,8 +6,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use tars::protocol::framework::{EndpointF, GetMasterSlaveLock, QueryF};
-use tars::server::{Application, Server};
+use super::framework::idl::{EndpointF, GetMasterSlaveLock, QueryF};
+use tars::application::Server;
+use tars::Application;
 use tars::{Context, Status};
 
 pub const QUERY_OBJ: &str = "tars.tarsregistry.QueryObj";

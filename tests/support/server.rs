@@ -1,12 +1,12 @@
-#![allow(dead_code)]
 //! The servant and setup the server tests share: `TestApp.HelloServer.HelloObj`, and a server
 //! started on a config written inline. `testHello("sleep N")` sleeps N ms before answering,
 //! to hold requests; a request context `seen-by` (set by filters) is appended to the echo.
 
 use std::time::Duration;
 
+use tars::application::Server;
 use tars::codec::TarsEncode;
-use tars::server::{Application, Server};
+use tars::Application;
 use tars::{Context, Status};
 
 pub mod hello {

@@ -36,37 +36,43 @@ impl FrameworkClient {
     /// For a client-only process: the `<client>` settings (`locator`, `stat`, `property`,
     /// `modulename`, `report-interval`, and the core's keys).
     pub fn from_config(config: &ClientConfig) -> Self {
-        let every = config.report_interval;
-        Self::build(config, None, Identity::from_client_config(config), (every, every), None)
+        Self::builder(config.clone()).build()
+    }
+
+    /// A builder on the `<client>` settings `config`, for what a config file does not say.
+    pub fn builder(config: ClientConfig) -> FrameworkClientBuilder {
+        FrameworkClientBuilder {
+            config,
+            set: None,
+            identity: None,
+            intervals: None,
+            cache_file: None,
+        }
     }
 
     /// For a server's config as tarsnode writes it: the `<client>` settings, the set
     /// (`enableset`/`setdivision`), the registry's cache file under `datapath`, the server's
     /// identity and its report intervals.
     pub fn for_application(config: &Config) -> Self {
-        let set = config.enable_set.then(|| config.set_division.clone()).flatten();
-        let server = config.server.as_ref();
-        let cache_file = server
-            .filter(|s| !s.data_path.is_empty())
-            .map(|s| PathBuf::from(&s.data_path).join(format!("{}.{}.tarsdat", s.app, s.server)));
-        let every = config.client.report_interval;
-        let intervals = server.map_or((every, every), |s| (s.stat_report_interval, s.property_report_interval));
-        Self::build(
-            &config.client,
-            set,
-            Identity::from_config(config),
-            intervals,
-            cache_file,
-        )
+        let mut builder = Self::builder(config.client.clone())
+            .set_division(config.enable_set.then(|| config.set_division.clone()).flatten())
+            .identity(Identity::from_config(config));
+        if let Some(s) = &config.server {
+            builder = builder.report_intervals(s.stat_report_interval, s.property_report_interval);
+            if !s.data_path.is_empty() {
+                builder =
+                    builder.cache_file(PathBuf::from(&s.data_path).join(format!("{}.{}.tarsdat", s.app, s.server)));
+            }
+        }
+        builder.build()
     }
 
-    fn build(
-        config: &ClientConfig,
-        set: Option<String>,
-        identity: Identity,
-        intervals: (Duration, Duration),
-        cache_file: Option<PathBuf>,
-    ) -> Self {
+    fn build(b: FrameworkClientBuilder) -> Self {
+        let config = &b.config;
+        let identity = b.identity.unwrap_or_else(|| Identity::from_client_config(config));
+        let every = config.report_interval;
+        let intervals = b.intervals.unwrap_or((every, every));
+        let (set, cache_file) = (b.set, b.cache_file);
         let named = |o: &Option<String>| o.as_deref().map(str::trim).filter(|o| !o.is_empty()).map(String::from);
         let base = Communicator::builder()
             .config(config.clone())
@@ -144,6 +150,51 @@ impl FrameworkClient {
         if let Some(r) = &self.reporter {
             let _ = tokio::time::timeout(limit, r.flush()).await;
         }
+    }
+}
+
+/// Builds a [`FrameworkClient`].
+#[derive(Debug)]
+#[must_use]
+pub struct FrameworkClientBuilder {
+    config: ClientConfig,
+    set: Option<String>,
+    identity: Option<Identity>,
+    intervals: Option<(Duration, Duration)>,
+    cache_file: Option<PathBuf>,
+}
+
+impl FrameworkClientBuilder {
+    /// Runs the caller in `set` (`name.area.group`): objects are looked up within it and
+    /// calls carry its name.
+    pub fn set_division(mut self, set: Option<String>) -> Self {
+        self.set = set;
+        self
+    }
+
+    /// How this process names itself to tarsstat and tarsproperty (by default from the
+    /// settings: `modulename`, else `tup_client`).
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// How often stat and properties are sent (by default `report-interval`).
+    pub fn report_intervals(mut self, stat: Duration, property: Duration) -> Self {
+        self.intervals = Some((stat, property));
+        self
+    }
+
+    /// Where endpoints from the registry are saved, to be used at the next start if the
+    /// registry cannot be reached then.
+    pub fn cache_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cache_file = Some(path.into());
+        self
+    }
+
+    /// The framework client.
+    pub fn build(self) -> FrameworkClient {
+        FrameworkClient::build(self)
     }
 }
 

@@ -25,7 +25,7 @@ use crate::transport::budget::MemoryBudget;
 use crate::transport::reader::FrameReader;
 use crate::transport::writer::{self, Outgoing};
 
-use super::listener::InFlight;
+use super::in_flight::InFlight;
 use super::protocol::{Handled, ServerProtocol};
 
 pub(crate) struct ConnectionSettings {
@@ -292,10 +292,15 @@ mod tests {
             frame::decode_frame(buf, 1 << 20)
         }
 
-        async fn handle(self: Arc<Self>, _peer: SocketAddr, request: Bytes, _received: Instant) -> Outcome {
+        fn handle(
+            self: Arc<Self>,
+            _peer: SocketAddr,
+            request: Bytes,
+            _received: Instant,
+        ) -> crate::filter::BoxFuture<'static, Handled> {
             let mut out = BytesMut::new();
             frame::encode_frame(&mut out, |b| b.put_slice(&request));
-            Handled::Send(out.freeze())
+            Box::pin(std::future::ready(Handled::Send(out.freeze())))
         }
     }
 

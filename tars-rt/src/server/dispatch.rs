@@ -14,13 +14,12 @@ use crate::transport::budget::Lease;
 use crate::{Context, Status};
 
 use super::call::{Call, Encoding};
-use super::path::Served;
 use super::request::{ServerRequest, ServerResponse};
 use super::servant::Servant;
 
-/// Runs `req` on `served` (the servant it names, `None` if no servant here has that name).
+/// Runs `req` on `servant` (the one it names, `None` if no servant here has that name).
 pub(crate) async fn dispatch(
-    served: Option<&Served>,
+    servant: Option<&dyn Servant>,
     req: ServerRequest,
     encoding: Encoding,
     lease: Option<Lease>,
@@ -32,13 +31,13 @@ pub(crate) async fn dispatch(
         received,
         mut packet,
     } = req;
-    let Some(served) = served else {
+    let Some(servant) = servant else {
         return ServerResponse::from_status(&Status::no_such_servant(&packet.s_servant_name));
     };
     if packet.s_func_name == "tars_ping" {
         return ServerResponse::default();
     }
-    let method = served.servant.interface().method(&packet.s_func_name);
+    let method = servant.interface().method(&packet.s_func_name);
     let body = std::mem::take(&mut packet.s_buffer);
     let function = match method {
         Some(m) => Cow::Borrowed(m.name),
@@ -49,9 +48,6 @@ pub(crate) async fn dispatch(
         Err(status) => return ServerResponse::from_status(&status),
     };
     let ctx = Context::from_request(peer, packet, received, trace);
-    // Through the `dyn Servant` itself: `Arc<dyn Servant>` is a servant too, and calling the
-    // Arc's implementation would box the future twice.
-    let servant: &dyn Servant = &*served.servant;
     // A panicking method answers -99 instead of taking the connection's replies (or the
     // process) with it.
     let run = AssertUnwindSafe(servant.dispatch(&ctx, &mut call)).catch_unwind();

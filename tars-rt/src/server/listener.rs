@@ -6,13 +6,13 @@
 //! ([`super::connection`]); a UDP endpoint serves datagrams ([`super::udp`]).
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tokio::net::{TcpListener, TcpSocket, UdpSocket};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::AdapterConfig;
@@ -22,6 +22,7 @@ use crate::transport::endpoint::{Endpoint, Transport};
 
 use super::connection::{self, ConnectionSettings};
 use super::error::ServerError;
+use super::in_flight::InFlight;
 use super::observe::ServeObserver;
 use super::plan::{AcceptPlan, EndpointPlan};
 use super::protocol::ServerProtocol;
@@ -57,42 +58,6 @@ impl BoundAdapter {
     /// Its open connections: (id, peer, connected at), oldest first.
     pub fn connections(&self) -> Vec<(u64, SocketAddr, SystemTime)> {
         self.connections.as_ref().map(|c| c.snapshot()).unwrap_or_default()
-    }
-}
-
-/// Requests being served across the application, for graceful shutdown.
-#[derive(Default)]
-pub(crate) struct InFlight {
-    count: AtomicUsize,
-    idle: Notify,
-}
-
-impl InFlight {
-    pub(crate) fn enter(self: &Arc<Self>) -> InFlightGuard {
-        self.count.fetch_add(1, Ordering::AcqRel);
-        InFlightGuard(self.clone())
-    }
-
-    /// Waits until no request is in flight.
-    pub(crate) async fn drained(&self) {
-        loop {
-            let notified = self.idle.notified();
-            if self.count.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-/// One in-flight request; counts down on drop.
-pub(crate) struct InFlightGuard(Arc<InFlight>);
-
-impl Drop for InFlightGuard {
-    fn drop(&mut self) {
-        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.idle.notify_waiters();
-        }
     }
 }
 
@@ -353,82 +318,5 @@ impl Accepting {
                 Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
             },
         }
-    }
-}
-
-/// `allow`/`deny` lists with TarsCpp's `order` rules; a `*` matches one address segment.
-#[derive(Debug, Clone)]
-pub(crate) struct AccessList {
-    allow: Vec<String>,
-    deny: Vec<String>,
-    deny_first: bool,
-}
-
-impl AccessList {
-    pub(crate) fn new(a: &AdapterConfig) -> Self {
-        let deny_first = a.order.to_ascii_lowercase().replace(' ', "").starts_with("deny");
-        AccessList {
-            allow: a.allow.clone(),
-            deny: a.deny.clone(),
-            deny_first,
-        }
-    }
-
-    fn allows(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
-            v4 => v4,
-        }
-        .to_string();
-        let matches = |list: &[String]| list.iter().any(|p| pattern_matches(p, &ip));
-        if self.deny_first {
-            if matches(&self.deny) {
-                return false;
-            }
-            self.allow.is_empty() || matches(&self.allow)
-        } else {
-            if matches(&self.allow) {
-                return true;
-            }
-            if matches(&self.deny) {
-                return false;
-            }
-            self.allow.is_empty()
-        }
-    }
-}
-
-fn pattern_matches(pattern: &str, ip: &str) -> bool {
-    if !pattern.contains('*') {
-        return pattern == ip;
-    }
-    let p: Vec<&str> = pattern.split('.').collect();
-    let a: Vec<&str> = ip.split('.').collect();
-    // A trailing `*` also covers the remaining segments (`10.0.*`).
-    if p.last() == Some(&"*") && p.len() <= a.len() {
-        return p.iter().zip(&a).all(|(p, a)| *p == "*" || p == a);
-    }
-    p.len() == a.len() && p.iter().zip(&a).all(|(p, a)| *p == "*" || p == a)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn access_lists() {
-        let mut a = AdapterConfig::new("A".into(), "tcp -h 0.0.0.0 -p 1".parse().unwrap(), "S".into());
-        let all = AccessList::new(&a);
-        assert!(all.allows("1.2.3.4".parse().unwrap()));
-        a.allow = vec!["127.0.0.1".into(), "10.0.*".into()];
-        let l = AccessList::new(&a);
-        assert!(l.allows("127.0.0.1".parse().unwrap()));
-        assert!(l.allows("10.0.5.6".parse().unwrap()));
-        assert!(!l.allows("10.1.5.6".parse().unwrap()));
-        a.allow = vec![];
-        a.deny = vec!["192.168.*.*".into()];
-        let d = AccessList::new(&a);
-        assert!(!d.allows("192.168.1.1".parse().unwrap()));
-        assert!(d.allows("192.169.1.1".parse().unwrap()));
     }
 }

@@ -12,11 +12,13 @@
 //! servants come from `#[tars::servant]`. This module knows nothing of tarsnode, tarsstat or
 //! the other framework services: they plug in through [`ServeObserver`].
 
+mod access;
 mod admission;
 mod call;
 mod connection;
 mod dispatch;
 mod error;
+mod in_flight;
 mod listener;
 mod observe;
 pub mod path;

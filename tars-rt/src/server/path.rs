@@ -149,8 +149,10 @@ impl RequestPath {
         lease: Option<Lease>,
         trace: Option<TraceContext>,
     ) -> ServerResponse {
-        let served = self.served(&req.packet.s_servant_name);
-        super::dispatch::dispatch(served, req, encoding, lease, trace, self.handle_timeout).await
+        // Through the `dyn Servant` itself: `Arc<dyn Servant>` is a servant too, and calling
+        // the Arc's implementation would box the future twice.
+        let servant: Option<&dyn Servant> = self.served(&req.packet.s_servant_name).map(|s| &*s.servant);
+        super::dispatch::dispatch(servant, req, encoding, lease, trace, self.handle_timeout).await
     }
 }
 

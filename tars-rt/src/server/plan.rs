@@ -17,9 +17,9 @@ use crate::transport::budget::MemoryBudget;
 use crate::transport::endpoint::{Endpoint, Transport};
 use crate::transport::tls;
 
+use super::access::AccessList;
 use super::admission::Admission;
 use super::error::ServerError;
-use super::listener::AccessList;
 use super::observe::ServeObserver;
 use super::path::{RequestPath, Served};
 use super::protocol::ServerProtocol;

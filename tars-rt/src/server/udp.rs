@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::transport::udp;
 
-use super::listener::InFlight;
+use super::in_flight::InFlight;
 use super::protocol::ServerProtocol;
 
 pub(crate) async fn serve(

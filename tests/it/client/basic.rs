@@ -1,30 +1,28 @@
 //! The Rust client against the Rust server: every type of interop.tars, out parameters,
 //! one-way, timeouts, error codes, context maps, UDP, filters, many concurrent calls.
 
-#[path = "support/echo.rs"]
-mod echo;
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use echo::interop::interop::{EchoProxy, Kind};
-use echo::item;
+use crate::support::echo::interop::interop::{EchoProxy, Kind};
+use crate::support::echo::item;
+use tars::application::Server;
 use tars::client::{CallError, CallErrorKind, CallOptions, Communicator};
-use tars::filter::{ClientFilter, ClientNext, ClientRequest, ClientResponse};
-use tars::server::{Application, Server};
+use tars::client::{CallResult, ClientNext, ClientRequest};
+use tars::filter::Filter;
+use tars::Application;
 
 const ECHO: &str = "TestApp.HelloServer.EchoObj";
 const ECHO_UDP: &str = "TestApp.HelloServer.EchoUdpObj";
 
 async fn start() -> Server {
     Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(ECHO, echo::EchoImp::default())
+        .servant(ECHO, crate::support::echo::EchoImp::default())
         .endpoint(ECHO, "tcp -h 127.0.0.1 -p 0 -t 60000")
         .unwrap()
-        .servant(ECHO_UDP, echo::EchoImp::default())
+        .servant(ECHO_UDP, crate::support::echo::EchoImp::default())
         .endpoint(ECHO_UDP, "udp -h 127.0.0.1 -p 0")
         .unwrap()
         .start()
@@ -177,9 +175,8 @@ async fn udp_endpoints_work() {
 /// Adds a context entry, counts calls, and rejects one function without sending it.
 struct Stamp(Arc<AtomicUsize>);
 
-#[async_trait::async_trait]
-impl ClientFilter for Stamp {
-    async fn call(&self, mut req: ClientRequest, next: ClientNext<'_>) -> Result<ClientResponse, CallError> {
+impl Filter<ClientRequest, CallResult> for Stamp {
+    async fn call(&self, mut req: ClientRequest, next: ClientNext<'_>) -> CallResult {
         self.0.fetch_add(1, Ordering::Relaxed);
         if req.packet.s_func_name == "nothing" {
             return Err(CallError {
@@ -239,7 +236,7 @@ async fn idle_connections_close_and_reopen_on_the_next_call() {
                             i_request_id: req.i_request_id,
                             ..Default::default()
                         };
-                        s.write_all(&support::raw::frame_of(&rsp)).await.unwrap();
+                        s.write_all(&crate::support::raw::frame_of(&rsp)).await.unwrap();
                     }
                     if matches!(s.read_buf(&mut buf).await, Ok(0) | Err(_)) {
                         c.fetch_add(1, Ordering::SeqCst);

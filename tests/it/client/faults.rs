@@ -1,16 +1,13 @@
 //! Client fault handling: a server that dies mid-call, one that never answers, an endpoint
 //! that is down, a server that restarts gracefully.
 
-#[path = "support/echo.rs"]
-mod echo;
-mod support;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use echo::interop::interop::EchoProxy;
+use crate::support::echo::interop::interop::EchoProxy;
+use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
-use tars::server::{Application, Server};
+use tars::Application;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
@@ -18,7 +15,7 @@ const ECHO: &str = "TestApp.HelloServer.EchoObj";
 
 async fn start_on(port: u16) -> Server {
     Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(ECHO, echo::EchoImp::default())
+        .servant(ECHO, crate::support::echo::EchoImp::default())
         .endpoint(ECHO, &format!("tcp -h 127.0.0.1 -p {port} -t 60000"))
         .unwrap()
         .start()
@@ -162,7 +159,7 @@ async fn a_graceful_restart_moves_calls_to_a_fresh_connection() {
     server.shutdown().await;
 }
 
-fn hello_proxy(comm: &Communicator, addrs: &[SocketAddr]) -> support::server::hello::test_app::HelloProxy {
+fn hello_proxy(comm: &Communicator, addrs: &[SocketAddr]) -> crate::support::server::hello::test_app::HelloProxy {
     let eps: Vec<String> = addrs
         .iter()
         .map(|a| format!("tcp -h 127.0.0.1 -p {} -t 60000", a.port()))
@@ -173,7 +170,7 @@ fn hello_proxy(comm: &Communicator, addrs: &[SocketAddr]) -> support::server::he
 
 #[tokio::test]
 async fn a_reply_stalled_mid_frame_closes_the_connection_and_the_next_call_reconnects() {
-    use support::fake::{self, Act};
+    use crate::support::fake::{self, Act};
     // The first connection sends half of its first reply and then nothing.
     let fake = fake::start(|conn, _| if conn == 0 { Act::HalfThenStall } else { Act::Answer }).await;
     let comm = Communicator::new();
@@ -192,7 +189,7 @@ async fn a_reply_stalled_mid_frame_closes_the_connection_and_the_next_call_recon
 
 #[tokio::test]
 async fn an_endpoint_that_stalls_is_avoided_and_the_healthy_one_serves() {
-    use support::fake::{self, Act};
+    use crate::support::fake::{self, Act};
     let stalling = fake::start(|_, _| Act::HalfThenStall).await;
     let fine = fake::start(|_, _| Act::Answer).await;
     let comm = Communicator::new();
@@ -209,7 +206,7 @@ async fn an_endpoint_that_stalls_is_avoided_and_the_healthy_one_serves() {
 
 #[tokio::test]
 async fn a_server_that_stops_reading_is_let_go() {
-    let deaf = support::fake::start_deaf().await;
+    let deaf = crate::support::fake::start_deaf().await;
     let comm = Communicator::builder()
         .write_timeout(Duration::from_millis(300))
         .build();

@@ -2,19 +2,19 @@
 //! tarsregistry's QueryF): changes under load, a registry that is down at start or dies,
 //! locator failover, a server killed under load, and set routing.
 
-mod support;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::registry::{locator, RegistryDouble};
-use support::server::hello::test_app::HelloProxy;
-use support::server::{start, OBJ};
+use crate::support::registry::{locator, RegistryDouble};
+use crate::support::server::hello::test_app::HelloProxy;
+use crate::support::server::{start, OBJ};
+use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
-use tars::server::Server;
+use tars::config::ClientConfig;
+use tars::framework::FrameworkClient;
 
 async fn servers(n: usize) -> (Vec<Server>, Vec<SocketAddr>) {
     let mut all = Vec::new();
@@ -27,11 +27,16 @@ async fn servers(n: usize) -> (Vec<Server>, Vec<SocketAddr>) {
     (all, addrs)
 }
 
+/// Settings with `locator`, refreshed every 100 ms.
+fn settings(locator: &str) -> ClientConfig {
+    let mut config = ClientConfig::default();
+    config.locator = Some(locator.to_string());
+    config.refresh_endpoint_interval = Duration::from_millis(100);
+    config
+}
+
 fn client(locator: &str) -> Communicator {
-    Communicator::builder()
-        .locator(locator)
-        .refresh_interval(Duration::from_millis(100))
-        .build()
+    Communicator::from_config(&settings(locator))
 }
 
 /// Calls `testHello` from `callers` tasks until stopped; counts failures and the calls each
@@ -153,10 +158,10 @@ async fn a_registry_unreachable_at_start_is_replaced_by_the_cache_file() {
     let dir = std::env::temp_dir().join(format!("tars-rs-registry-cache-{}", std::process::id()));
     let cache = dir.join("TestApp.Client.tarsdat");
     {
-        let comm = Communicator::builder()
-            .locator(locator(&reg))
+        let framework = FrameworkClient::builder(settings(&locator(&reg)))
             .cache_file(&cache)
             .build();
+        let comm = framework.communicator();
         let p: HelloProxy = comm.string_to_proxy(OBJ).unwrap();
         p.test_hello("fill the cache").await.unwrap();
         let start = Instant::now();
@@ -170,11 +175,10 @@ async fn a_registry_unreachable_at_start_is_replaced_by_the_cache_file() {
     }
     let dead = locator(&reg);
     reg.shutdown().await;
-    let comm = Communicator::builder()
-        .locator(dead)
-        .connect_timeout(Duration::from_millis(200))
-        .cache_file(&cache)
-        .build();
+    let mut config = settings(&dead);
+    config.client_dial_timeout = Duration::from_millis(200);
+    let framework = FrameworkClient::builder(config).cache_file(&cache).build();
+    let comm = framework.communicator();
     let p: HelloProxy = comm.string_to_proxy(OBJ).unwrap();
     let reply = p.test_hello_with(&CallOptions::new(), "from the cache").await.unwrap();
     assert_eq!(reply.endpoint.unwrap().port, addrs[0].port());
@@ -213,8 +217,8 @@ async fn locators_fail_over() {
     // The first locator endpoint refuses connections; the second is the registry.
     let two = format!(
         "{}@tcp -h 127.0.0.1 -p {dead} -t 60000:{}",
-        support::registry::QUERY_OBJ,
-        reg.endpoint(support::registry::QUERY_OBJ).unwrap()
+        crate::support::registry::QUERY_OBJ,
+        reg.endpoint(crate::support::registry::QUERY_OBJ).unwrap()
     );
     for _ in 0..5 {
         let comm = client(&two);
@@ -293,7 +297,7 @@ async fn a_server_killed_under_load_fails_only_the_calls_sent_to_it() {
 struct Mirror;
 
 #[tars::servant]
-impl support::server::hello::test_app::Hello for Mirror {
+impl crate::support::server::hello::test_app::Hello for Mirror {
     async fn test(&self, ctx: &tars::Context) -> Result<i32, tars::Status> {
         Ok(ctx.message_type())
     }
@@ -310,7 +314,7 @@ impl support::server::hello::test_app::Hello for Mirror {
 
 #[tokio::test]
 async fn set_callers_look_up_their_set_and_name_it_in_each_request() {
-    let mirror = tars::server::Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+    let mirror = tars::Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
         .servant(OBJ, Mirror)
         .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")
         .unwrap()
@@ -322,10 +326,10 @@ async fn set_callers_look_up_their_set_and_name_it_in_each_request() {
     registry.set_in(OBJ, "app.sz.1", &[mirror.local_addr(OBJ).unwrap()]);
     registry.set(OBJ, &others);
     let reg = registry.start().await;
-    let comm = Communicator::builder()
-        .locator(locator(&reg))
+    let framework = FrameworkClient::builder(settings(&locator(&reg)))
         .set_division(Some("app.sz.1".into()))
         .build();
+    let comm = framework.communicator();
     let p: HelloProxy = comm.string_to_proxy(OBJ).unwrap();
     // The set's endpoint answers, and saw the SETNAME flag (0x80) and the set's name.
     assert_eq!(p.test_hello("x").await.unwrap(), (0x80, "app.sz.1".to_string()));

@@ -1,20 +1,20 @@
 //! Routing end to end: hash calls, routekey, static weights, a user's discovery source and
 //! balancer, the one deadline that filters may move, and replies that do not decode.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::server::hello::test_app::HelloProxy;
-use support::server::OBJ;
+use crate::support::server::hello::test_app::HelloProxy;
+use crate::support::server::OBJ;
+use tars::application::Server;
 use tars::balance::{Balance, ConsistentHash, HashKey, ModHash, Random};
-use tars::client::{CallError, CallOptions, Communicator};
+use tars::client::{CallOptions, Communicator};
+use tars::client::{CallResult, ClientNext, ClientRequest};
 use tars::discovery::{Discover, Endpoints, Resolution, Target};
-use tars::filter::{ClientFilter, ClientNext, ClientRequest, ClientResponse};
-use tars::server::{Application, Server};
+use tars::filter::Filter;
 use tars::transport::endpoint::Endpoint;
+use tars::Application;
 use tars::{Context, Status};
 use tokio::sync::watch;
 
@@ -27,7 +27,7 @@ mod route {
 async fn servers(n: usize) -> Vec<Server> {
     let mut all = Vec::new();
     for i in 1..=n {
-        all.push(support::server::start_on("", &format!("tcp -h 127.0.0.{i} -p 0 -t 60000"), "").await);
+        all.push(crate::support::server::start_on("", &format!("tcp -h 127.0.0.{i} -p 0 -t 60000"), "").await);
     }
     all
 }
@@ -190,9 +190,8 @@ async fn a_user_discovery_source_and_balancer_plug_in() {
 /// Shortens every call's deadline to 150 ms.
 struct Hurry;
 
-#[async_trait::async_trait]
-impl ClientFilter for Hurry {
-    async fn call(&self, mut req: ClientRequest, next: ClientNext<'_>) -> Result<ClientResponse, CallError> {
+impl Filter<ClientRequest, CallResult> for Hurry {
+    async fn call(&self, mut req: ClientRequest, next: ClientNext<'_>) -> CallResult {
         req.set_timeout(Duration::from_millis(150));
         next.run(req).await
     }
@@ -202,7 +201,7 @@ impl ClientFilter for Hurry {
 struct Deadline;
 
 #[tars::servant]
-impl support::server::hello::test_app::Hello for Deadline {
+impl crate::support::server::hello::test_app::Hello for Deadline {
     async fn test(&self, ctx: &Context) -> Result<i32, Status> {
         Ok(ctx.remaining().map_or(-1, |d| d.as_millis() as i32))
     }
@@ -299,7 +298,7 @@ use tars::client::Proxy;
 
 #[tokio::test]
 async fn a_hash_call_whose_endpoint_is_down_moves_on() {
-    let up = support::server::start("", "").await;
+    let up = crate::support::server::start("", "").await;
     let dead = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

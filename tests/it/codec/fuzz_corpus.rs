@@ -5,14 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-/// The structs `fuzz/src/targets.rs` finds at `crate::rich` (fuzz/idl/rich.tars is a copy of
-/// tests/idl/rich.tars).
-mod rich {
-    tars::include_tars!("fuzz/idl/rich.tars");
-}
+/// The structs `fuzz/src/targets.rs` finds at `super::rich` (`fuzz/idl/rich.tars` is a copy
+/// of `tests/idl/rich.tars`).
+use crate::idl::rich;
 
 #[allow(dead_code)]
-#[path = "../fuzz/src/targets.rs"]
+#[path = "../../../fuzz/src/targets.rs"]
 mod targets;
 
 /// Every file of `fuzz/corpus/<target>` and `fuzz/regressions/<target>`.

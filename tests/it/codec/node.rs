@@ -5,8 +5,6 @@
 //! decodes ours. Where the encoders legitimately differ (listed in `LEGITIMATE_DIFFERENCES`),
 //! only the two decodings are checked.
 
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 
@@ -271,7 +269,7 @@ fn encode_case(fields: &[Box<dyn FieldCheck>]) -> Vec<u8> {
 
 #[test]
 fn rust_and_node_encode_the_same_bytes_and_decode_each_other() {
-    let out = support::node::run("codec_battery.js", &["encode"]);
+    let out = crate::support::node::run("codec_battery.js", &["encode"]);
     let node: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let cases = battery();
     assert_eq!(
@@ -317,7 +315,7 @@ fn rust_and_node_encode_the_same_bytes_and_decode_each_other() {
     // Node decodes ours.
     let path = std::env::temp_dir().join(format!("tars-rs-codec-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_vec(&ours).unwrap()).unwrap();
-    let out = support::node::run("codec_battery.js", &["decode", path.to_str().unwrap()]);
+    let out = crate::support::node::run("codec_battery.js", &["decode", path.to_str().unwrap()]);
     let _ = std::fs::remove_file(&path);
     let verdicts: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verdicts.len(), cases.len());

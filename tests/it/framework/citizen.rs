@@ -2,27 +2,20 @@
 //! heartbeat's cadence and zombie rule, notify events in order, the admin commands on
 //! `local=`, and config files pulled from tarsconfig into `basepath`.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::framework::{obj, FrameworkDouble, CONFIG_OBJ, NODE_OBJ, NOTIFY_OBJ};
-use support::server::{hello::test_app::HelloProxy, SleepyHello, OBJ};
+use crate::support::framework::idl::{AdminFProxy, Notifylevel, ReportType};
+use crate::support::framework::{obj, FrameworkDouble, CONFIG_OBJ, NODE_OBJ, NOTIFY_OBJ};
+use crate::support::server::{hello::test_app::HelloProxy, SleepyHello, OBJ};
+use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
 use tars::config::Config;
-use tars::protocol::framework::{AdminFProxy, Notifylevel, ReportType};
-use tars::report::config::{ConfigLevel, LoadedConfig};
-use tars::report::{NotifyLevel, TARS_VERSION};
-use tars::server::{Application, Server, ADMIN_OBJ};
-
-async fn wait_for(what: &str, limit: Duration, done: impl Fn() -> bool) {
-    let until = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
+use tars::framework::admin::ADMIN_OBJ;
+use tars::framework::notify::NotifyLevel;
+use tars::framework::remote_config::{ConfigLevel, LoadedConfig};
+use tars::framework::reporter::TARS_VERSION;
+use tars::Application;
 
 fn config(fw: &Server, extra_server_keys: &str, adapter_keys: &str) -> Config {
     let port = fw.local_addr(NODE_OBJ).unwrap().port();
@@ -120,7 +113,7 @@ async fn heartbeat_notify_admin_and_remote_config_as_tarsnode_sees_them() {
 
     // The heartbeat: reportVersion and keepAlive("") at once, then one keepAlive per adapter
     // (the admin adapter too) every mainloopticker (100 ms).
-    wait_for("four heartbeat rounds", Duration::from_secs(5), || {
+    crate::support::wait_for("four heartbeat rounds", Duration::from_secs(5), || {
         fw.rec().keep_alives.len() >= 9
     })
     .await;
@@ -237,7 +230,7 @@ async fn heartbeat_notify_admin_and_remote_config_as_tarsnode_sees_them() {
         .await
         .unwrap()
         .unwrap();
-    wait_for("the stop event", Duration::from_secs(2), || {
+    crate::support::wait_for("the stop event", Duration::from_secs(2), || {
         fw.rec().notifies.last().is_some_and(|n| n.s_message == "stop")
     })
     .await;
@@ -315,7 +308,7 @@ async fn a_zombie_adapter_drops_out_of_the_heartbeat_until_it_recovers() {
     assert!(beats("AdminAdapter", stuck_since) >= 3);
     held.await.unwrap().unwrap();
     let recovered = Instant::now();
-    wait_for("the heartbeat to resume", Duration::from_secs(2), || {
+    crate::support::wait_for("the heartbeat to resume", Duration::from_secs(2), || {
         beats("TestApp.HelloServer.HelloObjAdapter", recovered) >= 1
     })
     .await;
@@ -365,7 +358,9 @@ servant={OBJ}
         .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
         .unwrap();
     server.platform().notify(NotifyLevel::Error, "nobody hears this");
-    let p = server.platform().property("p", &[tars::report::Policy::Sum]);
+    let p = server
+        .platform()
+        .property("p", &[tars::framework::property::Policy::Sum]);
     for _ in 0..20 {
         let t = Instant::now();
         hello.test_hello("x").await.unwrap();

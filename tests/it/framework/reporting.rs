@@ -1,26 +1,22 @@
 //! Stat and property reporting, against tarsstat and tarsproperty doubles built from the
 //! framework IDLs: every head and body field for a known mix of calls, both directions.
 
-mod support;
-
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::framework::{obj, FrameworkDouble, PROPERTY_OBJ, STAT_OBJ};
-use support::server::{hello::test_app::HelloProxy, SleepyHello, OBJ};
+use crate::support::framework::idl::{StatMicMsgBody, StatMicMsgHead, StatPropInfo};
+use crate::support::framework::{obj, FrameworkDouble, PROPERTY_OBJ, STAT_OBJ};
+use crate::support::server::{hello::test_app::HelloProxy, SleepyHello, OBJ};
 use tars::client::{CallOptions, Communicator};
 use tars::config::{ClientConfig, Config};
-use tars::protocol::framework::{StatMicMsgBody, StatMicMsgHead, StatPropInfo};
-use tars::report::{Identity, Policy, TARS_VERSION};
-use tars::server::Application;
+use tars::framework::property::Policy;
+use tars::framework::reporter::{Identity, TARS_VERSION};
+use tars::framework::FrameworkClient;
+use tars::Application;
 
 /// Waits until `done` holds on what the doubles recorded.
-async fn wait_for(fw: &FrameworkDouble, what: &str, done: impl Fn(&support::framework::Recorded) -> bool) {
-    let until = Instant::now() + Duration::from_secs(10);
-    while !done(&fw.rec()) {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+async fn wait_for(fw: &FrameworkDouble, what: &str, done: impl Fn(&crate::support::framework::Recorded) -> bool) {
+    crate::support::wait_for(what, Duration::from_secs(10), || done(&fw.rec())).await;
 }
 
 /// Every report of one direction, merged by head (calls may span two intervals).
@@ -94,7 +90,8 @@ servant={OBJ}
         local_ip: "127.0.0.9".into(),
         ..Identity::from_client_config(&client_config)
     };
-    let comm = Communicator::builder().config(client_config).identity(identity).build();
+    let comm = FrameworkClient::builder(client_config).identity(identity).build();
+    let comm = comm.communicator();
     let hello: HelloProxy = comm
         .string_to_proxy(&format!("{OBJ}@tcp -h 127.0.0.1 -p {port} -t 60000"))
         .unwrap();
@@ -197,7 +194,7 @@ async fn properties_report_each_policy_as_tarsgo_computes_it() {
         local_ip: "10.1.2.3".into(),
         ..Identity::from_client_config(&client_config)
     };
-    let comm = Communicator::builder().config(client_config).identity(identity).build();
+    let comm = FrameworkClient::builder(client_config).identity(identity).build();
     let all = comm.property(
         "latency",
         &[
@@ -329,16 +326,14 @@ async fn work_outside_proxies_is_reported_by_hand() {
     let fw = FrameworkDouble::default();
     let fw_server = fw.start().await;
     let stat = obj(STAT_OBJ, fw_server.local_addr(STAT_OBJ).unwrap().port());
-    let comm = Communicator::builder()
-        .config(ClientConfig {
-            stat: Some(stat),
-            module_name: Some("TestApp.Batch".into()),
-            report_interval: Duration::from_millis(100),
-            ..ClientConfig::default()
-        })
-        .build();
+    let comm = FrameworkClient::from_config(&ClientConfig {
+        stat: Some(stat),
+        module_name: Some("TestApp.Batch".into()),
+        report_interval: Duration::from_millis(100),
+        ..ClientConfig::default()
+    });
     let reporter = comm.reporter().unwrap();
-    let point = tars::report::StatPoint {
+    let point = tars::framework::stat::StatPoint {
         master_name: "TestApp.Batch",
         slave_name: "mysql.orders",
         interface_name: "insert",
@@ -348,8 +343,16 @@ async fn work_outside_proxies_is_reported_by_hand() {
         return_value: 0,
         slave_set: None,
     };
-    reporter.report_stat(point, tars::report::Outcome::Success, Duration::from_millis(42));
-    reporter.report_stat(point, tars::report::Outcome::Timeout, Duration::from_millis(3500));
+    reporter.report_stat(
+        point,
+        tars::framework::stat::Outcome::Success,
+        Duration::from_millis(42),
+    );
+    reporter.report_stat(
+        point,
+        tars::framework::stat::Outcome::Timeout,
+        Duration::from_millis(3500),
+    );
     wait_for(&fw, "the manual report", |r| !r.stats.is_empty()).await;
     let (from_client, map) = fw.rec().stats[0].clone();
     assert!(from_client);

@@ -3,17 +3,15 @@
 //! objects without endpoints, found through the registry), `local`, `logpath`, `basepath`
 //! and `datapath`; then driven through its admin port and stopped by `shutdown()`.
 
-mod support;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::framework::{FrameworkDouble, CONFIG_OBJ, LOG_OBJ, NODE_OBJ, NOTIFY_OBJ, PROPERTY_OBJ, STAT_OBJ};
-use support::registry::{locator, RegistryDouble};
-use support::server::hello::test_app::HelloProxy;
+use crate::support::framework::idl::AdminFProxy;
+use crate::support::framework::{FrameworkDouble, CONFIG_OBJ, LOG_OBJ, NODE_OBJ, NOTIFY_OBJ, PROPERTY_OBJ, STAT_OBJ};
+use crate::support::registry::{locator, RegistryDouble};
+use crate::support::server::hello::test_app::HelloProxy;
 use tars::client::Communicator;
-use tars::protocol::framework::AdminFProxy;
-use tars::report::TARS_VERSION;
+use tars::framework::reporter::TARS_VERSION;
 
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
@@ -45,14 +43,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-async fn wait_for(what: &str, limit: Duration, done: impl Fn() -> bool) {
-    let until = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[cfg(unix)]
@@ -131,7 +121,7 @@ async fn hello_server_under_a_tarsnode_config_reports_and_obeys_the_admin_port()
         base = base.display(),
         data = data.display(),
         logs = logs.display(),
-        node = support::framework::obj(NODE_OBJ, fw_addr.port()),
+        node = crate::support::framework::obj(NODE_OBJ, fw_addr.port()),
     );
     let conf_path = root.join("TestApp.HelloServer.config.conf");
     std::fs::write(&conf_path, conf).unwrap();
@@ -187,7 +177,7 @@ async fn hello_server_under_a_tarsnode_config_reports_and_obeys_the_admin_port()
     let mut child = child.0.take().unwrap();
 
     // Served requests reach tarsstat (found through the registry) within a report interval.
-    wait_for("the server's stat", Duration::from_secs(10), || {
+    crate::support::wait_for("the server's stat", Duration::from_secs(10), || {
         fw.rec()
             .stats
             .iter()
@@ -199,7 +189,7 @@ async fn hello_server_under_a_tarsnode_config_reports_and_obeys_the_admin_port()
             >= 5
     })
     .await;
-    wait_for("heartbeats for both adapters", Duration::from_secs(10), || {
+    crate::support::wait_for("heartbeats for both adapters", Duration::from_secs(10), || {
         let rec = fw.rec();
         let n = |a: &str| rec.keep_alives.iter().filter(|(_, i)| i.adapter == a).count();
         n("TestApp.HelloServer.HelloObjAdapter") >= 2 && n("AdminAdapter") >= 2

@@ -1,10 +1,5 @@
-mod hello {
-    tars::include_tars!("tests/idl/hello.tars");
-}
-
-mod rich {
-    tars::include_tars!("tests/idl/rich.tars");
-}
+use super::rich;
+use crate::support::server::hello;
 
 #[test]
 fn hello_interface_is_described() {

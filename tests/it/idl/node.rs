@@ -2,15 +2,11 @@
 //! official Node codec: `tests/node/idl_rich.js` encodes the same values as tars2node's
 //! generated code would; we compare bytes and decode each other's.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use tars::codec::UByte;
 
-mod rich {
-    tars::include_tars!("tests/idl/rich.tars");
-}
+use super::rich;
 
 use rich::common::Point;
 use rich::other::UsesRich;
@@ -102,7 +98,7 @@ fn unhex(s: &str) -> Vec<u8> {
 
 #[test]
 fn generated_structs_match_node() {
-    let out = support::node::run("idl_rich.js", &["encode"]);
+    let out = crate::support::node::run("idl_rich.js", &["encode"]);
     let node: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let mut failures = Vec::new();
     let mut ours = serde_json::Map::new();
@@ -123,7 +119,7 @@ fn generated_structs_match_node() {
     }
     let path = std::env::temp_dir().join(format!("tars-rs-idl-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::to_vec(&ours).unwrap()).unwrap();
-    let out = support::node::run("idl_rich.js", &["decode", path.to_str().unwrap()]);
+    let out = crate::support::node::run("idl_rich.js", &["decode", path.to_str().unwrap()]);
     let _ = std::fs::remove_file(&path);
     let verdicts: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     for (name, v) in &verdicts {

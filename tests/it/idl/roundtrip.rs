@@ -6,9 +6,7 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use tars::codec::UByte;
 
-mod rich {
-    tars::include_tars!("tests/idl/rich.tars");
-}
+use super::rich;
 
 use rich::common::Point;
 use rich::other::UsesRich;
@@ -81,9 +79,9 @@ fn key_structs_order_by_their_key_fields() {
 
 #[test]
 fn framework_packets_come_from_the_idl() {
-    use tars::protocol::{framework, RequestPacket};
+    use tars::protocol::{self, RequestPacket};
     let req = RequestPacket {
-        i_version: framework::TARSVERSION,
+        i_version: protocol::TARSVERSION,
         i_request_id: 7,
         s_servant_name: "TestApp.HelloServer.HelloObj".into(),
         s_func_name: "testHello".into(),
@@ -91,9 +89,9 @@ fn framework_packets_come_from_the_idl() {
     };
     let bytes = tars::codec::to_bytes(&req);
     assert_eq!(tars::codec::from_bytes::<RequestPacket>(&bytes).unwrap(), req);
-    assert_eq!(framework::TARSINVOKETIMEOUT, -7);
-    assert_eq!(framework::TARSMESSAGETYPETRACE, 0x100);
-    let q = &framework::QUERY_F_INTERFACE;
+    assert_eq!(protocol::TARSINVOKETIMEOUT, -7);
+    assert_eq!(protocol::TARSMESSAGETYPETRACE, 0x100);
+    let q = &tars::framework::idl::QUERY_F_INTERFACE;
     let m = q.method("findObjectById4Any").unwrap();
     assert_eq!(
         m.outputs().map(|p| (p.name, p.tag)).collect::<Vec<_>>(),

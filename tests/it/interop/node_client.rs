@@ -2,11 +2,8 @@
 //! server: hello.tars and interop.tars over TCP, TUP, JSON and UDP, plus error codes,
 //! one-way calls and client timeouts.
 
-#[path = "support/echo.rs"]
-mod echo;
-mod support;
-
-use tars::server::{Application, Server};
+use tars::application::Server;
+use tars::Application;
 
 const HELLO: &str = "TestApp.HelloServer.HelloObj";
 const ECHO: &str = "TestApp.HelloServer.EchoObj";
@@ -14,13 +11,13 @@ const HELLO_UDP: &str = "TestApp.HelloServer.HelloUdpObj";
 
 async fn start() -> Server {
     Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(HELLO, echo::HelloImp)
+        .servant(HELLO, crate::support::echo::HelloImp)
         .endpoint(HELLO, "tcp -h 127.0.0.1 -p 0 -t 60000")
         .unwrap()
-        .servant(ECHO, echo::EchoImp::default())
+        .servant(ECHO, crate::support::echo::EchoImp::default())
         .endpoint(ECHO, "tcp -h 127.0.0.1 -p 0 -t 60000")
         .unwrap()
-        .servant(HELLO_UDP, echo::HelloImp)
+        .servant(HELLO_UDP, crate::support::echo::HelloImp)
         .endpoint(HELLO_UDP, "udp -h 127.0.0.1 -p 0")
         .unwrap()
         .start()
@@ -38,7 +35,7 @@ async fn run_suite(
     let ep = server.endpoint(servant).unwrap();
     let target = format!("{obj}@{ep}");
     let (suite, target) = (suite.to_string(), target.clone());
-    let out = tokio::task::spawn_blocking(move || support::node::run("rpc_client.js", &[&suite, &target]))
+    let out = tokio::task::spawn_blocking(move || crate::support::node::run("rpc_client.js", &[&suite, &target]))
         .await
         .unwrap();
     let verdicts: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout)

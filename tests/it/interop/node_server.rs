@@ -1,19 +1,15 @@
 //! The Rust client calling the official Node.js server, `@tars/rpc`
 //! (`tests/node/mock_server.js`, serving hello.tars and interop.tars over TCP and UDP).
 
-#[path = "support/echo.rs"]
-mod echo;
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use echo::hello::test_app::HelloProxy;
-use echo::interop::interop::{EchoProxy, Kind};
-use echo::item;
+use crate::support::echo::hello::test_app::HelloProxy;
+use crate::support::echo::interop::interop::{EchoProxy, Kind};
+use crate::support::echo::item;
 use tars::client::{CallOptions, Communicator};
 
-use support::node::start_node_server;
+use crate::support::node::start_node_server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_calls_node_server() {

@@ -1,17 +1,14 @@
 //! The server end to end over TCP, with a raw client: dispatch, out parameters, errors.
 
-mod support;
-
 use std::time::Duration;
 
-use support::raw::{args, request, Conn};
+use crate::support::raw::{args, request, Conn};
+use tars::application::Server;
 use tars::codec::{Reader, TarsEncode};
-use tars::server::{Application, Server};
+use tars::Application;
 use tars::{Context, Status};
 
-mod hello {
-    tars::include_tars!("tests/idl/hello.tars");
-}
+use crate::support::server::hello;
 
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
@@ -164,7 +161,7 @@ async fn several_servants_share_one_endpoint_tcp_and_udp() {
     let bound: Vec<(&str, u16)> = server
         .adapters()
         .iter()
-        .map(|b| (b.servant.as_str(), b.endpoint.port))
+        .map(|b| (b.servant(), b.endpoint.port))
         .collect();
     assert_eq!(bound.len(), 4);
     assert_eq!(

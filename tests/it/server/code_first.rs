@@ -1,12 +1,10 @@
 //! A code-first servant (no `.tars` file): served, described, and printed as IDL.
 
-mod support;
-
 use std::collections::BTreeMap;
 
-use support::raw::{args, request, Conn};
+use crate::support::raw::{args, request, Conn};
 use tars::codec::{Reader, TarsEncode};
-use tars::server::Application;
+use tars::Application;
 use tars::{Context, Status, TarsEnum, TarsStruct};
 
 #[derive(TarsEnum, Debug, Clone, Copy, PartialEq, Default)]

@@ -2,17 +2,15 @@
 //! of connections. Each gets an answer or a closed connection, and a well-behaved client on
 //! another connection keeps being served throughout.
 
-mod support;
-
 use std::time::Duration;
 
-use support::raw::{args, request, Conn};
-use support::server::OBJ;
+use crate::support::raw::{args, request, Conn};
+use crate::support::server::OBJ;
+use tars::application::Server;
 use tars::codec::TarsEncode;
-use tars::server::Server;
 
 async fn start() -> Server {
-    support::server::start_on(
+    crate::support::server::start_on(
         "maxPackageLength=1048576",
         "tcp -h 127.0.0.1 -p 0 -t 10000",
         "maxconns=20",

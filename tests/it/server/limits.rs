@@ -1,30 +1,30 @@
 //! Capacity limits, access lists, idle close, filters and graceful shutdown.
 
-mod support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::raw::{request, Conn};
-use support::server::{SleepyHello, OBJ};
+use crate::support::raw::{request, Conn};
+use crate::support::server::{SleepyHello, OBJ};
+use tars::application::Server;
 use tars::config::Config;
-use tars::filter::{ServerFilter, ServerNext, ServerRequest, ServerResponse};
-use tars::server::{Application, Server};
+use tars::filter::Filter;
+use tars::server::{ServerNext, ServerRequest, ServerResponse};
+use tars::Application;
 use tars::Status;
 
 fn config(adapter_extra: &str, endpoint: &str) -> Config {
-    support::server::config("gracedowntimeout=5000", endpoint, adapter_extra)
+    crate::support::server::config("gracedowntimeout=5000", endpoint, adapter_extra)
         .parse()
         .unwrap()
 }
 
 async fn start(adapter_extra: &str) -> Server {
-    support::server::start_on("gracedowntimeout=5000", "tcp -h 127.0.0.1 -p 0 -t 60000", adapter_extra).await
+    crate::support::server::start_on("gracedowntimeout=5000", "tcp -h 127.0.0.1 -p 0 -t 60000", adapter_extra).await
 }
 
 fn hello(s: &str) -> tars::bytes::Bytes {
-    support::server::hello_args(s)
+    crate::support::server::hello_args(s)
 }
 
 #[tokio::test]
@@ -77,7 +77,12 @@ async fn maxconns_closes_extra_connections_and_keeps_serving() {
     assert_eq!(b.call(&request(1, OBJ, "test", Default::default())).await.i_ret, 0);
     let mut extra = Conn::connect(addr).await;
     let _ = extra
-        .send_raw(&support::raw::frame_of(&request(1, OBJ, "test", Default::default())))
+        .send_raw(&crate::support::raw::frame_of(&request(
+            1,
+            OBJ,
+            "test",
+            Default::default(),
+        )))
         .await;
     assert!(extra.recv_frame().await.is_none(), "a third connection must be closed");
     assert_eq!(a.call(&request(2, OBJ, "test", Default::default())).await.i_ret, 0);
@@ -93,7 +98,12 @@ async fn allow_lists_refuse_other_addresses() {
     let server = start("allow=10.1.2.3").await;
     let mut c = Conn::connect(server.local_addr(OBJ).unwrap()).await;
     let _ = c
-        .send_raw(&support::raw::frame_of(&request(1, OBJ, "test", Default::default())))
+        .send_raw(&crate::support::raw::frame_of(&request(
+            1,
+            OBJ,
+            "test",
+            Default::default(),
+        )))
         .await;
     assert!(c.recv_frame().await.is_none());
     server.shutdown().await;
@@ -135,8 +145,7 @@ struct Tag {
     latencies: Arc<AtomicUsize>,
 }
 
-#[async_trait::async_trait]
-impl ServerFilter for Tag {
+impl Filter<ServerRequest, ServerResponse> for Tag {
     async fn call(&self, mut req: ServerRequest, next: ServerNext<'_>) -> ServerResponse {
         self.order.lock().unwrap().push(format!("{}>", self.name));
         if req.packet.s_func_name == "blocked" {

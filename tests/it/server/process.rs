@@ -2,17 +2,17 @@
 //! SIGTERM (connected clients get `_reconnect_`, the process exits 0); and a non-TARS
 //! protocol on an adapter.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::raw::{request, Conn};
+use crate::support::raw::{request, Conn};
 use tars::bytes::{Bytes, BytesMut};
-use tars::server::{Application, Outcome, ServerProtocol};
+use tars::filter::BoxFuture;
+use tars::server::{Handled, ServerProtocol};
 use tars::transport::frame::FrameError;
+use tars::Application;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn example(name: &str) -> std::path::PathBuf {
@@ -76,7 +76,6 @@ async fn sigterm_stops_the_example_server_gracefully() {
 /// A line protocol: each request is a line, the reply is the line upper-cased.
 struct Shout;
 
-#[async_trait::async_trait]
 impl ServerProtocol for Shout {
     fn split_frame(&self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
         Ok(buf
@@ -85,8 +84,15 @@ impl ServerProtocol for Shout {
             .map(|i| buf.split_to(i + 1).freeze()))
     }
 
-    async fn handle(self: Arc<Self>, _peer: SocketAddr, request: Bytes, _received: Instant) -> Outcome {
-        Outcome::Send(Bytes::from(request.to_ascii_uppercase()))
+    fn handle(
+        self: Arc<Self>,
+        _peer: SocketAddr,
+        request: Bytes,
+        _received: tokio::time::Instant,
+    ) -> BoxFuture<'static, Handled> {
+        Box::pin(std::future::ready(Handled::Send(Bytes::from(
+            request.to_ascii_uppercase(),
+        ))))
     }
 }
 

@@ -1,17 +1,14 @@
 //! TUP (v2, v3), JSON (v5) and UDP requests to the same servant.
 
-mod support;
-
-use support::raw::{frame_of, request, Conn};
+use crate::support::raw::{frame_of, request, Conn};
+use tars::application::Server;
 use tars::codec::{self, Reader};
 use tars::protocol::tup::{UniAttribute, Version};
 use tars::protocol::{RequestPacket, ResponsePacket};
-use tars::server::{Application, Server};
+use tars::Application;
 use tars::{Context, Status};
 
-mod hello {
-    tars::include_tars!("tests/idl/hello.tars");
-}
+use crate::support::server::hello;
 
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
@@ -112,7 +109,7 @@ async fn udp_adapters_answer_datagrams() {
         11,
         OBJ,
         "testHello",
-        support::raw::args(|b| tars::codec::TarsEncode::encode(&"udp".to_string(), 1, b)),
+        crate::support::raw::args(|b| tars::codec::TarsEncode::encode(&"udp".to_string(), 1, b)),
     );
     sock.send_to(&frame_of(&req), addr).await.unwrap();
     let mut buf = vec![0u8; 65536];

@@ -1,17 +1,15 @@
 //! `ssl` endpoints: the Rust client and server over TLS, with server authentication, with
 //! client certificates (`verifyclient=Y`), and the refusals when a side lacks what it needs.
 
-#[path = "support/echo.rs"]
-mod echo;
-mod support;
-
 use std::path::{Path, PathBuf};
 
-use echo::hello::test_app::HelloProxy;
+use crate::support::echo::hello::test_app::HelloProxy;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use tars::application::Server;
 use tars::client::Communicator;
-use tars::server::{Application, Server, ServerError};
+use tars::server::ServerError;
 use tars::transport::tls::TlsConfig;
+use tars::Application;
 
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
@@ -71,7 +69,7 @@ verifyclient={}
         if verify_client { "Y" } else { "N" }
     );
     Application::new(config.parse().unwrap())
-        .servant(OBJ, echo::HelloImp)
+        .servant(OBJ, crate::support::echo::HelloImp)
         .start()
         .await
 }
@@ -98,9 +96,9 @@ async fn calls_over_tls() {
     let p: HelloProxy = client(&pki, false).string_to_proxy(&target(&server)).unwrap();
     assert_eq!(p.test_hello("over tls").await.unwrap(), (0, "over tls".to_string()));
     // A plain TCP client gets no TARS reply from a TLS port.
-    let mut raw = support::raw::Conn::connect(server.local_addr(OBJ).unwrap()).await;
+    let mut raw = crate::support::raw::Conn::connect(server.local_addr(OBJ).unwrap()).await;
     let _ = raw
-        .send_raw(&support::raw::frame_of(&support::raw::request(
+        .send_raw(&crate::support::raw::frame_of(&crate::support::raw::request(
             1,
             OBJ,
             "test",

@@ -3,16 +3,15 @@
 //! deadline; in the handler's task and in tasks spawned with `tars::context::spawn`; and
 //! nothing for a detached call.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::server::hello::test_app::{Hello, HelloProxy};
+use crate::support::server::hello::test_app::{Hello, HelloProxy};
+use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
 use tars::context::Current;
-use tars::server::{Application, Server};
 use tars::trace::TraceContext;
+use tars::Application;
 use tars::{Context, Status};
 
 /// What the last hop saw: the request's message type and status map.

@@ -1,5 +1,8 @@
 // Arguments belong to code-first servants, not to trait impls.
-use tars::protocol::framework::AdminF;
+mod admin {
+    tars::include_tars!("admin.tars");
+}
+use admin::ops::Admin as AdminF;
 use tars::{Context, Status};
 
 struct Admin;

@@ -1,5 +1,8 @@
 // An interface implemented without `#[tars::servant]`: the error says what to add.
-use tars::protocol::framework::AdminF;
+mod admin {
+    tars::include_tars!("admin.tars");
+}
+use admin::ops::Admin as AdminF;
 use tars::{Context, Status};
 
 struct Admin;
@@ -19,5 +22,5 @@ impl AdminF for Admin {
 }
 
 fn main() {
-    let _ = tars::server::Application::from_args().unwrap().servant("AdminObj", Admin);
+    let _ = tars::Application::from_args().unwrap().servant("AdminObj", Admin);
 }

@@ -1,5 +1,8 @@
 // A method that returns the wrong type: the error points at its signature.
-use tars::protocol::framework::AdminF;
+mod admin {
+    tars::include_tars!("admin.tars");
+}
+use admin::ops::Admin as AdminF;
 use tars::{Context, Status};
 
 struct Admin;

@@ -2,49 +2,16 @@
 //! bit-flipped, spliced and given huge length prefixes. Decoding must return (Ok or a typed
 //! error) without panicking, and the memory it allocates must stay proportional to the input.
 //!
-//! A counting global allocator measures the peak heap use of each decode. This file holds a
-//! single test so no other test thread disturbs the counters.
+//! The binary's counting allocator measures the peak heap use of each decode.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 
 use tars::bytes::{Bytes, BytesMut};
 use tars::codec::{BinaryString, Reader, TarsDecode, TarsEncode};
 use tars::{TarsEnum, TarsStruct};
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to `System` unchanged; it only adds bookkeeping on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(live, Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size > layout.size() {
-            let live = LIVE.fetch_add(new_size - layout.size(), Relaxed) + new_size - layout.size();
-            PEAK.fetch_max(live, Relaxed);
-        } else {
-            LIVE.fetch_sub(layout.size() - new_size, Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+use crate::{LIVE, PEAK, TURN};
 
 #[derive(TarsEnum, Debug, PartialEq, Clone, Copy, Default)]
 enum Kind {
@@ -193,6 +160,7 @@ fn decode_with_every_decoder(input: &[u8]) {
 
 #[test]
 fn hostile_bytes_never_panic_and_memory_stays_bounded() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
 
     // Valid encodings to mutate: the sample at tag 0, nested in lists, and top-level.

@@ -3,66 +3,20 @@
 //!
 //! The peer on the other side of each measurement (a raw TARS client for the server, a raw
 //! TARS server for the client) runs on a thread whose allocations are not counted, so the
-//! count is the tars-rs side's alone. One test in this file, so no other test thread
-//! allocates meanwhile. Run with `--nocapture` to see the figures.
+//! count is the tars-rs side's alone. Run with `--nocapture` to see the figures.
 
-mod support;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 
-use support::raw::{frame_of, request};
-use support::server::{hello, hello_args, OBJ};
+use crate::support::raw::{frame_of, request};
+use crate::support::server::{hello, hello_args, OBJ};
 use tars::bytes::BytesMut;
 use tars::codec::{self, TarsEncode};
 use tars::protocol::{RequestPacket, ResponsePacket};
 use tars::transport::frame;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// Set on the peer's thread: what it allocates is not tars-rs's.
-    static UNCOUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    // `try_with`: a thread being torn down has no thread-locals left; count its allocations.
-    if !UNCOUNTED.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Relaxed);
-    }
-}
-
-// SAFETY: forwards every call to `System` unchanged; it only counts on the side (with no
-// allocation of its own: the thread-local is a const-initialised `Cell`).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+use crate::{ALLOCATIONS, TURN, UNCOUNTED};
 
 /// Calls in flight on the one connection, as in the benchmarks.
 const IN_FLIGHT: usize = 64;
@@ -78,6 +32,7 @@ const CLIENT_CEILING: f64 = 7.0;
 
 #[test]
 fn allocations_per_request_and_per_call() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,7 +54,7 @@ fn allocations_per_request_and_per_call() {
 /// A raw client sends rounds of `IN_FLIGHT` pipelined `testHello` requests and reads the
 /// replies; returns the server's allocations per request over the measured rounds.
 fn per_request_on_the_server(rt: &tokio::runtime::Runtime) -> f64 {
-    let server = rt.block_on(support::server::start("", ""));
+    let server = rt.block_on(crate::support::server::start("", ""));
     let addr = server.local_addr(OBJ).unwrap();
     let (warmup, measured) = (50, 500);
     let peer = std::thread::spawn(move || {

@@ -1,6 +1,9 @@
-#![allow(dead_code)]
 //! This process's memory, from `/proc/self/status` (Linux): resident set, its peak, and the
-//! address space. Tests that assert on them run alone in their own test binary.
+//! address space. Tests that assert on them run in the `memory` binary, one at a time
+//! ([`TURN`]).
+
+/// One memory measurement at a time: every test of the `memory` binary holds it.
+pub static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn status_kb(key: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");

@@ -1,0 +1,6 @@
+//! The client: calls, faults of servers and connections, the registry, routing.
+
+mod basic;
+mod faults;
+mod registry;
+mod routing;

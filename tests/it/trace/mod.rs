@@ -1,0 +1,3 @@
+//! What a request passes on to the calls its servant makes: trace, dye, deadline.
+
+mod propagation;
