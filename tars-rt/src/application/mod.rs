@@ -239,12 +239,15 @@ impl Application {
         platform.set_config(self.config.clone());
         platform.register_running();
         self.install_logs(&server_cfg);
+        for key in self.config.unsupported() {
+            tracing::warn!("config {key}");
+        }
         let notifier = Notifier::new(
             server_cfg.notify.as_deref().and_then(|o| platform.framework_proxy(o)),
             &server_cfg.app,
             &server_cfg.server,
             &platform.set_name(),
-            &platform.local_ip(),
+            &server_cfg.node_name.clone().unwrap_or_else(|| platform.local_ip()),
         );
         platform.set_notifier(notifier.clone());
         for (file, level) in std::mem::take(&mut self.remote_configs) {

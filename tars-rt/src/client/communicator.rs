@@ -277,15 +277,19 @@ impl Communicator {
             .config
             .objects
             .get(&name)
-            .and_then(|o| o.get("timeout"))
-            .and_then(|t| t.parse().ok())
-            .map(Duration::from_millis)
+            .and_then(|o| o.timeout)
             .unwrap_or(self.inner.config.async_invoke_timeout);
         // Sets are a registry matter: an object with its endpoints written out is outside.
         let set = if direct { None } else { self.inner.set.clone() };
         let target = Target::new(name).in_set(set);
         let router = Router::new(target, discovery, self.inner.balance.clone());
-        Ok(ServantProxy::new(self.inner.path.clone(), router, timeout))
+        let max_in_flight = self.inner.config.obj_queue_max;
+        Ok(ServantProxy::new(
+            self.inner.path.clone(),
+            router,
+            timeout,
+            max_in_flight,
+        ))
     }
 
     /// Calls in flight on the connection to `endpoint` (for tests and metrics).

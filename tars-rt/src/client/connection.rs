@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,7 +20,7 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::codec::{DecodeError, Reader};
+use crate::codec::{DecodeError, Reader, TarsStruct};
 use crate::protocol::ResponsePacket;
 use crate::sync::lock;
 use crate::transport::endpoint::{Endpoint, Transport};
@@ -33,8 +33,6 @@ use super::error::ConnectionError;
 
 /// The largest reply a client accepts.
 const MAX_REPLY: usize = 100 * 1024 * 1024;
-/// Frames waiting for the writer.
-const SEND_QUEUE: usize = 10_000;
 
 /// What the connection hands a call waiting on it.
 #[derive(Debug)]
@@ -144,6 +142,18 @@ pub(crate) struct ConnectionOptions {
     pub idle_timeout: Duration,
     /// Close when a write makes no progress for this long (zero: never).
     pub write_stall: Duration,
+    /// Frames that may wait for the writer (`clientqueuelen`).
+    pub queue_len: usize,
+    /// Keep-alive pings, naming the object they are sent as once it is known.
+    pub keep_alive: Option<(KeepAlive, Arc<OnceLock<String>>)>,
+}
+
+/// `keep-alive-interval`: a connection that has sent nothing for `after` sends a one-way
+/// `tars_ping`, as TarsGo does, checked every `check_every` (`check-status-interval`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeepAlive {
+    pub(crate) after: Duration,
+    pub(crate) check_every: Duration,
 }
 
 impl Connection {
@@ -166,7 +176,7 @@ impl Connection {
             last_read_ms: AtomicU64::new(0),
             mid_frame: AtomicBool::new(false),
         });
-        let (tx, rx) = mpsc::channel::<Outgoing>(SEND_QUEUE);
+        let (tx, rx) = mpsc::channel::<Outgoing>(options.queue_len.max(1));
         let addr = endpoint.address();
         let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("connect to {addr} timed out"));
         let stall = (!options.write_stall.is_zero()).then_some(options.write_stall);
@@ -215,6 +225,9 @@ impl Connection {
         });
         if !options.idle_timeout.is_zero() {
             tokio::spawn(close_when_idle(Arc::downgrade(&conn), options.idle_timeout));
+        }
+        if let Some((keep_alive, ping_as)) = options.keep_alive {
+            tokio::spawn(keep_alive_pings(Arc::downgrade(&conn), keep_alive, ping_as));
         }
         Ok(conn)
     }
@@ -310,6 +323,40 @@ async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
             None => return,
         };
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// Sends a one-way `tars_ping` (as TarsGo's `doKeepAlive` does: iVersion 1, the object's
+/// name, no reply) whenever the connection has sent nothing for `keep_alive.after`, so that
+/// load balancers and firewalls between client and server do not drop it. A ping is not a
+/// call: it does not keep the connection from closing for being idle.
+async fn keep_alive_pings(conn: Weak<Connection>, keep_alive: KeepAlive, ping_as: Arc<OnceLock<String>>) {
+    let mut last_sent = Instant::now();
+    loop {
+        tokio::time::sleep(keep_alive.check_every).await;
+        let Some(c) = conn.upgrade() else { return };
+        if c.shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let since_call = c.idle_for();
+        if since_call < keep_alive.after || last_sent.elapsed() < keep_alive.after {
+            continue;
+        }
+        let Some(object) = ping_as.get() else { continue };
+        let ping = crate::protocol::RequestPacket {
+            i_version: crate::protocol::TARSVERSION,
+            c_packet_type: crate::protocol::TARSONEWAY,
+            i_request_id: c.next_request_id(),
+            s_servant_name: object.clone(),
+            s_func_name: "tars_ping".into(),
+            i_timeout: keep_alive.after.as_millis().min(i32::MAX as u128) as i32,
+            ..Default::default()
+        };
+        let frame = crate::codec::encode_exact(|b| frame::encode_frame(b, |b| ping.encode_fields(b)));
+        if c.outgoing.try_send(Outgoing::frame(frame)).is_ok() {
+            tracing::trace!(object = %object, "keep-alive ping");
+            last_sent = Instant::now();
+        }
     }
 }
 

@@ -50,6 +50,11 @@ pub enum CallErrorKind {
     Discovery(DiscoveryError),
     /// A filter rejected the call with this status.
     Rejected(Status),
+    /// The proxy already has `limit` calls in flight (`objqueuemax`); sent nothing (-13).
+    QueueFull {
+        /// The limit.
+        limit: usize,
+    },
 }
 
 /// Why a connection failed the calls on it.
@@ -98,6 +103,7 @@ impl CallError {
             CallErrorKind::Decode(_) => Code::ClientDecodeError,
             CallErrorKind::Discovery(_) => Code::AdapterNull,
             CallErrorKind::Rejected(s) => s.code(),
+            CallErrorKind::QueueFull { .. } => Code::SendRequestError,
         }
     }
 
@@ -111,6 +117,9 @@ impl CallError {
             CallErrorKind::Decode(e) => format!("cannot decode the reply: {e}"),
             CallErrorKind::Discovery(e) => e.to_string(),
             CallErrorKind::Rejected(s) => s.message().to_string(),
+            CallErrorKind::QueueFull { limit } => {
+                format!("invoke queue is full: {limit} calls in flight through this proxy (objqueuemax)")
+            }
         }
     }
 
@@ -152,7 +161,7 @@ impl std::error::Error for CallError {
             CallErrorKind::Decode(e) => Some(e),
             CallErrorKind::Discovery(e) => Some(e),
             CallErrorKind::Rejected(s) => Some(s),
-            CallErrorKind::Server { .. } | CallErrorKind::Timeout => None,
+            CallErrorKind::Server { .. } | CallErrorKind::Timeout | CallErrorKind::QueueFull { .. } => None,
         }
     }
 }

@@ -7,7 +7,7 @@
 //! across it, and a caller that gives up does not cancel it for the others).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -17,7 +17,7 @@ use crate::config::ClientConfig;
 use crate::sync::lock;
 use crate::transport::endpoint::{Endpoint, Transport};
 
-use super::connection::{Connection, ConnectionOptions};
+use super::connection::{Connection, ConnectionOptions, KeepAlive};
 
 type Dialed = Option<Result<Arc<Connection>, Arc<std::io::Error>>>;
 
@@ -25,6 +25,8 @@ type Dialed = Option<Result<Arc<Connection>, Arc<std::io::Error>>>;
 pub(crate) struct Remote {
     pub(crate) endpoint: Arc<Endpoint>,
     pub(crate) health: EndpointHealth,
+    /// An object served at the endpoint, named in the connection's keep-alive pings.
+    object: Arc<OnceLock<String>>,
     slot: Mutex<Slot>,
     dialer: Dialer,
 }
@@ -41,6 +43,8 @@ pub(crate) struct Dialer {
     pub(crate) connect_timeout: Duration,
     pub(crate) idle_timeout: Duration,
     pub(crate) write_stall: Duration,
+    pub(crate) queue_len: usize,
+    pub(crate) keep_alive: Option<KeepAlive>,
     /// Built on the first `ssl` connection.
     pub(crate) tls: Arc<std::sync::OnceLock<Result<Arc<tokio_rustls::rustls::ClientConfig>, String>>>,
     pub(crate) tls_config: crate::transport::tls::TlsConfig,
@@ -52,12 +56,17 @@ impl Dialer {
             connect_timeout: config.client_dial_timeout,
             idle_timeout: config.client_idle_timeout,
             write_stall: config.client_write_timeout,
+            queue_len: config.client_queue_len,
+            keep_alive: (!config.keep_alive_interval.is_zero()).then_some(KeepAlive {
+                after: config.keep_alive_interval,
+                check_every: config.check_status_interval.max(Duration::from_millis(10)),
+            }),
             tls: Arc::default(),
             tls_config: config.tls.clone(),
         }
     }
 
-    async fn dial(&self, endpoint: &Endpoint) -> std::io::Result<Arc<Connection>> {
+    async fn dial(&self, endpoint: &Endpoint, ping_as: &Arc<OnceLock<String>>) -> std::io::Result<Arc<Connection>> {
         let tls = match endpoint.transport {
             Transport::Ssl => {
                 let config = self
@@ -74,6 +83,8 @@ impl Dialer {
         let options = ConnectionOptions {
             idle_timeout: self.idle_timeout,
             write_stall: self.write_stall,
+            queue_len: self.queue_len,
+            keep_alive: self.keep_alive.map(|k| (k, ping_as.clone())),
         };
         Connection::open(endpoint, self.connect_timeout, options, tls).await
     }
@@ -92,7 +103,7 @@ impl Remote {
                     *slot = Slot::Dialing(rx.clone());
                     let remote = self.clone();
                     tokio::spawn(async move {
-                        let result = remote.dialer.dial(&remote.endpoint).await;
+                        let result = remote.dialer.dial(&remote.endpoint, &remote.object).await;
                         let result = result.map_err(|e| {
                             tracing::debug!(endpoint = %remote.endpoint, error = %e, "connect failed");
                             Arc::new(e)
@@ -120,6 +131,13 @@ impl Remote {
 
     fn is_connected(&self) -> bool {
         !matches!(&*lock(&self.slot), Slot::Idle)
+    }
+
+    /// Notes that `object` is served here: keep-alive pings name it.
+    pub(crate) fn serves(&self, object: &str) {
+        if self.object.get().is_none() {
+            let _ = self.object.set(object.to_string());
+        }
     }
 
     /// Told that a call sent with `timeout` expired on this endpoint's connection (see
@@ -167,6 +185,7 @@ impl Pool {
         let remote = Arc::new(Remote {
             endpoint: Arc::new(endpoint.clone()),
             health: EndpointHealth::default(),
+            object: Arc::default(),
             slot: Mutex::new(Slot::Idle),
             dialer: self.dialer.clone(),
         });

@@ -2,6 +2,7 @@
 //! arguments); typed proxies generated from IDL wrap it with one method per IDL method.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -130,6 +131,18 @@ pub struct ServantProxy {
 struct ProxyInner {
     path: Arc<CallPath>,
     router: Router,
+    /// Calls in flight through this proxy and its clones, at most `max_in_flight`.
+    in_flight: AtomicUsize,
+    max_in_flight: usize,
+}
+
+/// One call in flight through a proxy; counts down on drop.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for ServantProxy {
@@ -142,9 +155,14 @@ impl std::fmt::Debug for ServantProxy {
 }
 
 impl ServantProxy {
-    pub(crate) fn new(path: Arc<CallPath>, router: Router, timeout: Duration) -> Self {
+    pub(crate) fn new(path: Arc<CallPath>, router: Router, timeout: Duration, max_in_flight: usize) -> Self {
         ServantProxy {
-            inner: Arc::new(ProxyInner { path, router }),
+            inner: Arc::new(ProxyInner {
+                path,
+                router,
+                in_flight: AtomicUsize::new(0),
+                max_in_flight: max_in_flight.max(1),
+            }),
             timeout,
         }
     }
@@ -178,7 +196,7 @@ impl ServantProxy {
     /// The same object with another balancing policy (the communicator's by default).
     pub fn with_balance(&self, balance: Arc<dyn Balance>) -> Self {
         let router = self.inner.router.rebuilt(self.inner.router.target.clone(), balance);
-        ServantProxy::new(self.inner.path.clone(), router, self.timeout)
+        ServantProxy::new(self.inner.path.clone(), router, self.timeout, self.inner.max_in_flight)
     }
 
     /// The same object looked up in `set` (`name.area.group`), as TarsGo's `WithSet`; the
@@ -186,7 +204,7 @@ impl ServantProxy {
     pub fn with_set(&self, set: Option<&str>) -> Self {
         let target = Target::new(self.name()).in_set(set.map(String::from));
         let router = self.inner.router.rebuilt(target, self.inner.router.balance());
-        ServantProxy::new(self.inner.path.clone(), router, self.timeout)
+        ServantProxy::new(self.inner.path.clone(), router, self.timeout, self.inner.max_in_flight)
     }
 
     /// Calls `function` with encoded arguments and returns the reply (the server's return
@@ -211,6 +229,15 @@ impl ServantProxy {
     /// Builds the call's request (layer 1 of the path, see [`super::path`]) and sends it
     /// down the path.
     async fn send(&self, function: &str, body: Bytes, opts: &CallOptions, one_way: bool) -> CallResult {
+        let inner = &*self.inner;
+        if inner.in_flight.fetch_add(1, Ordering::Relaxed) >= inner.max_in_flight {
+            inner.in_flight.fetch_sub(1, Ordering::Relaxed);
+            let kind = CallErrorKind::QueueFull {
+                limit: inner.max_in_flight,
+            };
+            return Err(CallError::new(self.name(), function, None, kind));
+        }
+        let _in_flight = InFlight(&inner.in_flight);
         // What the request being served passes on: at most what is left of its deadline here,
         // and (in the scope layer) its dye and trace.
         let parent = if opts.detached { None } else { Current::get() };

@@ -187,7 +187,15 @@ impl Router {
                     }
                 }
                 Resolution::Ready(endpoints) => {
-                    let remotes: Vec<Arc<Remote>> = endpoints.active.iter().map(|e| pool.remote(e)).collect();
+                    let remotes: Vec<Arc<Remote>> = endpoints
+                        .active
+                        .iter()
+                        .map(|e| {
+                            let remote = pool.remote(e);
+                            remote.serves(&self.target.object);
+                            remote
+                        })
+                        .collect();
                     w.routes = if remotes.is_empty() {
                         RouteState::Failed(DiscoveryError::NoEndpoints {
                             target: self.target.clone(),

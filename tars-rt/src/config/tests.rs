@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use super::*;
 
 const SAMPLE: &str = r#"
@@ -48,12 +50,12 @@ const SAMPLE: &str = r#"
 fn parses_a_tarsnode_config() {
     let c: Config = SAMPLE.parse().unwrap();
     assert!(c.enable_set);
-    assert_eq!(c.set_division.as_deref(), Some("gz.a.1"));
+    assert_eq!(c.set().map(ToString::to_string).as_deref(), Some("gz.a.1"));
     let s = c.server.unwrap();
     assert_eq!((s.app.as_str(), s.server.as_str()), ("TestApp", "HelloServer"));
     assert_eq!(s.local.unwrap().port, 19385);
     assert_eq!(s.log_size, 10 << 20);
-    assert_eq!(s.log_level, "INFO");
+    assert_eq!(s.log_level, LogLevel::Info);
     assert_eq!(s.max_package_length, 2 << 20);
     assert_eq!(s.grace_down_timeout, Duration::from_secs(5));
     assert_eq!(
@@ -68,7 +70,10 @@ fn parses_a_tarsnode_config() {
     assert_eq!((a.max_conns, a.threads, a.queue_cap), (200, 5, 10000));
     assert_eq!(a.extra.get("shmkey").map(String::as_str), Some("0"));
     assert_eq!(c.client.async_invoke_timeout, Duration::from_secs(5));
-    assert_eq!(c.client.objects["TestApp.Other.Obj"]["timeout"], "100");
+    assert_eq!(
+        c.client.objects["TestApp.Other.Obj"].timeout,
+        Some(Duration::from_millis(100))
+    );
     assert_eq!(c.client.module_name.as_deref(), Some("TestApp.HelloServer"));
 }
 
@@ -106,4 +111,86 @@ fn embedded_default_parses() {
 fn round_trips_through_display() {
     let tree = Domain::parse(SAMPLE).unwrap();
     assert_eq!(Domain::parse(&tree.to_string()).unwrap().to_string(), tree.to_string());
+}
+
+#[test]
+fn typed_values_are_checked_at_load() {
+    let bad = SAMPLE.replace("logLevel=INFO", "logLevel=LOUD");
+    let e = bad.parse::<Config>().unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "line 15: invalid logLevel=LOUD: unknown log level [LOUD] (expected TARS, DEBUG, INFO, WARN, ERROR or NONE)"
+    );
+    let bad = SAMPLE.replace("setdivision=gz.a.1", "setdivision=gz");
+    let e = bad.parse::<Config>().unwrap_err().to_string();
+    assert!(
+        e.starts_with("line 5: invalid setdivision=gz: 'gz' is not a set division"),
+        "{e}"
+    );
+    // tarsnode writes NULL when set division is off.
+    let off = SAMPLE
+        .replace("enableset=Y", "enableset=N")
+        .replace("setdivision=gz.a.1", "setdivision=NULL");
+    let c: Config = off.parse().unwrap();
+    assert!(c.set().is_none());
+    let named = SAMPLE.replace("protocol=tars", "protocol=not_tars");
+    let c: Config = named.parse().unwrap();
+    assert_eq!(
+        c.server.unwrap().adapters[0].protocol,
+        AdapterProtocol::Named("not_tars".into())
+    );
+}
+
+#[test]
+fn tars_keys_that_do_nothing_here_are_reported_with_their_line() {
+    let text = SAMPLE
+        .replace(
+            "gracedowntimeout=5000",
+            "gracedowntimeout=5000\n      netthread=2\n      activating-timeout=60000",
+        )
+        .replace("threads=5", "threads=5\n        handlegroup=G\n        ciphers=AES")
+        .replace(
+            "modulename=TestApp.HelloServer",
+            "modulename=TestApp.HelloServer\n      sync-invoke-timeout=3000",
+        )
+        .replace("timeout=100", "timeout=100\n        ca=ca.pem");
+    let c: Config = text.parse().unwrap();
+    let reported: Vec<String> = c
+        .unsupported()
+        .iter()
+        .map(|k| format!("{}:{}:{}", k.line, k.section, k.key))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "18:server:netthread",
+            "30:TestApp.HelloServer.HelloObjAdapter:handlegroup",
+            "31:TestApp.HelloServer.HelloObjAdapter:ciphers",
+            "41:client:sync-invoke-timeout",
+            "44:TestApp.Other.Obj:ca",
+        ]
+    );
+    let first = c.unsupported()[0].to_string();
+    assert_eq!(
+        first,
+        "line 18: <server> netthread is not supported: the tokio runtime's worker threads do the network work"
+    );
+    // tarsnode's own keys are neither reported nor the application's.
+    let server = c.server.unwrap();
+    assert!(!server.extra.contains_key("activating-timeout"));
+    assert!(server.extra.contains_key("my-own-key"));
+}
+
+#[test]
+fn adapters_take_the_server_level_queuecap_and_maxroutine() {
+    let text = SAMPLE
+        .replace(
+            "gracedowntimeout=5000",
+            "gracedowntimeout=5000\n      queuecap=77\n      maxroutine=9",
+        )
+        .replace("        queuecap=10000\n", "")
+        .replace("        threads=5\n", "");
+    let c: Config = text.parse().unwrap();
+    let a = &c.server.unwrap().adapters[0];
+    assert_eq!((a.queue_cap, a.threads), (77, 9));
 }

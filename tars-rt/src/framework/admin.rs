@@ -125,7 +125,6 @@ impl AdminServant {
         let _ = writeln!(out, "{long}");
         let _ = writeln!(out, "[proxy config]:");
         line(&mut out, "locator", &opt(&c.locator));
-        line(&mut out, "sync-invoke-timeout", &c.sync_invoke_timeout.as_millis());
         line(&mut out, "async-invoke-timeout", &c.async_invoke_timeout.as_millis());
         line(
             &mut out,
@@ -137,7 +136,8 @@ impl AdminServant {
         line(&mut out, "report-interval", &c.report_interval.as_millis());
         line(&mut out, "modulename", &opt(&c.module_name));
         line(&mut out, "enableset", &if config.enable_set { "Y" } else { "N" });
-        line(&mut out, "setdivision", &opt(&config.set_division));
+        let set = config.set().map(ToString::to_string).unwrap_or_default();
+        line(&mut out, "setdivision", &set);
         let _ = writeln!(out, "{short}");
         if let Some(s) = &config.server {
             let _ = writeln!(out, "[server config]:");
@@ -154,10 +154,7 @@ impl AdminServant {
             line(&mut out, "LogPath", &s.log_path);
             line(&mut out, "LogSize", &s.log_size);
             line(&mut out, "LogNum", &s.log_num);
-            let level = self
-                .platform
-                .log_level()
-                .map_or_else(|| s.log_level.clone(), |l| format!("{l:?}").to_uppercase());
+            let level = self.platform.log_level().unwrap_or(s.log_level);
             line(&mut out, "LogLevel", &level);
             line(&mut out, "Log", &opt(&s.log));
             line(&mut out, "Node", &opt(&s.node));

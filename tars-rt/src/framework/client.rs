@@ -36,6 +36,9 @@ impl FrameworkClient {
     /// For a client-only process: the `<client>` settings (`locator`, `stat`, `property`,
     /// `modulename`, `report-interval`, and the core's keys).
     pub fn from_config(config: &ClientConfig) -> Self {
+        for key in config.unsupported_keys() {
+            tracing::warn!("config {key}");
+        }
         Self::builder(config.clone()).build()
     }
 
@@ -55,7 +58,7 @@ impl FrameworkClient {
     /// identity and its report intervals.
     pub fn for_application(config: &Config) -> Self {
         let mut builder = Self::builder(config.client.clone())
-            .set_division(config.enable_set.then(|| config.set_division.clone()).flatten())
+            .set_division(config.set().map(ToString::to_string))
             .identity(Identity::from_config(config));
         if let Some(s) = &config.server {
             builder = builder.report_intervals(s.stat_report_interval, s.property_report_interval);

@@ -210,12 +210,7 @@ impl Platform {
 
     /// The set division (`name.area.group`) when `enableset`, else empty.
     pub(crate) fn set_name(&self) -> String {
-        let c = self.config();
-        if c.enable_set {
-            c.set_division.clone().unwrap_or_default()
-        } else {
-            String::new()
-        }
+        self.config().set().map(ToString::to_string).unwrap_or_default()
     }
 
     /// A proxy for framework object `obj` (tarsnotify, tarsconfig, …).

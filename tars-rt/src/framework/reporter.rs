@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use crate::client::{CallErrorKind, CallObserver, Communicator, EndedCall, Proxy};
-use crate::config::{ClientConfig, Config};
+use crate::config::{ClientConfig, Config, SetDivision};
 use crate::server::ServeObserver;
 use crate::status::Code;
 use crate::Status;
@@ -47,16 +47,13 @@ pub struct Identity {
     /// Its IP (`localip`, else the address the host routes outward from).
     pub local_ip: String,
     /// Its set, `(name, area, group)`, when it runs in one.
-    pub set: Option<(String, String, String)>,
+    pub set: Option<SetDivision>,
 }
 
 impl Identity {
     /// The identity a config file gives.
     pub fn from_config(config: &Config) -> Self {
-        let set = config
-            .enable_set
-            .then(|| config.set_division.as_deref().and_then(split_set))
-            .flatten();
+        let set = config.set().cloned();
         let server_name = config.server.as_ref().map(|s| format!("{}.{}", s.app, s.server));
         let module_name = match (&config.client.module_name, &server_name) {
             (Some(m), _) if !m.is_empty() => m.clone(),
@@ -87,7 +84,7 @@ impl Identity {
 
     /// `name.area.group` without the dots (`abc`), as set-qualified names carry it.
     fn set_suffix(&self) -> Option<String> {
-        self.set.as_ref().map(|(n, a, g)| format!("{n}{a}{g}"))
+        self.set.as_ref().map(|s| format!("{}{}{}", s.name, s.area, s.group))
     }
 
     /// `masterName` of this process's calls: in a set, TarsGo's `App.Server.<set>@<version>`.
@@ -113,15 +110,6 @@ impl Identity {
             Some(set) => format!("{base}.{set}"),
             None => base,
         }
-    }
-}
-
-/// `name.area.group` → its parts.
-pub(crate) fn split_set(set: &str) -> Option<(String, String, String)> {
-    let mut parts = set.split('.');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(n), Some(a), Some(g), None) if !n.is_empty() => Some((n.into(), a.into(), g.into())),
-        _ => None,
     }
 }
 
@@ -295,7 +283,7 @@ impl Reporter {
                 slave_ip: ip,
                 slave_port: i32::from(port),
                 return_value,
-                slave_set: set.map(|(n, a, g)| (n.as_str(), a.as_str(), g.as_str())),
+                slave_set: set.map(|s| (s.name.as_str(), s.area.as_str(), s.group.as_str())),
             },
             outcome,
             elapsed,
@@ -319,7 +307,7 @@ impl Reporter {
                 slave_ip: &self.identity.local_ip,
                 slave_port: 0,
                 return_value,
-                slave_set: set.map(|(n, a, g)| (n.as_str(), a.as_str(), g.as_str())),
+                slave_set: set.map(|s| (s.name.as_str(), s.area.as_str(), s.group.as_str())),
             },
             if return_value == 0 {
                 Outcome::Success
@@ -378,7 +366,10 @@ impl Reporter {
         let Some(proxy) = &self.property else { return };
         let props: Vec<_> = crate::sync::lock(&self.properties).values().cloned().collect();
         let module = self.identity.property_module();
-        let (set_name, set_area, set_id) = self.identity.set.clone().unwrap_or_default();
+        let (set_name, set_area, set_id) = match &self.identity.set {
+            Some(s) => (s.name.clone(), s.area.clone(), s.group.clone()),
+            None => Default::default(),
+        };
         let mut msg = BTreeMap::new();
         for p in props {
             let Some(values) = p.take() else { continue };

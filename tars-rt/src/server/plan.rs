@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{AdapterConfig, ServerConfig};
+use crate::config::{AdapterConfig, AdapterProtocol, ServerConfig};
 use crate::filter::Chain;
 use crate::transport::budget::MemoryBudget;
 use crate::transport::endpoint::{Endpoint, Transport};
@@ -126,7 +126,7 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
     for group in groups {
         let first = group[0];
         let observers: Vec<_> = group.iter().map(|a| (inputs.observer)(a)).collect();
-        let protocol: Arc<dyn ServerProtocol> = if group.iter().all(|a| a.protocol == "tars") {
+        let protocol: Arc<dyn ServerProtocol> = if group.iter().all(|a| a.protocol == AdapterProtocol::Tars) {
             let mut servants = Vec::new();
             for (a, observer) in group.iter().zip(&observers) {
                 let servant = inputs
@@ -158,18 +158,18 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
                 server.max_package_length,
                 inputs.budget.clone(),
             ))
-        } else if let [only] = &group[..] {
+        } else if let ([only], AdapterProtocol::Named(name)) = (&group[..], &first.protocol) {
             liveness.push(AdapterLiveness {
                 name: only.name.clone(),
                 is_zombie: Arc::new(|| false),
             });
             inputs
                 .protocols
-                .get(&only.protocol)
+                .get(name)
                 .cloned()
                 .ok_or_else(|| ServerError::UnknownProtocol {
                     adapter: only.name.clone(),
-                    protocol: only.protocol.clone(),
+                    protocol: name.clone(),
                 })?
         } else {
             return Err(ServerError::SharedEndpoint {

@@ -13,8 +13,8 @@ use tokio_rustls::rustls::{
     RootCertStore,
 };
 
-/// TLS settings of a server, adapter or client: the config keys `ca`, `cert`, `key`,
-/// `verifyclient` and `ciphers`.
+/// TLS settings of a server, adapter or client: the config keys `ca`, `cert`, `key` and
+/// `verifyclient`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsConfig {
     /// `ca`: CA certificate file.
@@ -25,8 +25,6 @@ pub struct TlsConfig {
     pub key: Option<String>,
     /// `verifyclient`.
     pub verify_client: bool,
-    /// `ciphers`.
-    pub ciphers: Option<String>,
 }
 
 /// Why TLS cannot be set up.

@@ -4,3 +4,4 @@ mod basic;
 mod faults;
 mod registry;
 mod routing;
+mod settings;

@@ -80,12 +80,10 @@ servant={OBJ}
         .unwrap();
     let port = server.local_addr(OBJ).unwrap().port();
 
-    let client_config = ClientConfig {
-        stat: Some(stat.clone()),
-        module_name: Some("TestApp.Caller".into()),
-        report_interval: Duration::from_millis(150),
-        ..ClientConfig::default()
-    };
+    let mut client_config = ClientConfig::default();
+    client_config.stat = Some(stat.clone());
+    client_config.module_name = Some("TestApp.Caller".into());
+    client_config.report_interval = Duration::from_millis(150);
     let identity = Identity {
         local_ip: "127.0.0.9".into(),
         ..Identity::from_client_config(&client_config)
@@ -184,12 +182,10 @@ async fn properties_report_each_policy_as_tarsgo_computes_it() {
     let fw = FrameworkDouble::default();
     let fw_server = fw.start().await;
     let property = obj(PROPERTY_OBJ, fw_server.local_addr(PROPERTY_OBJ).unwrap().port());
-    let client_config = ClientConfig {
-        property: Some(property),
-        module_name: Some("TestApp.Props".into()),
-        report_interval: Duration::from_millis(100),
-        ..ClientConfig::default()
-    };
+    let mut client_config = ClientConfig::default();
+    client_config.property = Some(property);
+    client_config.module_name = Some("TestApp.Props".into());
+    client_config.report_interval = Duration::from_millis(100);
     let identity = Identity {
         local_ip: "10.1.2.3".into(),
         ..Identity::from_client_config(&client_config)
@@ -326,12 +322,11 @@ async fn work_outside_proxies_is_reported_by_hand() {
     let fw = FrameworkDouble::default();
     let fw_server = fw.start().await;
     let stat = obj(STAT_OBJ, fw_server.local_addr(STAT_OBJ).unwrap().port());
-    let comm = FrameworkClient::from_config(&ClientConfig {
-        stat: Some(stat),
-        module_name: Some("TestApp.Batch".into()),
-        report_interval: Duration::from_millis(100),
-        ..ClientConfig::default()
-    });
+    let mut config = ClientConfig::default();
+    config.stat = Some(stat);
+    config.module_name = Some("TestApp.Batch".into());
+    config.report_interval = Duration::from_millis(100);
+    let comm = FrameworkClient::from_config(&config);
     let reporter = comm.reporter().unwrap();
     let point = tars::framework::stat::StatPoint {
         master_name: "TestApp.Batch",

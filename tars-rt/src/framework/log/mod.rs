@@ -34,6 +34,8 @@ use tracing_subscriber::{reload, Layer, Registry};
 
 pub use file::Roll;
 
+pub use crate::config::LogLevel;
+
 use super::idl::LogProxy;
 
 /// At most this many bytes of lines wait for the writer thread.
@@ -41,54 +43,15 @@ const QUEUE_BYTES: usize = 32 << 20;
 /// A longer line is cut there.
 const MAX_LINE: usize = 64 << 10;
 
-/// A log level, as TARS names them (`logLevel`, `tars.setloglevel`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    /// Everything, framework internals included (TarsCpp's `TARS`).
-    Tars,
-    /// `DEBUG`.
-    Debug,
-    /// `INFO`.
-    Info,
-    /// `WARN`.
-    Warn,
-    /// `ERROR`.
-    Error,
-    /// Nothing (`NONE`).
-    None,
-}
-
-/// A level name that is not one of TARS's.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown log level [{0}]")]
-pub struct UnknownLevel(pub String);
-
-impl std::str::FromStr for LogLevel {
-    type Err = UnknownLevel;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.trim().to_ascii_uppercase().as_str() {
-            "TARS" | "TRACE" => LogLevel::Tars,
-            "DEBUG" => LogLevel::Debug,
-            "INFO" => LogLevel::Info,
-            "WARN" => LogLevel::Warn,
-            "ERROR" => LogLevel::Error,
-            "NONE" | "OFF" => LogLevel::None,
-            _ => return Err(UnknownLevel(s.trim().to_string())),
-        })
-    }
-}
-
-impl LogLevel {
-    fn filter(self) -> LevelFilter {
-        match self {
-            LogLevel::Tars => LevelFilter::TRACE,
-            LogLevel::Debug => LevelFilter::DEBUG,
-            LogLevel::Info => LevelFilter::INFO,
-            LogLevel::Warn => LevelFilter::WARN,
-            LogLevel::Error => LevelFilter::ERROR,
-            LogLevel::None => LevelFilter::OFF,
-        }
+/// The `tracing` filter of a TARS log level.
+fn level_filter(level: LogLevel) -> LevelFilter {
+    match level {
+        LogLevel::Tars => LevelFilter::TRACE,
+        LogLevel::Debug => LevelFilter::DEBUG,
+        LogLevel::Info => LevelFilter::INFO,
+        LogLevel::Warn => LevelFilter::WARN,
+        LogLevel::Error => LevelFilter::ERROR,
+        LogLevel::None => LevelFilter::OFF,
     }
 }
 
@@ -169,7 +132,7 @@ impl LogSettings {
             server: server.server.clone(),
             max_size: server.log_size,
             max_files: server.log_num as usize,
-            level: server.log_level.parse().unwrap_or(LogLevel::Debug),
+            level: server.log_level,
             loggers: Vec::new(),
             remote_main: false,
             set: String::new(),
@@ -217,7 +180,7 @@ impl std::fmt::Debug for LogHandle {
 impl LogHandle {
     /// Changes the level (what `tars.setloglevel` does).
     pub fn set_level(&self, level: LogLevel) -> Result<(), String> {
-        (self.reload)(level.filter())?;
+        (self.reload)(level_filter(level))?;
         *crate::sync::lock(&self.level) = level;
         Ok(())
     }
@@ -333,7 +296,7 @@ pub fn layer(settings: &LogSettings, remote: Option<LogProxy>) -> (TarsLogLayer,
             eprintln!("tars-rs: cannot start the log writer thread: {e}");
         }
     }
-    let (filter, reload_handle) = reload::Layer::new(settings.level.filter());
+    let (filter, reload_handle) = reload::Layer::new(level_filter(settings.level));
     let handle = LogHandle {
         reload: Arc::new(move |f| reload_handle.reload(f).map_err(|e| e.to_string())),
         level: Arc::new(std::sync::Mutex::new(settings.level)),
@@ -505,25 +468,5 @@ impl tracing::field::Visit for LineVisitor<'_> {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         self.sep(field);
         let _ = write!(self.line, "{value:?}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn level_names_are_tars_names() {
-        for (s, l) in [
-            ("DEBUG", LogLevel::Debug),
-            ("info", LogLevel::Info),
-            ("WARN", LogLevel::Warn),
-            ("ERROR", LogLevel::Error),
-            ("NONE", LogLevel::None),
-            ("TARS", LogLevel::Tars),
-        ] {
-            assert_eq!(s.parse::<LogLevel>(), Ok(l));
-        }
-        assert_eq!("LOUD".parse::<LogLevel>(), Err(UnknownLevel("LOUD".into())));
     }
 }
