@@ -34,7 +34,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match flag.as_str() {
             "--server-conns" => server_conns = value()?,
             "--client-conns" => client_conns = value()?,
-            other => return Err(format!("unknown flag {other}; flags: --server-conns N --client-conns N").into()),
+            "-h" | "--help" => {
+                println!("usage: conn_memory [--server-conns N] [--client-conns N]");
+                return Ok(());
+            }
+            other => {
+                return Err(format!(
+                    "unknown option '{other}'; usage: conn_memory [--server-conns N] [--client-conns N]"
+                )
+                .into())
+            }
         }
     }
 

@@ -34,6 +34,10 @@ const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("usage: demo [--config=FILE]\n\nStarts TestApp.HelloServer.HelloObj on an ephemeral port, calls it, and stops.");
+        return Ok(());
+    }
     let server = Application::from_args()?
         .servant(OBJ, HelloImp)
         .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")?

@@ -52,6 +52,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .with_writer(std::io::stderr)
             .init();
     }
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("usage: hello_server [--config=FILE]\n\nServes TestApp.HelloServer.HelloObj (on tcp -h 127.0.0.1 -p 10015 without --config).");
+        return Ok(());
+    }
     let server = Application::from_args_or(DEFAULT_CONFIG)?
         .servant("TestApp.HelloServer.HelloObj", HelloImp)
         .start()

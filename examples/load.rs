@@ -48,7 +48,10 @@ struct Args {
     stat: Option<String>,
 }
 
-fn parse_args() -> Args {
+const USAGE: &str = "usage: load [--client] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ]";
+
+/// The arguments, or `Err(message)` for a bad one (`Ok(None)`: `--help` was answered).
+fn parse_args() -> Result<Option<Args>, String> {
     let mut a = Args {
         client: false,
         addr: "127.0.0.1:10015".into(),
@@ -61,20 +64,34 @@ fn parse_args() -> Args {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        fn number<T: std::str::FromStr>(flag: &str, v: String) -> Result<T, String> {
+            v.parse()
+                .map_err(|_| format!("{flag} takes a number, not '{v}'\n{USAGE}"))
+        }
         match flag.as_str() {
             "--client" => a.client = true,
-            "--addr" => a.addr = value(),
-            "--servant" => a.servant = value(),
-            "-c" => a.callers = value().parse().expect("-c N"),
-            "-k" => a.connections = value().parse().expect("-k N"),
-            "-b" => a.payload = value().parse().expect("-b BYTES"),
-            "-d" => a.seconds = value().parse().expect("-d SECONDS"),
-            "--stat" => a.stat = Some(value()),
-            other => panic!("unknown flag {other}; flags: --client --addr HOST:PORT --servant OBJ -c CALLERS -k CONNECTIONS -b BYTES -d SECONDS --stat OBJ"),
+            "--addr" => a.addr = value()?,
+            "--servant" => a.servant = value()?,
+            "-c" => a.callers = number(&flag, value()?)?,
+            "-k" => a.connections = number(&flag, value()?)?,
+            "-b" => a.payload = number(&flag, value()?)?,
+            "-d" => a.seconds = number(&flag, value()?)?,
+            "--stat" => a.stat = Some(value()?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => return Err(format!("unknown option '{other}'\n{USAGE}")),
         }
     }
-    a
+    if a.callers == 0 || a.connections == 0 {
+        return Err(format!("-c and -k take at least 1\n{USAGE}"));
+    }
+    if !a.addr.contains(':') {
+        return Err(format!("--addr takes HOST:PORT, not '{}'\n{USAGE}", a.addr));
+    }
+    Ok(Some(a))
 }
 
 /// One raw connection keeping `window` requests in flight for `seconds`: requests are a
@@ -218,8 +235,15 @@ async fn run_client(
 }
 
 #[tokio::main]
-async fn main() {
-    let args = parse_args();
+async fn main() -> std::process::ExitCode {
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => return std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     if std::env::var_os("RUST_LOG").is_some() {
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -244,7 +268,7 @@ async fn main() {
             started.elapsed().as_secs_f64(),
             errors.load(Ordering::Relaxed),
         );
-        return;
+        return std::process::ExitCode::SUCCESS;
     }
     // Raw sockets: the callers are spread over the connections as their in-flight windows.
     let template = Arc::new(Template::new(&args.servant, args.payload));
@@ -267,6 +291,7 @@ async fn main() {
         errors += e;
     }
     report(&args, "raw sockets", all, started.elapsed().as_secs_f64(), errors);
+    std::process::ExitCode::SUCCESS
 }
 
 fn report(args: &Args, how: &str, mut all: Vec<u32>, elapsed: f64, errors: i32) {

@@ -66,9 +66,15 @@ async fn hop(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let collector = std::env::args()
-        .nth(1)
-        .ok_or("usage: otel_chain <collector URL, e.g. http://127.0.0.1:4318>")?;
+    const USAGE: &str = "usage: otel_chain <collector URL, e.g. http://127.0.0.1:4318>";
+    let collector = std::env::args().nth(1).ok_or(USAGE)?;
+    if collector == "-h" || collector == "--help" {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    if collector.starts_with('-') {
+        return Err(format!("unknown option '{collector}'\n{USAGE}").into());
+    }
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_endpoint(format!("{}/v1/traces", collector.trim_end_matches('/')))

@@ -256,20 +256,13 @@ pub fn json_body(data: &[u8]) {
 /// A domain with line numbers cleared, to compare a parsed file with its re-parsed
 /// `Display` form.
 fn without_lines(d: &Domain) -> Domain {
-    Domain {
-        name: d.name.clone(),
-        line: 0,
-        params: d
-            .params
-            .iter()
-            .map(|(k, p)| {
-                let mut p = p.clone();
-                p.line = 0;
-                (k.clone(), p)
-            })
-            .collect(),
-        domains: d.domains.iter().map(without_lines).collect(),
+    let mut d = d.clone();
+    d.line = 0;
+    for p in d.params.values_mut() {
+        p.line = 0;
     }
+    d.domains = d.domains.iter().map(without_lines).collect();
+    d
 }
 
 /// `config`: text → the config file format (which must re-parse from its `Display` form)

@@ -29,6 +29,7 @@ tokio::task_local! {
 
 /// What a request being served passes on to the calls made while serving it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Current {
     /// When the request's caller stops waiting: calls made meanwhile wait no longer.
     pub deadline: Option<Instant>,
@@ -40,6 +41,24 @@ pub struct Current {
 }
 
 impl Current {
+    /// The context that `deadline` bounds: calls made within it wait no longer.
+    pub fn deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The context that dyes every call made within it with `key`.
+    pub fn dye(mut self, key: impl Into<String>) -> Self {
+        self.dye = Some(key.into());
+        self
+    }
+
+    /// The context whose calls continue `trace` (their spans its children).
+    pub fn trace(mut self, trace: TraceContext) -> Self {
+        self.trace = Some(trace);
+        self
+    }
+
     /// The current request's, if the task runs within one.
     pub fn get() -> Option<Arc<Current>> {
         CURRENT.try_with(Arc::clone).ok()

@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use crate::client::Communicator;
 use crate::config::{AdapterConfig, Config, ServerConfig, EMBEDDED_DEFAULT};
 use crate::filter::{Chain, Filter};
-use crate::framework::admin::{AdminCommand, AdminServant, ADMIN_ADAPTER, ADMIN_OBJ};
+use crate::framework::admin::{AdminCommand, AdminServant, CommandError, ADMIN_ADAPTER, ADMIN_OBJ};
 use crate::framework::log::{self, LogSettings, Logger};
 use crate::framework::notify::Notifier;
 use crate::framework::remote_config::{ConfigLevel, LoadedConfig};
@@ -95,7 +95,7 @@ impl Application {
     pub fn admin_command(
         mut self,
         name: &str,
-        handler: impl Fn(&str) -> Result<String, String> + Send + Sync + 'static,
+        handler: impl Fn(&str) -> Result<String, CommandError> + Send + Sync + 'static,
     ) -> Self {
         self.admin_commands.insert(name.to_string(), Arc::new(handler));
         self

@@ -38,7 +38,7 @@ pub use ketama::ConsistentHash;
 pub use round_robin::{Random, RoundRobin};
 pub use weighted::Weighted;
 
-use crate::transport::endpoint::{Endpoint, Transport};
+use crate::transport::endpoint::{Endpoint, Proto};
 
 /// A call's routing key: calls with the same key go to the same endpoint as long as the
 /// endpoint list does not change. It changes the route only: TarsGo and TarsCpp clients send
@@ -107,7 +107,7 @@ const MAX_RANGE: i64 = 100;
 
 /// An endpoint as TarsGo prints it (its `Key`): what orders endpoints for hashing.
 pub(crate) fn tarsgo_key(e: &Endpoint) -> String {
-    let proto = if e.transport == Transport::Udp { "udp" } else { "tcp" };
+    let proto = if e.proto == Proto::Udp { "udp" } else { "tcp" };
     format!("{proto} -h {} -p {} -t {}", e.host, e.port, e.timeout_ms)
 }
 

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use crate::codec::{DecodeError, Reader, TarsStruct};
 use crate::protocol::ResponsePacket;
 use crate::sync::lock;
-use crate::transport::endpoint::{Endpoint, Transport};
+use crate::transport::endpoint::{Endpoint, Proto};
 use crate::transport::frame;
 use crate::transport::reader::FrameReader;
 use crate::transport::udp;
@@ -180,8 +180,8 @@ impl Connection {
         let addr = endpoint.address();
         let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, format!("connect to {addr} timed out"));
         let stall = (!options.write_stall.is_zero()).then_some(options.write_stall);
-        match endpoint.transport {
-            Transport::Tcp => {
+        match endpoint.proto {
+            Proto::Tcp => {
                 let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(&addr))
                     .await
                     .map_err(|_| timed_out())??;
@@ -190,7 +190,7 @@ impl Connection {
                 tokio::spawn(write_stream(wr, rx, stall, shared.clone()));
                 tokio::spawn(read_stream(rd, shared.clone()));
             }
-            Transport::Ssl => {
+            Proto::Ssl => {
                 let tls =
                     tls.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no TLS configuration"))?;
                 let name = crate::transport::tls::server_name(&endpoint.host)
@@ -207,7 +207,7 @@ impl Connection {
                 tokio::spawn(write_stream(wr, rx, stall, shared.clone()));
                 tokio::spawn(read_stream(rd, shared.clone()));
             }
-            Transport::Udp => {
+            Proto::Udp => {
                 let peer: SocketAddr = tokio::net::lookup_host(&addr).await?.next().ok_or_else(|| {
                     std::io::Error::new(std::io::ErrorKind::NotFound, format!("no address for {addr}"))
                 })?;

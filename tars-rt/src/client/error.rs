@@ -15,6 +15,7 @@ use crate::Status;
 /// [`std::error::Error::source`] the underlying cause. `Debug` prints the message and its
 /// causes (what `main` shows when it returns the error); the fields are public.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct CallError {
     /// The object called.
     pub servant: String,

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::balance::EndpointHealth;
 use crate::config::ClientConfig;
 use crate::sync::lock;
-use crate::transport::endpoint::{Endpoint, Transport};
+use crate::transport::endpoint::{Endpoint, Proto};
 
 use super::connection::{Connection, ConnectionOptions, KeepAlive};
 
@@ -67,8 +67,8 @@ impl Dialer {
     }
 
     async fn dial(&self, endpoint: &Endpoint, ping_as: &Arc<OnceLock<String>>) -> std::io::Result<Arc<Connection>> {
-        let tls = match endpoint.transport {
-            Transport::Ssl => {
+        let tls = match endpoint.proto {
+            Proto::Ssl => {
                 let config = self
                     .tls
                     .get_or_init(|| crate::transport::tls::client_config(&self.tls_config).map_err(|e| e.to_string()));
@@ -161,7 +161,7 @@ impl Remote {
 /// (a proxy made per request still finds the connection of the last one), and is dropped
 /// once no proxy uses it and its connection has closed.
 pub(crate) struct Pool {
-    remotes: Mutex<HashMap<(Transport, String, u16), Arc<Remote>>>,
+    remotes: Mutex<HashMap<(Proto, String, u16), Arc<Remote>>>,
     dialer: Dialer,
 }
 
@@ -176,7 +176,7 @@ impl Pool {
 
     /// The remote for `endpoint`, shared with every other user of the same address.
     pub(crate) fn remote(&self, endpoint: &Endpoint) -> Arc<Remote> {
-        let key = (endpoint.transport, endpoint.host.clone(), endpoint.port);
+        let key = (endpoint.proto, endpoint.host.clone(), endpoint.port);
         let mut remotes = lock(&self.remotes);
         if let Some(r) = remotes.get(&key) {
             return r.clone();
@@ -195,7 +195,7 @@ impl Pool {
 
     /// The remote for `endpoint`, if some proxy uses it.
     pub(crate) fn get(&self, endpoint: &Endpoint) -> Option<Arc<Remote>> {
-        let key = (endpoint.transport, endpoint.host.clone(), endpoint.port);
+        let key = (endpoint.proto, endpoint.host.clone(), endpoint.port);
         lock(&self.remotes).get(&key).cloned()
     }
 }

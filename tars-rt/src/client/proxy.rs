@@ -24,6 +24,7 @@ use super::routing::Router;
 
 /// Options of one call.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct CallOptions {
     /// Overrides the proxy's timeout for this call.
     pub timeout: Option<Duration>,
@@ -102,6 +103,7 @@ impl CallOptions {
 
 /// A call's result with the reply's `context` and `status` maps.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Reply<T> {
     /// The return value and `out` parameters.
     pub value: T,

@@ -85,6 +85,7 @@ impl fmt::Display for TypeCode {
 
 /// A decoded field head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Head {
     /// Field tag, 0..=255.
     pub tag: u8,

@@ -9,6 +9,7 @@ use std::fmt;
 /// A syntax error, with the 1-based line it is on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
+#[non_exhaustive]
 pub struct ParseError {
     /// 1-based line number.
     pub line: usize,
@@ -18,6 +19,7 @@ pub struct ParseError {
 
 /// One `key=value` with the line it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Param {
     /// The value, trimmed.
     pub value: String,
@@ -27,6 +29,7 @@ pub struct Param {
 
 /// A `<name>` section: its parameters and subsections, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Domain {
     /// The section name (`server`, `TestApp.HelloServer.HelloObjAdapter`, …).
     pub name: String,

@@ -56,6 +56,7 @@ impl fmt::Display for LogLevel {
 
 /// A set division, `name.area.group` (`setdivision`): the set a service runs in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct SetDivision {
     /// The set's name.
     pub name: String,
@@ -63,6 +64,17 @@ pub struct SetDivision {
     pub area: String,
     /// Its group (a number, or `*` in a lookup that takes any group).
     pub group: String,
+}
+
+impl SetDivision {
+    /// The set `name.area.group`.
+    pub fn new(name: impl Into<String>, area: impl Into<String>, group: impl Into<String>) -> Self {
+        SetDivision {
+            name: name.into(),
+            area: area.into(),
+            group: group.into(),
+        }
+    }
 }
 
 /// Why a set division is not `name.area.group`.

@@ -22,6 +22,7 @@ use crate::transport::endpoint::{Endpoint, EndpointError};
 
 /// What to resolve.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct Target {
     /// The object, `App.Server.Obj`.
     pub object: String,
@@ -57,6 +58,7 @@ impl std::fmt::Display for Target {
 
 /// The endpoints of an object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Endpoints {
     /// Those taking calls.
     pub active: Vec<Endpoint>,
@@ -65,6 +67,11 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// `active` endpoints, and `inactive` ones (kept for reference).
+    pub fn new(active: Vec<Endpoint>, inactive: Vec<Endpoint>) -> Self {
+        Endpoints { active, inactive }
+    }
+
     /// Active endpoints only.
     pub fn active(active: Vec<Endpoint>) -> Self {
         Endpoints {
@@ -114,12 +121,10 @@ pub enum DiscoveryError {
     },
     /// The source could not be asked (a registry that cannot be reached), and it knew
     /// nothing of the target before.
-    #[error("{source_name} could not resolve {target}: {cause}")]
+    #[error("{target} could not be resolved: {cause}")]
     Unreachable {
-        /// The source (`the registry`).
-        source_name: &'static str,
         /// The target.
-        target: Target,
+        target: Box<Target>,
         /// Why: the failed lookup.
         #[source]
         cause: Arc<dyn std::error::Error + Send + Sync>,

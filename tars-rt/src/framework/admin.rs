@@ -29,7 +29,11 @@ pub const ADMIN_ADAPTER: &str = "AdminAdapter";
 
 /// A command an operator can run: given the arguments after the command's name, it returns
 /// the reply, or an error that is replied as `<command> failed: <error>`.
-pub type AdminCommand = Arc<dyn Fn(&str) -> Result<String, String> + Send + Sync>;
+pub type AdminCommand = Arc<dyn Fn(&str) -> Result<String, CommandError> + Send + Sync>;
+
+/// Why an admin command failed, as the operator reads it: any error converts (`?` works in a
+/// command), and a message is one too (`Err("no such cache".into())`).
+pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
 
 pub(crate) struct AdminServant {
     pub(crate) platform: Platform,

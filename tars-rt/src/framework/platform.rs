@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::sync::{lock, read, write};
 
 use super::client::FrameworkClient;
-use super::log::{LogHandle, LogLevel};
+use super::log::{LogError, LogHandle, LogLevel};
 use super::notify::{Notifier, NotifyLevel};
 use super::property::{Policy, Property};
 use super::remote_config::{ConfigLevel, LoadedConfig, RemoteConfig, RemoteConfigError};
@@ -157,10 +157,10 @@ impl Platform {
     }
 
     /// Changes the log level (as `tars.setloglevel`), when the server's logs are tars-rs's.
-    pub fn set_log_level(&self, level: LogLevel) -> Result<(), String> {
+    pub fn set_log_level(&self, level: LogLevel) -> Result<(), LogError> {
         match self.inner.log.get() {
             Some(h) => h.set_level(level),
-            None => Err("the server's logs are not written by tars-rs (no logpath, or the process has its own tracing subscriber)".into()),
+            None => Err(LogError::NotInstalled),
         }
     }
 

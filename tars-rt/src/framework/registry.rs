@@ -24,7 +24,7 @@ use crate::discovery::{Discover, DiscoveryError, Endpoints, Resolution, Target};
 use crate::sync::lock;
 
 use super::idl::{EndpointF, QueryFProxy};
-use crate::transport::endpoint::{Endpoint, Transport};
+use crate::transport::endpoint::{Endpoint, Proto};
 
 /// The default refresh interval (`refresh-endpoint-interval`).
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(60);
@@ -226,8 +226,7 @@ impl Inner {
         };
         let (_ret, active, inactive) = result
             .map_err(|e| DiscoveryError::Unreachable {
-                source_name: "the registry",
-                target: target.clone(),
+                target: Box::new(target.clone()),
                 cause: Arc::new(e),
             })?
             .value;
@@ -264,9 +263,9 @@ impl Inner {
 /// An endpoint the registry returned, as the client dials it. `istcp`: 0 UDP, 1 TCP, 2 TLS.
 pub fn endpoint_of(e: &EndpointF) -> Option<Endpoint> {
     let transport = match e.istcp {
-        0 => Transport::Udp,
-        1 => Transport::Tcp,
-        2 => Transport::Ssl,
+        0 => Proto::Udp,
+        1 => Proto::Tcp,
+        2 => Proto::Ssl,
         other => {
             tracing::warn!(host = %e.host, port = e.port, istcp = other, "registry endpoint with an unknown transport skipped");
             return None;
@@ -274,7 +273,7 @@ pub fn endpoint_of(e: &EndpointF) -> Option<Endpoint> {
     };
     let port = u16::try_from(e.port).ok()?;
     let mut endpoint = Endpoint::tcp(e.host.clone(), port);
-    endpoint.transport = transport;
+    endpoint.proto = transport;
     endpoint.timeout_ms = u64::try_from(e.timeout).unwrap_or(0);
     endpoint.grid = e.grid;
     endpoint.qos = e.qos;
@@ -380,8 +379,8 @@ mod tests {
         };
         let e = endpoint_of(&f).unwrap();
         assert_eq!(
-            (e.transport, e.port, e.weight, e.weight_type, e.timeout_ms),
-            (Transport::Udp, 10015, 80, 1, 60000)
+            (e.proto, e.port, e.weight, e.weight_type, e.timeout_ms),
+            (Proto::Udp, 10015, 80, 1, 60000)
         );
         assert!(endpoint_of(&EndpointF { istcp: 9, ..f.clone() }).is_none());
         assert!(endpoint_of(&EndpointF { port: 70000, ..f }).is_none());

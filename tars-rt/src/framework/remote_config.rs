@@ -66,6 +66,7 @@ pub enum RemoteConfigError {
 
 /// A file pulled from tarsconfig.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoadedConfig {
     /// Its name.
     pub name: String,

@@ -38,6 +38,7 @@ const HEADS_PER_CALL: usize = 500;
 
 /// How a process names itself in reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Identity {
     /// `masterName` of its calls and `moduleName` of its properties: `modulename` from
     /// `<client>`, else `App.Server` in a server, else `tup_client` (TarsGo's default).

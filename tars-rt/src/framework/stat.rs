@@ -37,6 +37,7 @@ pub enum Outcome {
 
 /// One call to count: the parts of its head, borrowed from the caller.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct StatPoint<'a> {
     /// `masterName`: who called.
     pub master_name: &'a str,
@@ -54,6 +55,49 @@ pub struct StatPoint<'a> {
     pub return_value: i32,
     /// `slaveSetName`, `slaveSetArea`, `slaveSetID`: the callee's set, when it has one.
     pub slave_set: Option<(&'a str, &'a str, &'a str)>,
+}
+
+impl<'a> StatPoint<'a> {
+    /// A call to `slave_name`'s `interface_name` that returned 0, from this process (the
+    /// reporter fills in an empty master name and IP with its own), to no address or set.
+    pub fn new(slave_name: &'a str, interface_name: &'a str) -> Self {
+        StatPoint {
+            master_name: "",
+            slave_name,
+            interface_name,
+            master_ip: "",
+            slave_ip: "",
+            slave_port: 0,
+            return_value: 0,
+            slave_set: None,
+        }
+    }
+
+    /// Who called: `masterName` and `masterIp`.
+    pub fn master(mut self, name: &'a str, ip: &'a str) -> Self {
+        self.master_name = name;
+        self.master_ip = ip;
+        self
+    }
+
+    /// Where the callee is: `slaveIp` and `slavePort`.
+    pub fn slave_address(mut self, ip: &'a str, port: i32) -> Self {
+        self.slave_ip = ip;
+        self.slave_port = port;
+        self
+    }
+
+    /// The callee's return value.
+    pub fn return_value(mut self, value: i32) -> Self {
+        self.return_value = value;
+        self
+    }
+
+    /// The callee's set: name, area and group.
+    pub fn slave_set(mut self, name: &'a str, area: &'a str, group: &'a str) -> Self {
+        self.slave_set = Some((name, area, group));
+        self
+    }
 }
 
 impl StatPoint<'_> {
@@ -236,7 +280,7 @@ impl StatCollector {
     pub fn take(&self) -> (BTreeMap<StatMicMsgHead, StatMicMsgBody>, u64) {
         let mut all: BTreeMap<StatMicMsgHead, StatMicMsgBody> = BTreeMap::new();
         for shard in self.shards.iter() {
-            let heads = std::mem::take(&mut crate::sync::lock(&shard).heads);
+            let heads = std::mem::take(&mut crate::sync::lock(shard).heads);
             for (head, body) in heads.into_values().flatten() {
                 match all.get_mut(&head) {
                     Some(b) => merge(b, body),

@@ -15,6 +15,7 @@ use crate::codec::{BinaryString, UByte};
 /// Why a JSON value does not fit a TARS type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {reason}")]
+#[non_exhaustive]
 pub struct JsonError {
     /// Where: `sReq`, `item.tags[3]`, …
     pub path: String,

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::time::Instant;
 
 use crate::Status;
@@ -30,6 +30,42 @@ pub(crate) struct Admission {
 pub(crate) struct Permit<'a> {
     admission: &'a Admission,
     _running: Option<OwnedSemaphorePermit>,
+}
+
+/// What admission says about a request.
+pub(crate) enum Admit<'a> {
+    /// Admitted or refused, at once.
+    Done(Result<Permit<'a>, Status>),
+    /// Waiting for a handler (`threads`).
+    Wait(crate::filter::BoxFuture<'a, Result<Permit<'a>, Status>>),
+}
+
+impl<'a> Admit<'a> {
+    /// The answer, waiting for it if need be.
+    #[cfg(test)]
+    pub(crate) async fn answer(self) -> Result<Permit<'a>, Status> {
+        match self {
+            Admit::Done(r) => r,
+            Admit::Wait(w) => w.await,
+        }
+    }
+}
+
+impl Permit<'_> {
+    /// Holds a handler too; the adapter has started a request now.
+    fn running(&mut self, handler: OwnedSemaphorePermit) {
+        self._running = Some(handler);
+        let now = self.admission.epoch.elapsed().as_millis() as u64;
+        self.admission.last_start_ms.store(now, Ordering::Relaxed);
+    }
+}
+
+/// `permit`, unless the request's time ran out meanwhile.
+fn admitted_in_time(permit: Permit<'_>, received: Instant, wait_until: Instant) -> Result<Permit<'_>, Status> {
+    if Instant::now() >= wait_until {
+        return Err(queue_timeout(received));
+    }
+    Ok(permit)
 }
 
 impl Drop for Permit<'_> {
@@ -59,36 +95,42 @@ impl Admission {
         sem.available_permits() == 0 && self.epoch.elapsed().saturating_sub(last) > timeout
     }
 
-    /// Admits a request received at `received` whose caller waits until `deadline`.
-    pub(crate) async fn admit(&self, received: Instant, deadline: Option<Instant>) -> Result<Permit<'_>, Status> {
+    /// Admits a request received at `received` whose caller waits until `deadline`: at once
+    /// (admitted or refused), or, when it has to wait for a handler, a future that does.
+    pub(crate) fn admit(&self, received: Instant, deadline: Option<Instant>) -> Admit<'_> {
         let before = self.admitted.fetch_add(1, Ordering::AcqRel);
         let mut permit = Permit {
             admission: self,
             _running: None,
         };
         if before >= self.queue_cap {
-            return Err(Status::overload(format!(
+            return Admit::Done(Err(Status::overload(format!(
                 "server overloaded: {} requests already queued (queuecap)",
                 self.queue_cap
-            )));
+            ))));
         }
         let queue_deadline = received + self.queue_timeout;
         let wait_until = deadline.map_or(queue_deadline, |d| d.min(queue_deadline));
         if let Some(sem) = &self.running {
-            match tokio::time::timeout_at(wait_until, sem.clone().acquire_owned()).await {
-                Ok(Ok(p)) => {
-                    permit._running = Some(p);
-                    let now = self.epoch.elapsed().as_millis() as u64;
-                    self.last_start_ms.store(now, Ordering::Relaxed);
+            match sem.clone().try_acquire_owned() {
+                Ok(p) => permit.running(p),
+                Err(TryAcquireError::Closed) => return Admit::Done(Err(Status::unknown("server is shutting down"))),
+                // Only a request that has to wait holds a timer, boxed: every request's
+                // future stays small.
+                Err(TryAcquireError::NoPermits) => {
+                    let sem = sem.clone();
+                    return Admit::Wait(Box::pin(async move {
+                        match tokio::time::timeout_at(wait_until, sem.acquire_owned()).await {
+                            Ok(Ok(p)) => permit.running(p),
+                            Ok(Err(_)) => return Err(Status::unknown("server is shutting down")),
+                            Err(_) => return Err(queue_timeout(received)),
+                        }
+                        admitted_in_time(permit, received, wait_until)
+                    }));
                 }
-                Ok(Err(_)) => return Err(Status::unknown("server is shutting down")),
-                Err(_) => return Err(queue_timeout(received)),
             }
         }
-        if Instant::now() >= wait_until {
-            return Err(queue_timeout(received));
-        }
-        Ok(permit)
+        Admit::Done(admitted_in_time(permit, received, wait_until))
     }
 
     /// Requests admitted now, waiting or running.
@@ -113,7 +155,7 @@ mod tests {
     async fn a_full_pool_that_starts_nothing_is_a_zombie() {
         let a = Admission::new(1, 10, Duration::from_secs(10));
         assert!(!a.is_zombie(Duration::ZERO));
-        let busy = a.admit(Instant::now(), None).await.unwrap();
+        let busy = a.admit(Instant::now(), None).answer().await.unwrap();
         assert!(!a.is_zombie(Duration::from_secs(60)));
         std::thread::sleep(Duration::from_millis(5));
         assert!(a.is_zombie(Duration::from_millis(1)));
@@ -126,22 +168,22 @@ mod tests {
     async fn overload_and_queue_timeout() {
         let a = Admission::new(1, 2, Duration::from_millis(50));
         let now = Instant::now();
-        let first = a.admit(now, None).await.unwrap();
+        let first = a.admit(now, None).answer().await.unwrap();
         // Second waits for the only running slot and times out in the queue.
-        let second = a.admit(Instant::now(), None).await;
+        let second = a.admit(Instant::now(), None).answer().await;
         assert_eq!(second.err().map(|s| s.code()), Some(Code::QueueTimeout));
         // With one running and one waiting, a third is over queuecap at once.
-        let waiting = a.admit(Instant::now(), None);
+        let waiting = a.admit(Instant::now(), None).answer();
         tokio::pin!(waiting);
         assert!(futures_poll_once(&mut waiting).await.is_none());
-        let third = a.admit(Instant::now(), None).await;
+        let third = a.admit(Instant::now(), None).answer().await;
         assert_eq!(third.err().map(|s| s.code()), Some(Code::ServerOverload));
         drop(first);
         assert!(waiting.await.is_ok());
         assert_eq!(a.admitted(), 0);
         // A request whose caller's deadline has passed does not run.
         let b = Admission::new(0, 10, Duration::from_secs(10));
-        let late = b.admit(now, Some(now)).await;
+        let late = b.admit(now, Some(now)).answer().await;
         assert_eq!(late.err().map(|s| s.code()), Some(Code::QueueTimeout));
     }
 

@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use crate::config::AdapterConfig;
 use crate::sync::lock;
 use crate::transport::budget::MemoryBudget;
-use crate::transport::endpoint::{Endpoint, Transport};
+use crate::transport::endpoint::{Endpoint, Proto};
 
 use super::connection::{self, ConnectionSettings};
 use super::error::ServerError;
@@ -89,8 +89,8 @@ impl Listeners {
                 endpoint: first.endpoint.to_string(),
                 source,
             };
-            let (local, connections) = match plan.endpoint.transport {
-                Transport::Tcp | Transport::Ssl => {
+            let (local, connections) = match plan.endpoint.proto {
+                Proto::Tcp | Proto::Ssl => {
                     let listener = listen(&plan.endpoint, &plan.accept).await.map_err(bind_err)?;
                     let local = listener.local_addr().map_err(bind_err)?;
                     let connections = Arc::new(Connections::new(plan.observer.clone(), plan.accept.max_conns));
@@ -104,7 +104,7 @@ impl Listeners {
                     tasks.spawn(accepting.run(listener, shutdown_rx.clone()));
                     (local, Some(connections))
                 }
-                Transport::Udp => {
+                Proto::Udp => {
                     let socket = UdpSocket::bind(plan.endpoint.address()).await.map_err(bind_err)?;
                     let local = socket.local_addr().map_err(bind_err)?;
                     tasks.spawn(super::udp::serve(

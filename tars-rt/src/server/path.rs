@@ -18,16 +18,18 @@
 //! framework wing counts it for tarsstat). With no filters and no observer, each layer calls
 //! the next directly.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tracing::Instrument;
 
+use crate::context::Current;
 use crate::filter::{BoxFuture, Chain, End};
 use crate::trace::TraceContext;
 use crate::transport::budget::Lease;
 
-use super::admission::Admission;
+use super::admission::{Admission, Admit};
 use super::call::Encoding;
 use super::observe::ServeObserver;
 use super::request::{ServerRequest, ServerResponse};
@@ -77,22 +79,37 @@ impl RequestPath {
         self.servants.iter().find(|s| &*s.name == name)
     }
 
-    /// The servant whose adapter's limits and observer a request for `name` goes through: its
-    /// own, or, for a name the endpoint does not serve (answered -4 by dispatch, after the
-    /// filters), the endpoint's first servant's.
-    pub(crate) fn admitting(&self, name: &str) -> &Served {
-        self.served(name).unwrap_or(&self.servants[0])
+    /// Where the servant called `name` is among the endpoint's.
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.servants.iter().position(|s| &*s.name == name)
     }
 
-    /// Runs a request down the path.
-    pub(crate) async fn serve(&self, incoming: Incoming) -> ServerResponse {
+    /// The endpoint's `i`-th servant.
+    pub(crate) fn servant(&self, i: usize) -> &Served {
+        &self.servants[i]
+    }
+
+    /// The servant whose adapter's limits and observer a request for `called` (the servant it
+    /// names, if the endpoint serves it) goes through: its own, or, for a name the endpoint
+    /// does not serve (answered -4 by dispatch, after the filters), the endpoint's first
+    /// servant's.
+    pub(crate) fn admitting<'a>(&'a self, called: Option<&'a Served>) -> &'a Served {
+        called.unwrap_or(&self.servants[0])
+    }
+
+    /// Runs a request for `called` (the servant it names, if the endpoint serves it) down the
+    /// path.
+    pub(crate) async fn serve(&self, called: Option<&Served>, incoming: Incoming) -> ServerResponse {
         let packet = &incoming.request.packet;
-        let served = self.admitting(&packet.s_servant_name);
+        let served = self.admitting(called);
         let received = incoming.request.received;
         let deadline = (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
         // Layer 1: admission.
         let ahead = served.observer.as_ref().map(|_| served.admission.admitted());
-        let admitted = served.admission.admit(received, deadline).await;
+        let admitted = match served.admission.admit(received, deadline) {
+            Admit::Done(answer) => answer,
+            Admit::Wait(waiting) => waiting.await,
+        };
         if let (Some(observer), Some(ahead)) = (&served.observer, ahead) {
             observer.admitted(ahead, received.elapsed(), admitted.as_ref().err());
         }
@@ -100,59 +117,63 @@ impl RequestPath {
             Ok(permit) => permit,
             Err(status) => return ServerResponse::from_status(&status),
         };
-        // Layer 2: the scope, around the rest (boxed, so the wrappers move a pointer, not the
-        // large future).
+        // Layer 2: the scope, around the rest (boxed, so that the wrappers move a pointer, not
+        // the large future).
         let (current, span) = super::scope::enter(packet, incoming.request.peer, received);
-        let trace = current.trace.clone();
-        let rsp = current
-            .scope(Box::pin(self.observed(served, incoming, trace)).instrument(span.clone()))
-            .await;
+        let handling = Box::pin(self.handle(served, called, incoming, current.clone()));
+        let rsp = current.scope(handling.instrument(span.clone())).await;
         crate::trace::record_code(&span, rsp.code);
         rsp
     }
 
-    /// Layer 3: the handling, timed for the observer.
-    async fn observed(&self, served: &Served, incoming: Incoming, trace: Option<TraceContext>) -> ServerResponse {
-        let Some(observer) = &served.observer else {
-            return self.filtered(incoming, trace).await;
-        };
-        let started = tokio::time::Instant::now();
-        let rsp = self.filtered(incoming, trace).await;
-        observer.handled(started.elapsed(), rsp.code);
-        rsp
-    }
-
-    /// Layer 4: the filters, then dispatch.
-    async fn filtered(&self, incoming: Incoming, trace: Option<TraceContext>) -> ServerResponse {
+    /// Layers 3 to 5, in one state machine (each layer a nested future would copy the
+    /// request and the futures below it once more): the handling timed for the observer, the
+    /// filters, dispatch.
+    async fn handle(
+        &self,
+        served: &Served,
+        called: Option<&Served>,
+        incoming: Incoming,
+        current: Arc<Current>,
+    ) -> ServerResponse {
+        let started = served.observer.as_ref().map(|_| tokio::time::Instant::now());
         let Incoming {
             request,
             encoding,
             lease,
         } = incoming;
-        if self.filters.is_empty() {
-            return self.dispatch(request, encoding, lease, trace).await;
-        }
-        let end = Dispatching {
-            path: self,
-            encoding,
-            lease: Mutex::new(lease),
-            trace,
+        let rsp = if self.filters.is_empty() {
+            let servant = called.map(|s| &*s.servant);
+            let trace = current.trace.clone();
+            super::dispatch::dispatch(servant, request, encoding, lease, trace, self.handle_timeout).await
+        } else {
+            let end = Dispatching {
+                path: self,
+                encoding,
+                lease: Mutex::new(lease),
+                trace: current.trace.clone(),
+            };
+            self.filters.run(request, &end).await
         };
-        self.filters.run(request, &end).await
+        if let (Some(observer), Some(started)) = (&served.observer, started) {
+            observer.handled(started.elapsed(), rsp.code);
+        }
+        rsp
     }
 
-    /// Layer 5: the servant the request names (filters may have renamed it).
-    async fn dispatch(
+    /// Layer 5 after the filters: the servant the request names (filters may have renamed
+    /// it).
+    fn dispatch(
         &self,
         req: ServerRequest,
         encoding: Encoding,
         lease: Option<Lease>,
         trace: Option<TraceContext>,
-    ) -> ServerResponse {
+    ) -> impl Future<Output = ServerResponse> + Send + '_ {
         // Through the `dyn Servant` itself: `Arc<dyn Servant>` is a servant too, and calling
         // the Arc's implementation would box the future twice.
         let servant: Option<&dyn Servant> = self.served(&req.packet.s_servant_name).map(|s| &*s.servant);
-        super::dispatch::dispatch(servant, req, encoding, lease, trace, self.handle_timeout).await
+        super::dispatch::dispatch(servant, req, encoding, lease, trace, self.handle_timeout)
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::config::{AdapterConfig, AdapterProtocol, ServerConfig};
 use crate::filter::Chain;
 use crate::transport::budget::MemoryBudget;
-use crate::transport::endpoint::{Endpoint, Transport};
+use crate::transport::endpoint::{Endpoint, Proto};
 use crate::transport::tls;
 
 use super::access::AccessList;
@@ -114,7 +114,7 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
     for adapter in &server.adapters {
         let same = |a: &&AdapterConfig| {
             let (x, y) = (&a.endpoint, &adapter.endpoint);
-            (x.transport, &x.host, x.port) == (y.transport, &y.host, y.port)
+            (x.proto, &x.host, x.port) == (y.proto, &y.host, y.port)
         };
         match groups.iter_mut().find(|g| g.first().is_some_and(same)) {
             Some(group) => group.push(adapter),
@@ -177,8 +177,8 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
                 adapters: group.iter().map(|a| a.name.clone()).collect(),
             });
         };
-        let tls = match first.endpoint.transport {
-            Transport::Ssl => {
+        let tls = match first.endpoint.proto {
+            Proto::Ssl => {
                 // The adapter's own keys, else the server's.
                 let mut tls = first.tls.clone();
                 let base = &server.tls;

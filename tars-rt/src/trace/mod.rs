@@ -94,6 +94,7 @@ impl fmt::Debug for SpanId {
 
 /// Where a span sits in a trace, and what each format needs to continue it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TraceContext {
     /// The trace.
     pub trace_id: TraceId,
@@ -111,6 +112,19 @@ pub struct TraceContext {
 }
 
 impl TraceContext {
+    /// The context of span `span_id` in trace `trace_id` (what a [`Propagator`] reads out of
+    /// a request).
+    pub fn new(trace_id: TraceId, span_id: SpanId, sampled: bool) -> Self {
+        TraceContext {
+            trace_id,
+            span_id,
+            sampled,
+            tracestate: String::new(),
+            tars_trace_id: None,
+            sw8: None,
+        }
+    }
+
     /// A new trace, sampled.
     pub fn new_root() -> Self {
         TraceContext {
@@ -154,12 +168,12 @@ fn registry() -> &'static RwLock<Registered> {
 /// finds a context in a request gives the trace and span ids; the others add what they
 /// carry.
 pub fn set_propagators(propagators: Vec<Arc<dyn Propagator>>) {
-    *crate::sync::write(&registry()) = propagators.into();
+    *crate::sync::write(registry()) = propagators.into();
 }
 
 /// The propagators in use.
 pub fn propagators() -> Arc<[Arc<dyn Propagator>]> {
-    crate::sync::read(&registry()).clone()
+    crate::sync::read(registry()).clone()
 }
 
 /// The trace context of an incoming request, as the propagators read it. Propagators read

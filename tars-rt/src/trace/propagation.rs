@@ -7,6 +7,7 @@ use crate::protocol::TARSMESSAGETYPETRACE;
 
 /// What an incoming request carries for propagators: its `status` map and `iMessageType`.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Carrier<'a> {
     /// The request's `status`.
     pub status: &'a BTreeMap<String, String>,
@@ -14,8 +15,16 @@ pub struct Carrier<'a> {
     pub message_type: i32,
 }
 
+impl<'a> Carrier<'a> {
+    /// The carrier of a request with `status` and `message_type`.
+    pub fn new(status: &'a BTreeMap<String, String>, message_type: i32) -> Self {
+        Carrier { status, message_type }
+    }
+}
+
 /// What an outgoing request offers propagators to write into.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CarrierMut<'a> {
     /// The request's `status`.
     pub status: &'a mut BTreeMap<String, String>,
@@ -23,6 +32,17 @@ pub struct CarrierMut<'a> {
     pub message_type: &'a mut i32,
     /// The endpoint the call goes to (`host:port`), when known: SkyWalking records it.
     pub peer: Option<&'a str>,
+}
+
+impl<'a> CarrierMut<'a> {
+    /// The carrier of an outgoing request's `status` and `message_type`, going to `peer`.
+    pub fn new(status: &'a mut BTreeMap<String, String>, message_type: &'a mut i32, peer: Option<&'a str>) -> Self {
+        CarrierMut {
+            status,
+            message_type,
+            peer,
+        }
+    }
 }
 
 /// One trace context format (as OpenTelemetry's text-map propagators).
@@ -159,6 +179,7 @@ impl Propagator for TarsTrace {
 
 /// SkyWalking's cross-process context (`sw8`), as go2sky encodes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Sw8 {
     /// The trace id (opaque).
     pub trace_id: String,

@@ -53,13 +53,9 @@ impl MemoryBudget {
     }
 
     /// Bytes in use now.
-    pub fn used(&self) -> usize {
+    #[cfg(test)]
+    fn used(&self) -> usize {
         self.used.load(Ordering::Acquire)
-    }
-
-    /// Bytes still free.
-    pub fn available(&self) -> usize {
-        self.limit.saturating_sub(self.used())
     }
 
     /// Takes `bytes` if they fit under `ceiling` (or if nothing is in use at all, so one
@@ -188,13 +184,9 @@ impl Lease {
         ok
     }
 
-    /// What the budget could still give this lease.
-    pub fn available(&self) -> usize {
-        self.budget.available()
-    }
-
     /// Bytes held.
-    pub fn held(&self) -> usize {
+    #[cfg(test)]
+    fn held(&self) -> usize {
         self.held.load(Ordering::Acquire)
     }
 }

@@ -5,9 +5,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Transport of an endpoint.
+/// What an endpoint speaks over: TCP, UDP or TLS (TarsGo's `Proto`, the registry's `istcp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Transport {
+pub enum Proto {
     /// TCP.
     Tcp,
     /// UDP: one packet per datagram.
@@ -16,21 +16,22 @@ pub enum Transport {
     Ssl,
 }
 
-impl fmt::Display for Transport {
+impl fmt::Display for Proto {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Transport::Tcp => "tcp",
-            Transport::Udp => "udp",
-            Transport::Ssl => "ssl",
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Ssl => "ssl",
         })
     }
 }
 
 /// One endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct Endpoint {
     /// tcp, udp or ssl.
-    pub transport: Transport,
+    pub proto: Proto,
     /// `-h`: host name or IP.
     pub host: String,
     /// `-p`: port.
@@ -58,6 +59,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
 /// Why an endpoint string is invalid; the message quotes it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid endpoint '{input}': {reason}")]
+#[non_exhaustive]
 pub struct EndpointError {
     /// The string as given.
     pub input: String,
@@ -69,7 +71,7 @@ impl Endpoint {
     /// A TCP endpoint with default options.
     pub fn tcp(host: impl Into<String>, port: u16) -> Self {
         Endpoint {
-            transport: Transport::Tcp,
+            proto: Proto::Tcp,
             host: host.into(),
             port,
             timeout_ms: DEFAULT_TIMEOUT_MS,
@@ -85,7 +87,7 @@ impl Endpoint {
     /// A UDP endpoint with default options.
     pub fn udp(host: impl Into<String>, port: u16) -> Self {
         Endpoint {
-            transport: Transport::Udp,
+            proto: Proto::Udp,
             ..Endpoint::tcp(host, port)
         }
     }
@@ -130,15 +132,15 @@ impl FromStr for Endpoint {
             reason,
         };
         let mut words = s.split_whitespace();
-        let transport = match words.next().map(str::to_ascii_lowercase).as_deref() {
-            Some("tcp") => Transport::Tcp,
-            Some("udp") => Transport::Udp,
-            Some("ssl") => Transport::Ssl,
+        let proto = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            Some("tcp") => Proto::Tcp,
+            Some("udp") => Proto::Udp,
+            Some("ssl") => Proto::Ssl,
             Some(other) => return Err(bad(format!("unknown transport '{other}' (expected tcp, udp or ssl)"))),
             None => return Err(bad("empty".into())),
         };
         let mut ep = Endpoint {
-            transport,
+            proto,
             ..Endpoint::tcp("", 0)
         };
         let mut port = None;
@@ -183,7 +185,7 @@ impl fmt::Display for Endpoint {
         write!(
             f,
             "{} -h {} -p {} -t {}",
-            self.transport, self.host, self.port, self.timeout_ms
+            self.proto, self.host, self.port, self.timeout_ms
         )?;
         if self.grid != 0 {
             write!(f, " -g {}", self.grid)?;
@@ -217,8 +219,8 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(
-            (ep.transport, ep.host.as_str(), ep.port, ep.timeout_ms),
-            (Transport::Tcp, "127.0.0.1", 10015, 60000)
+            (ep.proto, ep.host.as_str(), ep.port, ep.timeout_ms),
+            (Proto::Tcp, "127.0.0.1", 10015, 60000)
         );
         assert_eq!(
             (ep.grid, ep.qos, ep.weight, ep.weight_type, ep.auth_type),

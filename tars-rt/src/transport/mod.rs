@@ -1,13 +1,16 @@
 //! Bytes on the network: the TARS frame (a 4-byte big-endian length that counts itself, then
-//! a packet), endpoints, and TCP/UDP plumbing shared by the server and the client. It knows
-//! frames, not what is inside them. [`reader`] and [`writer`] are the two halves of a framed
-//! connection, shared by the server and the client; [`budget`] bounds the memory requests in
-//! flight may take.
+//! a packet), endpoints, TLS, and the plumbing both sides share: the reader and the batching
+//! writer of a framed connection, UDP datagrams, and the memory budget of requests in flight.
+//! It knows frames, not what is inside them.
 
-pub mod budget;
+pub(crate) mod budget;
 pub mod endpoint;
 pub mod frame;
-pub mod reader;
+pub(crate) mod reader;
 pub mod tls;
-pub mod udp;
-pub mod writer;
+pub(crate) mod udp;
+pub(crate) mod writer;
+
+pub use endpoint::{Endpoint, EndpointError, Proto};
+pub use frame::FrameError;
+pub use tls::{TlsConfig, TlsError};

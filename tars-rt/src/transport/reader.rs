@@ -171,7 +171,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     }
 
     /// The buffer's capacity, in bytes.
-    pub fn buffer_capacity(&self) -> usize {
+    #[cfg(test)]
+    fn buffer_capacity(&self) -> usize {
         self.buf.capacity()
     }
 

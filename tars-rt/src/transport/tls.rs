@@ -16,6 +16,7 @@ use tokio_rustls::rustls::{
 /// TLS settings of a server, adapter or client: the config keys `ca`, `cert`, `key` and
 /// `verifyclient`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsConfig {
     /// `ca`: CA certificate file.
     pub ca: Option<String>,
@@ -25,6 +26,33 @@ pub struct TlsConfig {
     pub key: Option<String>,
     /// `verifyclient`.
     pub verify_client: bool,
+}
+
+impl TlsConfig {
+    /// The CA certificate file (`ca`): a client's servers, a verifying server's clients chain
+    /// to it.
+    pub fn ca(mut self, path: impl Into<String>) -> Self {
+        self.ca = Some(path.into());
+        self
+    }
+
+    /// The certificate file (`cert`).
+    pub fn cert(mut self, path: impl Into<String>) -> Self {
+        self.cert = Some(path.into());
+        self
+    }
+
+    /// The private key file (`key`).
+    pub fn key(mut self, path: impl Into<String>) -> Self {
+        self.key = Some(path.into());
+        self
+    }
+
+    /// Whether a server verifies its clients' certificates (`verifyclient`).
+    pub fn verify_client(mut self, verify: bool) -> Self {
+        self.verify_client = verify;
+        self
+    }
 }
 
 /// Why TLS cannot be set up.

@@ -179,12 +179,13 @@ impl Filter<ClientRequest, CallResult> for Stamp {
     async fn call(&self, mut req: ClientRequest, next: ClientNext<'_>) -> CallResult {
         self.0.fetch_add(1, Ordering::Relaxed);
         if req.packet.s_func_name == "nothing" {
-            return Err(CallError {
-                servant: req.packet.s_servant_name.clone(),
-                function: req.packet.s_func_name.clone(),
-                endpoint: None,
-                kind: CallErrorKind::Rejected(tars::Status::new(-1001, "blocked by filter")),
-            });
+            let kind = CallErrorKind::Rejected(tars::Status::new(-1001, "blocked by filter"));
+            return Err(CallError::new(
+                &req.packet.s_servant_name,
+                &req.packet.s_func_name,
+                None,
+                kind,
+            ));
         }
         req.packet.context.insert("stamped".into(), "yes".into());
         let mut rsp = next.run(req).await?;

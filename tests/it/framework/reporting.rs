@@ -84,10 +84,8 @@ servant={OBJ}
     client_config.stat = Some(stat.clone());
     client_config.module_name = Some("TestApp.Caller".into());
     client_config.report_interval = Duration::from_millis(150);
-    let identity = Identity {
-        local_ip: "127.0.0.9".into(),
-        ..Identity::from_client_config(&client_config)
-    };
+    let mut identity = Identity::from_client_config(&client_config);
+    identity.local_ip = "127.0.0.9".into();
     let comm = FrameworkClient::builder(client_config).identity(identity).build();
     let comm = comm.communicator();
     let hello: HelloProxy = comm
@@ -186,10 +184,8 @@ async fn properties_report_each_policy_as_tarsgo_computes_it() {
     client_config.property = Some(property);
     client_config.module_name = Some("TestApp.Props".into());
     client_config.report_interval = Duration::from_millis(100);
-    let identity = Identity {
-        local_ip: "10.1.2.3".into(),
-        ..Identity::from_client_config(&client_config)
-    };
+    let mut identity = Identity::from_client_config(&client_config);
+    identity.local_ip = "10.1.2.3".into();
     let comm = FrameworkClient::builder(client_config).identity(identity).build();
     let all = comm.property(
         "latency",
@@ -328,16 +324,9 @@ async fn work_outside_proxies_is_reported_by_hand() {
     config.report_interval = Duration::from_millis(100);
     let comm = FrameworkClient::from_config(&config);
     let reporter = comm.reporter().unwrap();
-    let point = tars::framework::stat::StatPoint {
-        master_name: "TestApp.Batch",
-        slave_name: "mysql.orders",
-        interface_name: "insert",
-        master_ip: "10.0.0.1",
-        slave_ip: "10.0.0.2",
-        slave_port: 3306,
-        return_value: 0,
-        slave_set: None,
-    };
+    let point = tars::framework::stat::StatPoint::new("mysql.orders", "insert")
+        .master("TestApp.Batch", "10.0.0.1")
+        .slave_address("10.0.0.2", 3306);
     reporter.report_stat(
         point,
         tars::framework::stat::Outcome::Success,

@@ -75,12 +75,10 @@ verifyclient={}
 }
 
 fn client(pki: &Pki, with_cert: bool) -> Communicator {
-    let tls = TlsConfig {
-        ca: Some(pki.path("ca.pem")),
-        cert: with_cert.then(|| pki.path("client.pem")),
-        key: with_cert.then(|| pki.path("client.key")),
-        ..TlsConfig::default()
-    };
+    let mut tls = TlsConfig::default().ca(pki.path("ca.pem"));
+    if with_cert {
+        tls = tls.cert(pki.path("client.pem")).key(pki.path("client.key"));
+    }
     Communicator::builder().tls(tls).build()
 }
 

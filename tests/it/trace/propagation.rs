@@ -80,10 +80,7 @@ async fn trace_and_dye_reach_every_call_of_the_handler_unless_detached() {
     // A TARS trace opened by the caller, as TarsGo's `OpenTarsTrace` does, and a dye.
     let root = TraceContext::new_root().with_tars_trace(15);
     let tars_trace_id = root.tars_trace_id.clone().unwrap();
-    let scope = Arc::new(Current {
-        trace: Some(root),
-        ..Current::default()
-    });
+    let scope = Arc::new(Current::default().trace(root));
     let dyed = CallOptions::new().dye("user-7");
     scope.scope(to_relay.test_with(&dyed)).await.unwrap();
     let seen = seen.lock().unwrap().clone();

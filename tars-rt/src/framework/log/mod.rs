@@ -57,6 +57,7 @@ fn level_filter(level: LogLevel) -> LevelFilter {
 
 /// A named logger: the events whose `tracing` target is `name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Logger {
     /// The target, and the file's suffix (`<App>.<Server>_<name>.log`).
     pub name: String,
@@ -101,6 +102,7 @@ impl Logger {
 
 /// Where and how a server logs.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LogSettings {
     /// `logpath`: files go under `<logpath>/<app>/<server>/`, the dye log under
     /// `<logpath>/tars_dyeing/`.
@@ -150,6 +152,7 @@ impl LogSettings {
 
 /// What the logs dropped.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct LogStats {
     /// Lines dropped because the writer thread was behind.
     pub dropped_local: AtomicU64,
@@ -161,10 +164,28 @@ pub struct LogStats {
     pub failed_remote: AtomicU64,
 }
 
+/// Why the logs cannot be installed or changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogError {
+    /// The process has a `tracing` subscriber of its own, which is kept.
+    #[error("the process already has a tracing subscriber (its own choice is kept)")]
+    SubscriberSet,
+    /// The server's logs are not tars-rs's: no `logpath`, or the process has its own
+    /// subscriber.
+    #[error(
+        "the server's logs are not written by tars-rs (no logpath, or the process has its own tracing subscriber)"
+    )]
+    NotInstalled,
+    /// `tracing` refused the change.
+    #[error("tracing refused the log change: {0}")]
+    Tracing(String),
+}
+
 /// Controls an installed log: its level, and waiting for lines to be written.
 #[derive(Clone)]
 pub struct LogHandle {
-    reload: Arc<dyn Fn(LevelFilter) -> Result<(), String> + Send + Sync>,
+    reload: Arc<dyn Fn(LevelFilter) -> Result<(), LogError> + Send + Sync>,
     level: Arc<std::sync::Mutex<LogLevel>>,
     writer: SyncSender<Record>,
     remote: Option<remote::RemoteQueue>,
@@ -179,7 +200,7 @@ impl std::fmt::Debug for LogHandle {
 
 impl LogHandle {
     /// Changes the level (what `tars.setloglevel` does).
-    pub fn set_level(&self, level: LogLevel) -> Result<(), String> {
+    pub fn set_level(&self, level: LogLevel) -> Result<(), LogError> {
         (self.reload)(level_filter(level))?;
         *crate::sync::lock(&self.level) = level;
         Ok(())
@@ -298,7 +319,7 @@ pub fn layer(settings: &LogSettings, remote: Option<LogProxy>) -> (TarsLogLayer,
     }
     let (filter, reload_handle) = reload::Layer::new(level_filter(settings.level));
     let handle = LogHandle {
-        reload: Arc::new(move |f| reload_handle.reload(f).map_err(|e| e.to_string())),
+        reload: Arc::new(move |f| reload_handle.reload(f).map_err(|e| LogError::Tracing(e.to_string()))),
         level: Arc::new(std::sync::Mutex::new(settings.level)),
         writer: tx.clone(),
         remote: remote.clone(),
@@ -319,13 +340,13 @@ pub fn layer(settings: &LogSettings, remote: Option<LogProxy>) -> (TarsLogLayer,
 
 /// Installs the logs as the process's `tracing` subscriber. Fails when the process already
 /// has one (its own choice is kept).
-pub fn install(settings: &LogSettings, remote: Option<LogProxy>) -> Result<LogHandle, String> {
+pub fn install(settings: &LogSettings, remote: Option<LogProxy>) -> Result<LogHandle, LogError> {
     if tracing::dispatcher::has_been_set() {
-        return Err("the process already has a tracing subscriber".into());
+        return Err(LogError::SubscriberSet);
     }
     let (layer, filter, handle) = layer(settings, remote);
     let subscriber = tracing_subscriber::registry().with(filter).with(layer);
-    tracing::subscriber::set_global_default(subscriber).map_err(|e| e.to_string())?;
+    tracing::subscriber::set_global_default(subscriber).map_err(|_| LogError::SubscriberSet)?;
     Ok(handle)
 }
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Instructions per request (server) and per call (client), counted by valgrind's callgrind:
+# a count, not a time, so it repeats whatever else the machine is doing (use it to compare two
+# builds when timings are noisy).
+#
+#   bash bench/instructions.sh [SECONDS]
+#
+# The server case runs hello_server under callgrind and loads it natively (examples/load, raw
+# sockets, 1 connection, 64 in flight, 128 B); the client case runs load --client under
+# callgrind against a native server (limit-server when ../shared/bench/limit is there, else
+# hello_server). Each case runs twice, for SECONDS and for 2×SECONDS, and reports the
+# difference in instructions over the difference in requests: start-up and shutdown cancel
+# out. EXAMPLES=DIR measures another build's binaries (see bench/common.sh).
+set -euo pipefail
+
+SECS="${1:-4}"
+
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+command -v valgrind >/dev/null || { echo "needs valgrind" >&2; exit 1; }
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"; pkill -P $$ 2>/dev/null || true' EXIT
+
+# The instructions callgrind counted in file $1.
+total_ir() {
+    awk '/^summary:/ { print $2 }' "$1"
+}
+
+# The requests a load run made: qps × seconds, from its RESULT line on stdin.
+requests() { # seconds
+    sed -n 's/.*qps=\([0-9]*\).*/\1/p' | awk -v s="$1" '{ print $1 * s }'
+}
+
+# Server: instructions and requests of one run of $1 seconds.
+server_run() {
+    local secs="$1" file="$OUT/server.$1"
+    valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/hello_server" >/dev/null 2>&1 &
+    local pid=$!
+    wait_port "$PORT_RS"
+    local n
+    n=$("$EX/load" --addr "127.0.0.1:$PORT_RS" -c 64 -k 1 -b 128 -d "$secs" | grep RESULT | requests "$secs")
+    kill -TERM "$pid"
+    wait "$pid" || true
+    echo "$(total_ir "$file") $n"
+}
+
+# Client: instructions and calls of one run of $1 seconds against the native server on $2.
+client_run() {
+    local secs="$1" port="$2" file="$OUT/client.$1"
+    local n
+    n=$(valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/load" --client --addr "127.0.0.1:$port" -c 64 -k 1 -b 128 -d "$secs" 2>/dev/null | grep RESULT | requests "$secs")
+    echo "$(total_ir "$file") $n"
+}
+
+per_unit() { # "ir1 n1" "ir2 n2"
+    read -r i1 n1 <<<"$1"
+    read -r i2 n2 <<<"$2"
+    awk -v i1="$i1" -v n1="$n1" -v i2="$i2" -v n2="$n2" 'BEGIN { printf "%.0f (%d vs %d requests)", (i2 - i1) / (n2 - n1), n1, n2 }'
+}
+
+echo "server: $(per_unit "$(server_run "$SECS")" "$(server_run $((2 * SECS)))") instructions per request"
+
+if [ -n "$LIMIT" ]; then
+    "$LIMIT/limit-server" --port "$PORT_REF" >/dev/null 2>&1 &
+    port="$PORT_REF"
+else
+    "$EX/hello_server" >/dev/null 2>&1 &
+    port="$PORT_RS"
+fi
+ref=$!
+wait_port "$port"
+echo "client: $(per_unit "$(client_run "$SECS" "$port")" "$(client_run $((2 * SECS)) "$port")") instructions per call"
+kill "$ref"
