@@ -6,7 +6,7 @@
 //! and writes the same `status` keys) and tars-rs services unbroken.
 //!
 //! Installing the layer (crates `opentelemetry_sdk`, `tracing-opentelemetry`,
-//! `tracing-subscriber`; `examples/otel_chain.rs` exports over OTLP):
+//! `tracing-subscriber`; the package `examples/otel-chain` exports over OTLP):
 //!
 //! ```ignore
 //! use opentelemetry::trace::TracerProvider as _;

@@ -3,7 +3,7 @@
 //! and a server span of one trace, exported to the collector given on the command line.
 //!
 //! ```text
-//! cargo run --example otel_chain --features opentelemetry -- http://127.0.0.1:4318
+//! cargo run --manifest-path examples/otel-chain/Cargo.toml -- http://127.0.0.1:4318
 //! ```
 //!
 //! (An OpenTelemetry collector, Jaeger or Zipkin with OTLP/HTTP on that address receives
@@ -20,7 +20,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::Layer;
 
 mod hello {
-    tars::include_tars!("tests/idl/hello.tars");
+    tars::include_tars!("../../tests/idl/hello.tars");
 }
 
 use hello::test_app::{Hello, HelloProxy};
