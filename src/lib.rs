@@ -23,6 +23,8 @@
 //! assert_eq!(Hello::default().name, "world");
 //! ```
 
+#![warn(missing_docs)]
+
 pub use tars_macros::{include_tars, servant, TarsEnum, TarsStruct};
 pub use tars_rt::*;
 

@@ -33,7 +33,7 @@ struct Method {
     outs: Vec<(String, syn::Type)>,
 }
 
-pub fn expand(args: TokenStream, mut item: syn::ItemImpl) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, mut item: syn::ItemImpl) -> TokenStream {
     let mut cx = Ctxt::default();
     let mut module = std::env::var("CARGO_CRATE_NAME").unwrap_or_else(|_| "App".into());
     let mut interface = match &*item.self_ty {

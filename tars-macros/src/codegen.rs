@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use crate::ir::{DefaultValue, Enum, Field, Struct};
 
 /// The codec impls (and `Default`, when asked) for a struct.
-pub fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
+pub(crate) fn struct_impls(s: &Struct, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &s.ident;
     let mut fields: Vec<&Field> = s.fields.iter().collect();
@@ -246,7 +246,7 @@ fn default_init(f: &Field, p: &TokenStream) -> TokenStream {
 
 /// After an error: impls whose bodies never run (the crate does not compile), so that the
 /// real error is not followed by a cascade of missing-trait errors at every use of the type.
-pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
+pub(crate) fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &s.ident;
     let (impl_g, ty_g, where_c) = s.generics.split_for_impl();
@@ -285,7 +285,7 @@ pub fn struct_fallback(s: &Struct, krate: &syn::Path) -> TokenStream {
 /// The codec impls for an enum, from derives and IDL alike: each variant maps to its value;
 /// a value no variant declares goes to the catch-all variant if there is one, and is a
 /// decode error otherwise.
-pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
+pub(crate) fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &e.ident;
     let wire_name = &e.wire_name;
@@ -369,7 +369,7 @@ pub fn enum_impls(e: &Enum, krate: &syn::Path) -> TokenStream {
 }
 
 /// Fallback impls for an enum that failed its checks (see [`struct_fallback`]).
-pub fn enum_fallback(e: &Enum, krate: &syn::Path) -> TokenStream {
+pub(crate) fn enum_fallback(e: &Enum, krate: &syn::Path) -> TokenStream {
     let p = quote!(#krate::__private);
     let ident = &e.ident;
     quote! {
@@ -411,14 +411,14 @@ fn for_each_ident(tokens: TokenStream, f: &mut impl FnMut(String)) {
 
 /// `ty: TarsType`, spanned on `ty`: added to every impl that uses `ty`, it makes a type with
 /// no TARS form one error, there (rustc reports identical errors once).
-pub fn tars_type_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
+pub(crate) fn tars_type_bound(ty: &syn::Type, p: &TokenStream) -> TokenStream {
     let span = ty.span();
     let bound = respan(quote!(#p::TarsType), span);
     quote_spanned!(span=> #ty: #bound)
 }
 
 /// `tokens` with every span set to `span`, so that an error about them points there.
-pub fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut t| {
@@ -447,7 +447,7 @@ fn with_codec_bounds(generics: &syn::Generics, p: &TokenStream) -> syn::Generics
 }
 
 /// One method of a generated client proxy.
-pub struct ProxyMethod {
+pub(crate) struct ProxyMethod {
     /// Rust name.
     pub ident: syn::Ident,
     /// Wire (IDL) name.
@@ -466,7 +466,7 @@ pub struct ProxyMethod {
 /// A client proxy type: `method(args)`, `method_with(&CallOptions, args)` (returning the
 /// reply's maps too) and `method_oneway(args)` per method. Used for IDL interfaces and for
 /// code-first servants alike.
-pub fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], checks: &[TokenStream]) -> TokenStream {
+pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], checks: &[TokenStream]) -> TokenStream {
     let p = quote!(::tars::__private);
     let fns = methods.iter().map(|m| {
         let (fn_ident, wire) = (&m.ident, &m.wire);

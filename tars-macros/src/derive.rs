@@ -15,7 +15,7 @@ use crate::ctxt::Ctxt;
 use crate::ir::{DefaultValue, Enum, Field, Struct};
 
 /// Expands `#[derive(TarsStruct)]`.
-pub fn expand_struct(input: &DeriveInput) -> TokenStream {
+pub(crate) fn expand_struct(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let container = parse_container(&mut cx, input, true);
     let fields = match &input.data {
@@ -60,7 +60,7 @@ pub fn expand_struct(input: &DeriveInput) -> TokenStream {
 }
 
 /// Expands `#[derive(TarsEnum)]`.
-pub fn expand_enum(input: &DeriveInput) -> TokenStream {
+pub(crate) fn expand_enum(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let container = parse_container(&mut cx, input, false);
     let mut units: Vec<&syn::Variant> = Vec::new();

@@ -9,14 +9,14 @@ use quote::{format_ident, quote};
 use crate::codegen::{self, ProxyMethod};
 
 /// An interface: its methods, and the module and name it has in the IDL.
-pub struct Interface {
+pub(crate) struct Interface {
     pub module: String,
     pub name: String,
     pub methods: Vec<Method>,
 }
 
 /// One method.
-pub struct Method {
+pub(crate) struct Method {
     /// Rust name.
     pub ident: Ident,
     /// Wire (IDL) name.
@@ -31,7 +31,7 @@ pub struct Method {
 }
 
 /// A parameter.
-pub struct Param {
+pub(crate) struct Param {
     pub ident: Ident,
     pub wire: String,
     /// 1-based IDL position: its tag in TARS encoding.
@@ -44,13 +44,13 @@ pub struct Param {
 }
 
 /// A typed value: its Rust type and its IDL and TUP spellings.
-pub struct Value {
+pub(crate) struct Value {
     pub ty: TokenStream,
     pub text: TypeText,
 }
 
 /// How a type is spelled in the IDL and in TUP v2.
-pub enum TypeText {
+pub(crate) enum TypeText {
     /// Known at compile time (IDL interfaces).
     Static { idl: String, tup: String },
     /// Asked of the Rust type at run time, through `IdlType` (code-first servants).
@@ -68,7 +68,7 @@ impl Method {
 
     /// The Rust type the servant method returns in `Ok`: the return value followed by the
     /// `out` parameters, as one value, a tuple, or `()`.
-    pub fn output(&self) -> TokenStream {
+    pub(crate) fn output(&self) -> TokenStream {
         let mut parts: Vec<&TokenStream> = self.ret.iter().map(|v| &v.ty).collect();
         parts.extend(self.outs().map(|p| &p.value.ty));
         match parts.len() {
@@ -88,13 +88,13 @@ impl Interface {
 
     /// The `InterfaceDesc` as a constant expression, when every type is spelled at compile
     /// time.
-    pub fn static_descriptor(&self, p: &TokenStream) -> Option<TokenStream> {
+    pub(crate) fn static_descriptor(&self, p: &TokenStream) -> Option<TokenStream> {
         self.is_static().then(|| self.descriptor(p, false))
     }
 
     /// A block that evaluates to `&'static InterfaceDesc`: a constant when it can be, else
     /// built once from the types' `IdlType` spellings.
-    pub fn descriptor_ref(&self, p: &TokenStream) -> TokenStream {
+    pub(crate) fn descriptor_ref(&self, p: &TokenStream) -> TokenStream {
         match self.static_descriptor(p) {
             Some(desc) => quote!({
                 static DESC: #p::InterfaceDesc = #desc;
@@ -162,7 +162,7 @@ impl Interface {
 
     /// The dispatcher: a `match` on `call.function()` that reads the arguments, runs the
     /// method on `self`, and writes its results back; unknown functions answer -3.
-    pub fn dispatch(&self, p: &TokenStream) -> TokenStream {
+    pub(crate) fn dispatch(&self, p: &TokenStream) -> TokenStream {
         let arms = self.methods.iter().map(|m| {
             let (wire, ident) = (&m.wire, &m.ident);
             let args: Vec<Ident> = (0..m.inputs().count()).map(|i| format_ident!("__arg{}", i)).collect();
@@ -209,7 +209,7 @@ impl Interface {
     }
 
     /// The client proxy `ident`; `checks` are where-clause predicates for its impl.
-    pub fn proxy(&self, ident: &Ident, doc: &str, checks: &[TokenStream]) -> TokenStream {
+    pub(crate) fn proxy(&self, ident: &Ident, doc: &str, checks: &[TokenStream]) -> TokenStream {
         let methods: Vec<ProxyMethod> = self
             .methods
             .iter()

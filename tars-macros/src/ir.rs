@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, TokenStream};
 
 /// A struct with tagged fields.
-pub struct Struct {
+pub(crate) struct Struct {
     /// Rust name.
     pub ident: Ident,
     /// Generics of a derive input, passed through unchanged.
@@ -21,7 +21,7 @@ pub struct Struct {
 }
 
 /// A struct's IDL form, known at compile time.
-pub struct IdlText {
+pub(crate) struct IdlText {
     /// `Module::Name`.
     pub qualified: String,
     /// The definition, `struct Name\n{ … };`.
@@ -31,7 +31,7 @@ pub struct IdlText {
 }
 
 /// One struct field.
-pub struct Field {
+pub(crate) struct Field {
     /// Rust name.
     pub ident: Ident,
     /// TARS (IDL) name.
@@ -47,7 +47,7 @@ pub struct Field {
 }
 
 /// An explicit default value.
-pub enum DefaultValue {
+pub(crate) enum DefaultValue {
     /// A string literal: converted with `From<&str>`, compared as `&str`.
     Str(syn::LitStr),
     /// A numeric or bool literal, or an enum path, used as is.
@@ -55,7 +55,7 @@ pub enum DefaultValue {
 }
 
 /// An enum: int32 values on the wire, for `#[derive(TarsEnum)]` and IDL enums alike.
-pub struct Enum {
+pub(crate) struct Enum {
     /// Rust name.
     pub ident: Ident,
     /// TARS name.
@@ -70,7 +70,7 @@ pub struct Enum {
 impl DefaultValue {
     /// How the default reads in a `.tars` file: a quoted string, a literal, or an enum
     /// member's name.
-    pub fn idl_text(&self) -> String {
+    pub(crate) fn idl_text(&self) -> String {
         match self {
             DefaultValue::Str(s) => format!("{:?}", s.value()),
             DefaultValue::Expr(tokens) => {
@@ -100,6 +100,6 @@ fn strip_suffix(lit: &str) -> String {
 }
 
 /// `Module.Name` → `Name`.
-pub fn last_segment(wire: &str) -> &str {
+pub(crate) fn last_segment(wire: &str) -> &str {
     wire.rsplit('.').next().unwrap_or(wire)
 }

@@ -9,7 +9,7 @@ use quote::quote;
 
 use crate::ctxt::Ctxt;
 
-pub fn expand(args: TokenStream, item: syn::ItemImpl) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: syn::ItemImpl) -> TokenStream {
     let mut cx = Ctxt::default();
     if !args.is_empty() {
         cx.error_spanned_by(&args, "#[tars::servant] on a trait impl takes no arguments");

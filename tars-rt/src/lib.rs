@@ -18,6 +18,8 @@
 //! `cargo doc` on these modules shows each one's own notes: what it owns and what it must not
 //! know.
 
+#![warn(missing_docs)]
+
 // Generated code names the runtime as `::tars::__private`; this makes that path resolve inside
 // tars-rt too, so the runtime can derive codecs for its own types.
 extern crate self as tars;

@@ -3,7 +3,7 @@
 //! ([`TURN`]).
 
 /// One memory measurement at a time: every test of the `memory` binary holds it.
-pub static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn status_kb(key: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -15,21 +15,21 @@ fn status_kb(key: &str) -> u64 {
 }
 
 /// Resident memory now, in MiB.
-pub fn rss_mib() -> f64 {
+pub(crate) fn rss_mib() -> f64 {
     status_kb("VmRSS:") as f64 / 1024.0
 }
 
 /// Peak resident memory since the last [`reset_peak`], in MiB.
-pub fn peak_mib() -> f64 {
+pub(crate) fn peak_mib() -> f64 {
     status_kb("VmHWM:") as f64 / 1024.0
 }
 
 /// Address space now, in MiB.
-pub fn virtual_mib() -> f64 {
+pub(crate) fn virtual_mib() -> f64 {
     status_kb("VmSize:") as f64 / 1024.0
 }
 
 /// Starts a new peak measurement (writes 5 to `/proc/self/clear_refs`).
-pub fn reset_peak() {
+pub(crate) fn reset_peak() {
     std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak RSS");
 }

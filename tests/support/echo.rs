@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use tars::{Context, Status};
 
-pub use super::server::hello;
+pub(crate) use super::server::hello;
 
-pub mod interop {
+pub(crate) mod interop {
     tars::include_tars!("tests/idl/interop.tars");
 }
 
 use interop::interop::{Echo, Item, Kind};
 
-pub struct HelloImp;
+pub(crate) struct HelloImp;
 
 #[tars::servant]
 impl hello::test_app::Hello for HelloImp {
@@ -29,7 +29,7 @@ impl hello::test_app::Hello for HelloImp {
 }
 
 #[derive(Default)]
-pub struct EchoImp {
+pub(crate) struct EchoImp {
     last_note: Mutex<String>,
 }
 
@@ -105,7 +105,7 @@ impl Echo for EchoImp {
 }
 
 /// A fully populated `Item`, for round trips.
-pub fn item(id: i32) -> Item {
+pub(crate) fn item(id: i32) -> Item {
     Item {
         id,
         name: format!("item-{id}"),

@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// What the fake does with one request.
 #[derive(Debug, Clone)]
-pub enum Act {
+pub(crate) enum Act {
     /// Answers at once: `int` 0 at tag 0, plus the request's tag-1 string echoed at tag 2
     /// (`testHello`'s `sRsp`).
     Answer,
@@ -28,13 +28,13 @@ pub enum Act {
 }
 
 /// A running fake: its address and the connections it accepted.
-pub struct Fake {
+pub(crate) struct Fake {
     pub addr: SocketAddr,
     pub connections: Arc<AtomicUsize>,
 }
 
 /// Starts a fake whose `script(connection, request)` (both counted from 0) says what to do.
-pub async fn start(script: impl Fn(usize, usize) -> Act + Send + Sync + 'static) -> Fake {
+pub(crate) async fn start(script: impl Fn(usize, usize) -> Act + Send + Sync + 'static) -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let connections = Arc::new(AtomicUsize::new(0));
@@ -50,7 +50,7 @@ pub async fn start(script: impl Fn(usize, usize) -> Act + Send + Sync + 'static)
 }
 
 /// Starts a fake that accepts connections and never reads from them.
-pub async fn start_deaf() -> Fake {
+pub(crate) async fn start_deaf() -> Fake {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let connections = Arc::new(AtomicUsize::new(0));
@@ -65,7 +65,7 @@ pub async fn start_deaf() -> Fake {
     Fake { addr, connections }
 }
 
-pub fn reply_to(req: &RequestPacket, padding: usize) -> Bytes {
+pub(crate) fn reply_to(req: &RequestPacket, padding: usize) -> Bytes {
     let mut body = BytesMut::new();
     0i32.encode(0, &mut body);
     if let Ok(Some(s)) = codec::decode_field::<String>(&req.s_buffer, 1) {

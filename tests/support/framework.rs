@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 /// Every framework IDL, both sides: the doubles serve the services' interfaces, and tests
 /// call a server's admin object.
-pub mod idl {
+pub(crate) mod idl {
     ::tars::include_tars!("tars-rt/idl/Framework.tars", with_tars);
-    pub use self::tars::*;
+    pub(crate) use self::tars::*;
 }
 
 use idl::{
@@ -23,16 +23,16 @@ use tars::application::Server;
 use tars::Application;
 use tars::{Context, Status};
 
-pub const NODE_OBJ: &str = "tars.tarsnode.ServerObj";
-pub const STAT_OBJ: &str = "tars.tarsstat.StatObj";
-pub const PROPERTY_OBJ: &str = "tars.tarsproperty.PropertyObj";
-pub const NOTIFY_OBJ: &str = "tars.tarsnotify.NotifyObj";
-pub const CONFIG_OBJ: &str = "tars.tarsconfig.ConfigObj";
-pub const LOG_OBJ: &str = "tars.tarslog.LogObj";
+pub(crate) const NODE_OBJ: &str = "tars.tarsnode.ServerObj";
+pub(crate) const STAT_OBJ: &str = "tars.tarsstat.StatObj";
+pub(crate) const PROPERTY_OBJ: &str = "tars.tarsproperty.PropertyObj";
+pub(crate) const NOTIFY_OBJ: &str = "tars.tarsnotify.NotifyObj";
+pub(crate) const CONFIG_OBJ: &str = "tars.tarsconfig.ConfigObj";
+pub(crate) const LOG_OBJ: &str = "tars.tarslog.LogObj";
 
 /// Everything the doubles were sent.
 #[derive(Default, Clone)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub keep_alives: Vec<(Instant, ServerInfo)>,
     pub versions: Vec<(String, String, String)>,
     /// (bFromClient, the map).
@@ -48,7 +48,7 @@ pub struct Recorded {
 
 /// The framework, as far as a server sees it.
 #[derive(Clone, Default)]
-pub struct FrameworkDouble {
+pub(crate) struct FrameworkDouble {
     pub rec: Arc<Mutex<Recorded>>,
     /// Config files tarsconfig serves: file name → content (server level), and with the
     /// `app_only` flag for app-level ones.
@@ -58,11 +58,11 @@ pub struct FrameworkDouble {
 }
 
 impl FrameworkDouble {
-    pub fn rec(&self) -> std::sync::MutexGuard<'_, Recorded> {
+    pub(crate) fn rec(&self) -> std::sync::MutexGuard<'_, Recorded> {
         self.rec.lock().unwrap()
     }
 
-    pub fn serve_config(&self, file: &str, app_only: bool, content: &str) {
+    pub(crate) fn serve_config(&self, file: &str, app_only: bool, content: &str) {
         self.configs
             .lock()
             .unwrap()
@@ -71,7 +71,7 @@ impl FrameworkDouble {
 
     /// Serves every double on one ephemeral port (TARS adapters on the same endpoint
     /// share one listener).
-    pub async fn start(&self) -> Server {
+    pub(crate) async fn start(&self) -> Server {
         let mut app = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
             .servant(NODE_OBJ, self.clone())
             .servant(STAT_OBJ, StatDouble(self.clone()))
@@ -87,7 +87,7 @@ impl FrameworkDouble {
 }
 
 /// The config lines (`node=`, `stat=`, …) that point a server at doubles served on `port`.
-pub fn obj(name: &str, port: u16) -> String {
+pub(crate) fn obj(name: &str, port: u16) -> String {
     format!("{name}@tcp -h 127.0.0.1 -p {port} -t 60000")
 }
 
@@ -119,7 +119,7 @@ impl ServerF for FrameworkDouble {
     }
 }
 
-pub struct StatDouble(pub FrameworkDouble);
+pub(crate) struct StatDouble(pub FrameworkDouble);
 
 #[tars::servant]
 impl StatF for StatDouble {
@@ -142,7 +142,7 @@ impl StatF for StatDouble {
     }
 }
 
-pub struct PropertyDouble(pub FrameworkDouble);
+pub(crate) struct PropertyDouble(pub FrameworkDouble);
 
 #[tars::servant]
 impl PropertyF for PropertyDouble {
@@ -156,7 +156,7 @@ impl PropertyF for PropertyDouble {
     }
 }
 
-pub struct NotifyDouble(pub FrameworkDouble);
+pub(crate) struct NotifyDouble(pub FrameworkDouble);
 
 #[tars::servant]
 impl Notify for NotifyDouble {
@@ -190,7 +190,7 @@ impl Notify for NotifyDouble {
     }
 }
 
-pub struct ConfigDouble(pub FrameworkDouble);
+pub(crate) struct ConfigDouble(pub FrameworkDouble);
 
 impl ConfigDouble {
     fn lookup(&self, file: &str, app_only: bool) -> (i32, String) {
@@ -272,7 +272,7 @@ impl Config for ConfigDouble {
     }
 }
 
-pub struct LogDouble(pub FrameworkDouble);
+pub(crate) struct LogDouble(pub FrameworkDouble);
 
 #[tars::servant]
 impl Log for LogDouble {

@@ -1,18 +1,18 @@
 //! Shared helpers of the integration tests: servants, servers on inline configs, raw TARS
 //! peers, fakes of misbehaving servers, the Node.js peer, doubles of the framework services.
 
-pub mod echo;
-pub mod fake;
-pub mod framework;
-pub mod node;
-pub mod raw;
-pub mod registry;
-pub mod server;
+pub(crate) mod echo;
+pub(crate) mod fake;
+pub(crate) mod framework;
+pub(crate) mod node;
+pub(crate) mod raw;
+pub(crate) mod registry;
+pub(crate) mod server;
 
 use std::time::Duration;
 
 /// Waits (at most `within`) until `done` holds, checking every 10 ms; panics naming `what`.
-pub async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + within;
     while !done() {
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The `tests/node` folder, with `node_modules` installed.
-pub fn peer_dir() -> PathBuf {
+pub(crate) fn peer_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node");
     if !dir.join("node_modules/@tars/stream").exists() {
         install(&dir);
@@ -17,7 +17,7 @@ pub fn peer_dir() -> PathBuf {
 
 /// Runs `node <script> <args>` in the peer folder and returns its output, failing the test
 /// with the script's stderr if it exits non-zero.
-pub fn run(script: &str, args: &[&str]) -> Output {
+pub(crate) fn run(script: &str, args: &[&str]) -> Output {
     let dir = peer_dir();
     let out = Command::new("node")
         .arg(script)
@@ -60,7 +60,7 @@ fn install(dir: &Path) {
 
 /// The official Node server (`tests/node/mock_server.js`, @tars/rpc) on an ephemeral port,
 /// TCP and UDP; killed on drop.
-pub struct NodeServer {
+pub(crate) struct NodeServer {
     child: Child,
     /// Its TCP endpoint.
     pub tcp: String,
@@ -76,7 +76,7 @@ impl Drop for NodeServer {
 }
 
 /// Starts the Node server (blocking: call it from `spawn_blocking`).
-pub fn start_node_server() -> NodeServer {
+pub(crate) fn start_node_server() -> NodeServer {
     let dir = peer_dir();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

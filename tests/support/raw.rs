@@ -11,7 +11,7 @@ use tars::transport::frame;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub fn request(id: i32, servant: &str, func: &str, body: Bytes) -> RequestPacket {
+pub(crate) fn request(id: i32, servant: &str, func: &str, body: Bytes) -> RequestPacket {
     RequestPacket {
         i_version: 1,
         i_request_id: id,
@@ -23,35 +23,35 @@ pub fn request(id: i32, servant: &str, func: &str, body: Bytes) -> RequestPacket
     }
 }
 
-pub fn frame_of<T: TarsStruct>(packet: &T) -> Bytes {
+pub(crate) fn frame_of<T: TarsStruct>(packet: &T) -> Bytes {
     let mut buf = BytesMut::new();
     frame::encode_frame(&mut buf, |b| packet.encode_fields(b));
     buf.freeze()
 }
 
-pub struct Conn {
+pub(crate) struct Conn {
     pub stream: TcpStream,
     buf: BytesMut,
 }
 
 impl Conn {
-    pub async fn connect(addr: SocketAddr) -> Conn {
+    pub(crate) async fn connect(addr: SocketAddr) -> Conn {
         Conn {
             stream: TcpStream::connect(addr).await.unwrap(),
             buf: BytesMut::new(),
         }
     }
 
-    pub async fn send<T: TarsStruct>(&mut self, packet: &T) {
+    pub(crate) async fn send<T: TarsStruct>(&mut self, packet: &T) {
         self.stream.write_all(&frame_of(packet)).await.unwrap();
     }
 
-    pub async fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) async fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.stream.write_all(bytes).await
     }
 
     /// The next frame's payload, or `None` if the server closed the connection.
-    pub async fn recv_frame(&mut self) -> Option<Bytes> {
+    pub(crate) async fn recv_frame(&mut self) -> Option<Bytes> {
         loop {
             if let Some(f) = frame::decode_frame(&mut self.buf, 1 << 30).unwrap() {
                 return Some(f);
@@ -63,23 +63,23 @@ impl Conn {
         }
     }
 
-    pub async fn recv(&mut self) -> ResponsePacket {
+    pub(crate) async fn recv(&mut self) -> ResponsePacket {
         codec::from_bytes(&self.recv_frame().await.expect("connection closed")).unwrap()
     }
 
-    pub async fn call(&mut self, req: &RequestPacket) -> ResponsePacket {
+    pub(crate) async fn call(&mut self, req: &RequestPacket) -> ResponsePacket {
         self.send(req).await;
         self.recv().await
     }
 }
 
-pub fn args(f: impl FnOnce(&mut BytesMut)) -> Bytes {
+pub(crate) fn args(f: impl FnOnce(&mut BytesMut)) -> Bytes {
     let mut b = BytesMut::new();
     f(&mut b);
     b.freeze()
 }
 
 #[allow(dead_code)]
-pub fn no_maps() -> BTreeMap<String, String> {
+pub(crate) fn no_maps() -> BTreeMap<String, String> {
     BTreeMap::new()
 }

@@ -11,11 +11,11 @@ use tars::application::Server;
 use tars::Application;
 use tars::{Context, Status};
 
-pub const QUERY_OBJ: &str = "tars.tarsregistry.QueryObj";
+pub(crate) const QUERY_OBJ: &str = "tars.tarsregistry.QueryObj";
 
 /// The registry's table: object (and set, for set lookups) → active endpoints.
 #[derive(Default)]
-pub struct Table {
+pub(crate) struct Table {
     pub objects: HashMap<String, Vec<EndpointF>>,
     pub sets: HashMap<(String, String), Vec<EndpointF>>,
     /// Every lookup: (method, object, set).
@@ -23,31 +23,31 @@ pub struct Table {
 }
 
 #[derive(Clone, Default)]
-pub struct RegistryDouble {
+pub(crate) struct RegistryDouble {
     pub table: Arc<Mutex<Table>>,
 }
 
 impl RegistryDouble {
-    pub fn set(&self, object: &str, servers: &[SocketAddr]) {
+    pub(crate) fn set(&self, object: &str, servers: &[SocketAddr]) {
         let eps = servers.iter().map(|a| endpoint_f(*a)).collect();
         self.table.lock().unwrap().objects.insert(object.into(), eps);
     }
 
-    pub fn set_in(&self, object: &str, set: &str, servers: &[SocketAddr]) {
+    pub(crate) fn set_in(&self, object: &str, set: &str, servers: &[SocketAddr]) {
         let eps = servers.iter().map(|a| endpoint_f(*a)).collect();
         self.table.lock().unwrap().sets.insert((object.into(), set.into()), eps);
     }
 
-    pub fn asked(&self) -> Vec<(String, String, Option<String>)> {
+    pub(crate) fn asked(&self) -> Vec<(String, String, Option<String>)> {
         self.table.lock().unwrap().asked.clone()
     }
 
     /// Serves the double on an ephemeral port.
-    pub async fn start(&self) -> Server {
+    pub(crate) async fn start(&self) -> Server {
         self.start_on("tcp -h 127.0.0.1 -p 0 -t 60000").await
     }
 
-    pub async fn start_on(&self, endpoint: &str) -> Server {
+    pub(crate) async fn start_on(&self, endpoint: &str) -> Server {
         Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
             .servant(QUERY_OBJ, self.clone())
             .endpoint(QUERY_OBJ, endpoint)
@@ -59,7 +59,7 @@ impl RegistryDouble {
 }
 
 /// What tarsregistry returns for a TCP server at `addr`.
-pub fn endpoint_f(addr: SocketAddr) -> EndpointF {
+pub(crate) fn endpoint_f(addr: SocketAddr) -> EndpointF {
     EndpointF {
         host: addr.ip().to_string(),
         port: addr.port() as i32,
@@ -70,7 +70,7 @@ pub fn endpoint_f(addr: SocketAddr) -> EndpointF {
 }
 
 /// The locator string of a registry served at `server`.
-pub fn locator(server: &Server) -> String {
+pub(crate) fn locator(server: &Server) -> String {
     format!("{QUERY_OBJ}@{}", server.endpoint(QUERY_OBJ).unwrap())
 }
 

@@ -9,13 +9,13 @@ use tars::codec::TarsEncode;
 use tars::Application;
 use tars::{Context, Status};
 
-pub mod hello {
+pub(crate) mod hello {
     tars::include_tars!("tests/idl/hello.tars");
 }
 
-pub const OBJ: &str = "TestApp.HelloServer.HelloObj";
+pub(crate) const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
-pub struct SleepyHello;
+pub(crate) struct SleepyHello;
 
 #[tars::servant]
 impl hello::test_app::Hello for SleepyHello {
@@ -41,7 +41,7 @@ impl hello::test_app::Hello for SleepyHello {
 
 /// The config of a server with one adapter for [`OBJ`]: `server_keys` go in `<server>`,
 /// `adapter_keys` in the adapter section.
-pub fn config(server_keys: &str, endpoint: &str, adapter_keys: &str) -> String {
+pub(crate) fn config(server_keys: &str, endpoint: &str, adapter_keys: &str) -> String {
     format!(
         "<tars><application><server>
 app=TestApp
@@ -57,12 +57,12 @@ servant={OBJ}
 }
 
 /// Starts [`SleepyHello`] on a TCP adapter on an ephemeral port.
-pub async fn start(server_keys: &str, adapter_keys: &str) -> Server {
+pub(crate) async fn start(server_keys: &str, adapter_keys: &str) -> Server {
     start_on(server_keys, "tcp -h 127.0.0.1 -p 0 -t 60000", adapter_keys).await
 }
 
 /// Starts [`SleepyHello`] on `endpoint`.
-pub async fn start_on(server_keys: &str, endpoint: &str, adapter_keys: &str) -> Server {
+pub(crate) async fn start_on(server_keys: &str, endpoint: &str, adapter_keys: &str) -> Server {
     let config = config(server_keys, endpoint, adapter_keys);
     Application::new(config.parse().unwrap())
         .servant(OBJ, SleepyHello)
@@ -72,7 +72,7 @@ pub async fn start_on(server_keys: &str, endpoint: &str, adapter_keys: &str) -> 
 }
 
 /// The `sBuffer` of `testHello(s)`.
-pub fn hello_args(s: &str) -> tars::bytes::Bytes {
+pub(crate) fn hello_args(s: &str) -> tars::bytes::Bytes {
     let mut b = tars::bytes::BytesMut::new();
     s.to_string().encode(1, &mut b);
     b.freeze()

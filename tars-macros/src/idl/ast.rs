@@ -3,26 +3,26 @@
 use super::error::Pos;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Ident {
+pub(super) struct Ident {
     pub name: String,
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct File {
+pub(super) struct File {
     pub includes: Vec<(String, Pos)>,
     pub modules: Vec<Module>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Module {
+pub(super) struct Module {
     pub name: Ident,
     pub doc: Vec<String>,
     pub items: Vec<Item>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Item {
+pub(super) enum Item {
     Struct(Struct),
     Enum(Enum),
     Const(Const),
@@ -31,7 +31,7 @@ pub enum Item {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Struct {
+pub(super) struct Struct {
     pub name: Ident,
     pub doc: Vec<String>,
     pub fields: Vec<Field>,
@@ -40,7 +40,7 @@ pub struct Struct {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Field {
+pub(super) struct Field {
     pub tag: (i128, Pos),
     pub required: bool,
     pub ty: TypeExpr,
@@ -50,13 +50,13 @@ pub struct Field {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct TypeExpr {
+pub(super) struct TypeExpr {
     pub kind: TypeKind,
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum TypeKind {
+pub(super) enum TypeKind {
     Bool,
     Byte,
     Short,
@@ -75,13 +75,13 @@ pub enum TypeKind {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Literal {
+pub(super) struct Literal {
     pub kind: LitKind,
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum LitKind {
+pub(super) enum LitKind {
     Int(i128),
     Float(f64),
     Str(String),
@@ -91,21 +91,21 @@ pub enum LitKind {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Enum {
+pub(super) struct Enum {
     pub name: Ident,
     pub doc: Vec<String>,
     pub members: Vec<EnumMember>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct EnumMember {
+pub(super) struct EnumMember {
     pub name: Ident,
     pub value: Option<Literal>,
     pub doc: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Const {
+pub(super) struct Const {
     pub ty: TypeExpr,
     pub name: Ident,
     pub value: Literal,
@@ -113,20 +113,20 @@ pub struct Const {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Key {
+pub(super) struct Key {
     pub struct_name: Ident,
     pub fields: Vec<Ident>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Interface {
+pub(super) struct Interface {
     pub name: Ident,
     pub doc: Vec<String>,
     pub methods: Vec<Method>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Method {
+pub(super) struct Method {
     pub name: Ident,
     /// `None` for `void`.
     pub ret: Option<TypeExpr>,
@@ -135,7 +135,7 @@ pub struct Method {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Param {
+pub(super) struct Param {
     pub out: bool,
     pub routekey: bool,
     pub ty: TypeExpr,

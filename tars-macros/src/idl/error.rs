@@ -4,7 +4,7 @@ use std::fmt;
 
 /// A position in a `.tars` file (1-based line and column, in characters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Pos {
+pub(crate) struct Pos {
     /// Index into the loaded files.
     pub file: usize,
     pub line: u32,
@@ -13,13 +13,13 @@ pub struct Pos {
 
 /// One problem found in the IDL.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdlError {
+pub(super) struct IdlError {
     pub pos: Pos,
     pub message: String,
 }
 
 impl IdlError {
-    pub fn new(pos: Pos, message: impl Into<String>) -> Self {
+    pub(super) fn new(pos: Pos, message: impl Into<String>) -> Self {
         IdlError {
             pos,
             message: message.into(),
@@ -28,7 +28,7 @@ impl IdlError {
 }
 
 /// Formats errors against the names of the files they point into.
-pub struct Rendered<'a> {
+pub(super) struct Rendered<'a> {
     pub error: &'a IdlError,
     pub file_names: &'a [String],
 }

@@ -16,7 +16,7 @@ use crate::ir;
 /// that only calls a service needs no servant traits, one that only serves it needs no
 /// proxies, and one that only shares the types needs neither. Types are always generated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Parts {
+pub(crate) enum Parts {
     /// Descriptors, servant traits and proxies.
     #[default]
     All,
@@ -30,7 +30,7 @@ pub enum Parts {
 
 impl Parts {
     /// The `include_tars!` options that choose parts, and what each chooses.
-    pub const OPTIONS: [(&'static str, Parts); 3] = [
+    pub(crate) const OPTIONS: [(&'static str, Parts); 3] = [
         ("types_only", Parts::TypesOnly),
         ("client_only", Parts::ClientOnly),
         ("server_only", Parts::ServerOnly),
@@ -54,12 +54,12 @@ impl Parts {
 /// Everything, as the fuzz target generates it: `fuzz/src/idl` builds this file on its own
 /// and calls this function, so it stays even though the macro goes through [`generate_parts`].
 #[allow(dead_code)]
-pub fn generate(spec: &Spec) -> TokenStream {
+pub(super) fn generate(spec: &Spec) -> TokenStream {
     generate_parts(spec, Parts::All)
 }
 
 /// The code for `spec`, with the interface code `parts` asks for.
-pub fn generate_parts(spec: &Spec, parts: Parts) -> TokenStream {
+pub(super) fn generate_parts(spec: &Spec, parts: Parts) -> TokenStream {
     let mut out = TokenStream::new();
     // Cargo rebuilds the crate when any file read changes.
     for (path, _) in &spec.files {
@@ -112,7 +112,7 @@ fn with_wire_name(doc: &[String], kind: &str, module: &str, name: &str) -> Vec<S
 }
 
 /// The Rust type for an IDL type, as seen from inside module `from`.
-pub fn rust_type(ty: &Type, from: &str) -> TokenStream {
+pub(super) fn rust_type(ty: &Type, from: &str) -> TokenStream {
     match ty {
         Type::Bool => quote!(bool),
         Type::Byte => quote!(i8),

@@ -6,7 +6,7 @@
 use super::error::{IdlError, Pos};
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
+pub(super) enum Tok {
     Ident(String),
     Int(i128),
     Float(f64),
@@ -20,7 +20,7 @@ pub enum Tok {
 }
 
 impl Tok {
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self {
             Tok::Ident(s) => format!("'{s}'"),
             Tok::Int(i) => format!("'{i}'"),
@@ -35,7 +35,7 @@ impl Tok {
 }
 
 #[derive(Clone, Debug)]
-pub struct Token {
+pub(super) struct Token {
     pub tok: Tok,
     pub pos: Pos,
     /// Just past the token's last character.
@@ -46,7 +46,7 @@ pub struct Token {
     pub trailing_doc: Vec<String>,
 }
 
-pub fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
+pub(super) fn lex(file: usize, src: &str, errors: &mut Vec<IdlError>) -> Vec<Token> {
     let mut lx = Lexer {
         chars: src.chars().collect(),
         i: 0,

@@ -6,7 +6,7 @@ mod ast;
 mod error;
 mod gen;
 mod lexer;
-pub mod model;
+pub(crate) mod model;
 pub(crate) mod names;
 mod parser;
 mod resolve;
@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 
-pub use gen::Parts;
-pub use resolve::Options;
+pub(crate) use gen::Parts;
+pub(crate) use resolve::Options;
 
 /// `include_tars!("path/to/file.tars" [, with_tars] [, types_only | client_only | server_only])`
-pub struct Input {
+pub(crate) struct Input {
     pub path: syn::LitStr,
     pub options: Options,
     pub parts: Parts,
@@ -107,7 +107,7 @@ fn chooses_parts(flag: &syn::Ident) -> bool {
 /// Expands `include_tars!`. The path is relative to the crate's `CARGO_MANIFEST_DIR` or,
 /// when no file is there, to `call_dir` (the directory of the file invoking the macro).
 /// With errors, the items that are fine are still generated, next to the errors.
-pub fn expand(input: Input, call_dir: Option<PathBuf>) -> TokenStream {
+pub(crate) fn expand(input: Input, call_dir: Option<PathBuf>) -> TokenStream {
     let rel = input.path.value();
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
@@ -126,7 +126,7 @@ pub fn expand(input: Input, call_dir: Option<PathBuf>) -> TokenStream {
 
 /// Compiles a `.tars` file to Rust, or returns every error as `file:line:col: message`.
 #[cfg(test)]
-pub fn compile(
+pub(crate) fn compile(
     source: &dyn resolve::Source,
     path: &Path,
     display: &str,
@@ -143,7 +143,7 @@ pub fn compile(
 /// every error as `file:line:col: message`; the code holds every item that resolved, and
 /// stand-ins for those in error (as serde_derive emits fallback impls), so one mistake is one
 /// error, not a cascade at every use.
-pub fn compile_lenient(
+pub(crate) fn compile_lenient(
     source: &dyn resolve::Source,
     path: &Path,
     display: &str,

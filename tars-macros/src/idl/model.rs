@@ -5,14 +5,14 @@
 use super::error::Pos;
 
 #[derive(Clone, Debug)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Files read, in load order (the root first): (absolute path, name shown in errors).
     pub files: Vec<(std::path::PathBuf, String)>,
     pub modules: Vec<Module>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Module {
+pub(crate) struct Module {
     pub name: String,
     pub doc: Vec<String>,
     pub structs: Vec<Struct>,
@@ -22,13 +22,13 @@ pub struct Module {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct QualName {
+pub(crate) struct QualName {
     pub module: String,
     pub name: String,
 }
 
 #[derive(Clone, Debug)]
-pub struct Struct {
+pub(crate) struct Struct {
     pub name: String,
     pub doc: Vec<String>,
     pub fields: Vec<Field>,
@@ -41,7 +41,7 @@ pub struct Struct {
 }
 
 #[derive(Clone, Debug)]
-pub struct Field {
+pub(crate) struct Field {
     pub tag: u8,
     pub required: bool,
     pub ty: Type,
@@ -51,7 +51,7 @@ pub struct Field {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Type {
+pub(crate) enum Type {
     Bool,
     Byte,
     Short,
@@ -71,7 +71,7 @@ pub enum Type {
 
 impl Type {
     /// The type as IDL text, as it is shown to users and in descriptors.
-    pub fn idl(&self) -> String {
+    pub(crate) fn idl(&self) -> String {
         match self {
             Type::Bool => "bool".into(),
             Type::Byte => "byte".into(),
@@ -92,7 +92,7 @@ impl Type {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Int(i128),
     Float(f64),
     Str(String),
@@ -101,7 +101,7 @@ pub enum Value {
 }
 
 #[derive(Clone, Debug)]
-pub struct Enum {
+pub(crate) struct Enum {
     pub name: String,
     pub doc: Vec<String>,
     pub members: Vec<EnumMember>,
@@ -110,14 +110,14 @@ pub struct Enum {
 }
 
 #[derive(Clone, Debug)]
-pub struct EnumMember {
+pub(crate) struct EnumMember {
     pub name: String,
     pub value: i32,
     pub doc: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Const {
+pub(crate) struct Const {
     pub name: String,
     pub ty: Type,
     pub value: Value,
@@ -125,14 +125,14 @@ pub struct Const {
 }
 
 #[derive(Clone, Debug)]
-pub struct Interface {
+pub(crate) struct Interface {
     pub name: String,
     pub doc: Vec<String>,
     pub methods: Vec<Method>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Method {
+pub(crate) struct Method {
     pub name: String,
     /// `None` for `void`.
     pub ret: Option<Type>,
@@ -141,7 +141,7 @@ pub struct Method {
 }
 
 #[derive(Clone, Debug)]
-pub struct Param {
+pub(crate) struct Param {
     pub name: String,
     pub ty: Type,
     pub out: bool,

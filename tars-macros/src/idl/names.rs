@@ -33,7 +33,7 @@ fn words(name: &str) -> Vec<String> {
     words
 }
 
-pub fn snake_case(name: &str) -> String {
+pub(crate) fn snake_case(name: &str) -> String {
     let w: Vec<String> = words(name).iter().map(|w| w.to_lowercase()).collect();
     let s = w.join("_");
     if s.is_empty() {
@@ -43,7 +43,7 @@ pub fn snake_case(name: &str) -> String {
     }
 }
 
-pub fn upper_camel(name: &str) -> String {
+pub(crate) fn upper_camel(name: &str) -> String {
     let s: String = words(name)
         .iter()
         .map(|w| {
@@ -67,7 +67,7 @@ pub fn upper_camel(name: &str) -> String {
 
 /// `test_hello` → `testHello`, `s_req` → `sReq` (TARS' usual spelling of method and
 /// parameter names).
-pub fn lower_camel(name: &str) -> String {
+pub(crate) fn lower_camel(name: &str) -> String {
     let camel = upper_camel(name);
     let mut cs = camel.chars();
     match cs.next() {
@@ -76,13 +76,13 @@ pub fn lower_camel(name: &str) -> String {
     }
 }
 
-pub fn screaming_snake(name: &str) -> String {
+pub(crate) fn screaming_snake(name: &str) -> String {
     snake_case(name).to_uppercase()
 }
 
 /// An identifier for `name`, raw if it is a Rust keyword, with `_` appended for the
 /// keywords that cannot be raw (`self`, `Self`, `super`, `crate`).
-pub fn ident(name: &str) -> Ident {
+pub(crate) fn ident(name: &str) -> Ident {
     match name {
         "self" | "Self" | "super" | "crate" | "_" => Ident::new(&format!("{name}_"), Span::call_site()),
         n if is_rust_keyword(n) => Ident::new_raw(n, Span::call_site()),

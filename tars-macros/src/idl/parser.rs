@@ -5,7 +5,7 @@ use super::ast::*;
 use super::error::{IdlError, Pos};
 use super::lexer::{Tok, Token};
 
-pub fn parse(tokens: Vec<Token>, errors: &mut Vec<IdlError>) -> File {
+pub(super) fn parse(tokens: Vec<Token>, errors: &mut Vec<IdlError>) -> File {
     let mut p = Parser {
         toks: tokens,
         i: 0,
@@ -611,7 +611,7 @@ impl Parser<'_> {
 }
 
 /// The IDL's reserved words (TarsCpp `parse.cpp`), not usable as names.
-pub fn is_keyword(s: &str) -> bool {
+pub(super) fn is_keyword(s: &str) -> bool {
     matches!(
         s,
         "void"

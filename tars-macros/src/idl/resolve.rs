@@ -10,11 +10,11 @@ use super::model::{self, QualName, Type, Value};
 use super::{lexer, parser};
 
 /// Where `.tars` text comes from (the file system, or memory in tests).
-pub trait Source {
+pub(crate) trait Source {
     fn read(&self, path: &Path) -> std::io::Result<String>;
 }
 
-pub struct FileSystem;
+pub(super) struct FileSystem;
 
 impl Source for FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String> {
@@ -25,7 +25,7 @@ impl Source for FileSystem {
 /// Options of one compilation that change what the IDL may say (what to generate is
 /// `gen::Parts`).
 #[derive(Clone, Copy, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// Accept names that start with `tars` (tars2cpp's `--with-tars`), for the framework's
     /// own IDL.
     pub with_tars: bool,
@@ -33,7 +33,7 @@ pub struct Options {
 
 /// Loads `root` and everything it includes, then resolves and checks it all.
 /// `display` is how the root file is named in errors (the path the user wrote).
-pub fn load(source: &dyn Source, root: &Path, display: &str, options: Options) -> (model::Spec, Vec<IdlError>) {
+pub(super) fn load(source: &dyn Source, root: &Path, display: &str, options: Options) -> (model::Spec, Vec<IdlError>) {
     let mut loader = Loader {
         source,
         files: Vec::new(),

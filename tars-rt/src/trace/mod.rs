@@ -26,7 +26,10 @@ pub mod otel;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-pub use propagation::{Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c};
+pub use propagation::{
+    Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c, STATUS_TRACE_KEY, SW8, SW8_CORRELATION,
+    TRACEPARENT, TRACESTATE,
+};
 pub(crate) use spans::{client_span, record_code, server_span};
 
 /// A 128-bit trace id.

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 /// The budget. Cheap to share (`Arc`).
 #[derive(Debug)]
-pub struct MemoryBudget {
+pub(crate) struct MemoryBudget {
     limit: usize,
     used: AtomicUsize,
     /// The most used since memory was last handed back to the OS.
@@ -31,12 +31,12 @@ pub struct MemoryBudget {
 }
 
 /// How high usage must have been for its end to hand memory back to the OS.
-pub const RELEASE_AFTER: usize = 32 << 20;
+pub(crate) const RELEASE_AFTER: usize = 32 << 20;
 
 impl MemoryBudget {
     /// A budget of `limit` bytes (0: no limit); with `trim`, the end of a burst hands free
     /// memory back to the OS.
-    pub fn new(limit: usize, trim: bool) -> Arc<Self> {
+    pub(crate) fn new(limit: usize, trim: bool) -> Arc<Self> {
         Arc::new(MemoryBudget {
             limit: if limit == 0 { usize::MAX } else { limit },
             used: AtomicUsize::new(0),
@@ -48,7 +48,7 @@ impl MemoryBudget {
     }
 
     /// The limit in bytes.
-    pub fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> usize {
         self.limit
     }
 
@@ -97,7 +97,7 @@ impl MemoryBudget {
     }
 
     /// A lease of `bytes` for a request, or `None` if the budget cannot hold it now.
-    pub fn try_lease(self: &Arc<Self>, bytes: usize) -> Option<Lease> {
+    pub(crate) fn try_lease(self: &Arc<Self>, bytes: usize) -> Option<Lease> {
         self.take(bytes, self.limit).then(|| Lease {
             budget: self.clone(),
             held: AtomicUsize::new(bytes),
@@ -106,7 +106,7 @@ impl MemoryBudget {
 
     /// A lease of `bytes` for a frame still arriving: waits until it fits within half of
     /// the budget.
-    pub async fn lease_for_frame(self: &Arc<Self>, bytes: usize) -> Lease {
+    pub(crate) async fn lease_for_frame(self: &Arc<Self>, bytes: usize) -> Lease {
         let ceiling = self.limit / 2;
         if self.take(bytes, ceiling) {
             return Lease {
@@ -159,14 +159,14 @@ fn release_free_memory() {
 
 /// Bytes held from a [`MemoryBudget`]; given back on drop.
 #[derive(Debug)]
-pub struct Lease {
+pub(crate) struct Lease {
     budget: Arc<MemoryBudget>,
     held: AtomicUsize,
 }
 
 impl Lease {
     /// Takes `bytes` more, if the budget holds them.
-    pub fn grow(&self, bytes: usize) -> bool {
+    pub(crate) fn grow(&self, bytes: usize) -> bool {
         if bytes == 0 {
             return true;
         }

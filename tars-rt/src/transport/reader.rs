@@ -26,7 +26,7 @@ const LARGE_FRAME: usize = 64 * 1024;
 
 /// Frames from a byte stream.
 #[derive(Debug)]
-pub struct FrameReader<R> {
+pub(crate) struct FrameReader<R> {
     io: R,
     buf: BytesMut,
     /// `Some(max)` for TARS framing; `None` when another protocol splits the frames.
@@ -41,13 +41,13 @@ pub struct FrameReader<R> {
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// Reads TARS frames of at most `max_frame` bytes (header included) from `io`.
-    pub fn new(io: R, max_frame: usize) -> Self {
+    pub(crate) fn new(io: R, max_frame: usize) -> Self {
         Self::with_framing(io, Some(max_frame))
     }
 
     /// Reads a protocol whose frames [`FrameReader::next_split`] cuts with the protocol's
     /// own function.
-    pub fn opaque(io: R) -> Self {
+    pub(crate) fn opaque(io: R) -> Self {
         Self::with_framing(io, None)
     }
 
@@ -65,21 +65,21 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     }
 
     /// Large frames wait for room in `budget` before they are buffered.
-    pub fn with_budget(mut self, budget: Option<Arc<MemoryBudget>>) -> Self {
+    pub(crate) fn with_budget(mut self, budget: Option<Arc<MemoryBudget>>) -> Self {
         self.budget = budget;
         self
     }
 
     /// The next complete frame already buffered (its payload, without the header), if any.
     /// An error means the stream is unusable: close it.
-    pub fn next_buffered(&mut self) -> Result<Option<Bytes>, FrameError> {
+    pub(crate) fn next_buffered(&mut self) -> Result<Option<Bytes>, FrameError> {
         let max = self.max_frame.unwrap_or(frame::DEFAULT_MAX_PACKAGE_LENGTH);
         self.next_split(|buf| frame::decode_frame(buf, max))
     }
 
     /// Like [`FrameReader::next_buffered`], with `split` taking a frame off the front of the
     /// buffer (as [`frame::decode_frame`] does for TARS).
-    pub fn next_split(
+    pub(crate) fn next_split(
         &mut self,
         split: impl FnOnce(&mut BytesMut) -> Result<Option<Bytes>, FrameError>,
     ) -> Result<Option<Bytes>, FrameError> {
@@ -98,12 +98,12 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 
     /// The budget held for the large frame just taken, if it drew from one: the frame's
     /// owner keeps it for as long as the frame is in memory.
-    pub fn take_lease(&mut self) -> Option<Lease> {
+    pub(crate) fn take_lease(&mut self) -> Option<Lease> {
         self.lease.take()
     }
 
     /// Reads more bytes; `Ok(0)` when the peer closed the stream. Cancel-safe.
-    pub async fn fill(&mut self) -> io::Result<usize> {
+    pub(crate) async fn fill(&mut self) -> io::Result<usize> {
         let was_empty = self.buf.is_empty();
         let n = if self.buf.capacity() == 0 {
             self.read_first().await?
@@ -157,7 +157,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 
     /// Since when the frame at the front of the buffer has been incomplete; `None` when
     /// the buffer holds only whole frames.
-    pub fn mid_frame_since(&self) -> Option<Instant> {
+    pub(crate) fn mid_frame_since(&self) -> Option<Instant> {
         if self.buf.is_empty() {
             None
         } else {
@@ -166,7 +166,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     }
 
     /// When bytes last arrived (when the reader was made, before any).
-    pub fn last_read(&self) -> Instant {
+    pub(crate) fn last_read(&self) -> Instant {
         self.last_read
     }
 

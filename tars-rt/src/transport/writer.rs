@@ -22,24 +22,24 @@ const WRITE_ALONE: usize = 64 * 1024;
 
 /// A frame queued for the writer.
 #[derive(Debug)]
-pub struct Outgoing {
+pub(crate) struct Outgoing {
     /// The whole frame, header included.
-    pub frame: Bytes,
+    pub(crate) frame: Bytes,
     /// Released once the frame is written (held for its drop: the writer never reads it).
     #[allow(dead_code)]
-    pub permit: Option<OwnedSemaphorePermit>,
+    pub(crate) permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Outgoing {
     /// A frame without a permit.
-    pub fn frame(frame: Bytes) -> Self {
+    pub(crate) fn frame(frame: Bytes) -> Self {
         Outgoing { frame, permit: None }
     }
 }
 
 /// Writes what arrives on `rx` until every sender is gone (then shuts the stream down and
 /// returns `Ok`), `stop` completes, or a write fails or stalls for `stall`.
-pub async fn write_frames<W, S>(
+pub(crate) async fn write_frames<W, S>(
     mut wr: W,
     rx: &mut mpsc::Receiver<Outgoing>,
     stall: Option<Duration>,
