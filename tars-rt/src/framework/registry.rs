@@ -15,9 +15,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
+use tokio::time::Instant;
 
 use crate::client::{CallOptions, Proxy, ServantProxy};
 use crate::discovery::{Discover, DiscoveryError, Endpoints, Resolution, Target};
@@ -194,7 +195,7 @@ async fn keep_current(inner: Weak<Inner>, target: Target, tx: watch::Sender<Reso
             _ = tokio::time::sleep(wait) => {}
             _ = wake.notified() => {
                 // Asked to look again: not more often than MIN_GAP.
-                tokio::time::sleep_until((asked + MIN_GAP).into()).await;
+                tokio::time::sleep_until(asked + MIN_GAP).await;
             }
             _ = tx.closed() => {
                 if let Some(registry) = inner.upgrade() {

@@ -222,3 +222,147 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
 fn nonzero(d: Duration) -> Option<Duration> {
     (!d.is_zero()).then_some(d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::idl::InterfaceDesc;
+    use crate::{Context, Status};
+
+    struct Nothing;
+
+    static NOTHING: InterfaceDesc = InterfaceDesc {
+        module: "Test",
+        name: "Nothing",
+        methods: &[],
+    };
+
+    #[async_trait::async_trait]
+    impl Servant for Nothing {
+        fn interface(&self) -> &'static InterfaceDesc {
+            &NOTHING
+        }
+
+        async fn dispatch(&self, _: &Context, _: &mut super::super::Call) -> Result<(), Status> {
+            Ok(())
+        }
+    }
+
+    fn server(adapters: &str) -> ServerConfig {
+        let text = format!("<tars><application><server>\napp=A\nserver=S\n{adapters}\n</server></application></tars>");
+        text.parse::<Config>().unwrap().server.unwrap()
+    }
+
+    fn adapter(name: &str, endpoint: &str, extra: &str) -> String {
+        format!("<{name}>\nendpoint={endpoint}\nservant=A.S.{name}\n{extra}\n</{name}>")
+    }
+
+    fn plan_of(server: &ServerConfig, servants: &[&str], protocols: &[&str]) -> Result<ServerPlan, ServerError> {
+        let servants: Vec<(String, Arc<dyn Servant>)> = servants
+            .iter()
+            .map(|n| (format!("A.S.{n}"), Arc::new(Nothing) as Arc<dyn Servant>))
+            .collect();
+        let protocols: HashMap<String, Arc<dyn ServerProtocol>> = protocols
+            .iter()
+            .map(|n| (n.to_string(), Arc::new(Shout) as Arc<dyn ServerProtocol>))
+            .collect();
+        plan(&PlanInputs {
+            server,
+            servants: &servants,
+            protocols: &protocols,
+            filters: &Chain::default(),
+            observer: &|_| None,
+            budget: &MemoryBudget::new(0, false),
+        })
+    }
+
+    struct Shout;
+
+    impl ServerProtocol for Shout {
+        fn split_frame(
+            &self,
+            _: &mut bytes::BytesMut,
+        ) -> Result<Option<bytes::Bytes>, crate::transport::frame::FrameError> {
+            Ok(None)
+        }
+
+        fn handle(
+            self: Arc<Self>,
+            _: std::net::SocketAddr,
+            _: bytes::Bytes,
+            _: tokio::time::Instant,
+        ) -> crate::filter::BoxFuture<'static, super::super::Handled> {
+            Box::pin(std::future::ready(super::super::Handled::Nothing))
+        }
+    }
+
+    #[test]
+    fn adapters_on_one_endpoint_share_a_listener_and_each_has_its_liveness() {
+        let cfg = server(
+            &[
+                adapter("One", "tcp -h 127.0.0.1 -p 7001", ""),
+                adapter("Two", "tcp -h 127.0.0.1 -p 7001", "threads=2"),
+                adapter("Three", "udp -h 127.0.0.1 -p 7001", ""),
+                adapter("Line", "tcp -h 127.0.0.1 -p 7002", "protocol=line"),
+            ]
+            .join("\n"),
+        );
+        let p = plan_of(&cfg, &["One", "Two", "Three", "Line"], &["line"]).unwrap();
+        let endpoints: Vec<(String, usize)> = p
+            .endpoints
+            .iter()
+            .map(|e| (e.endpoint.to_string(), e.adapters.len()))
+            .collect();
+        assert_eq!(
+            endpoints,
+            [
+                ("tcp -h 127.0.0.1 -p 7001 -t 3000".to_string(), 2),
+                ("udp -h 127.0.0.1 -p 7001 -t 3000".to_string(), 1),
+                ("tcp -h 127.0.0.1 -p 7002 -t 3000".to_string(), 1),
+            ]
+        );
+        let names: Vec<&str> = p.liveness.iter().map(AdapterLiveness::name).collect();
+        assert_eq!(names, ["One", "Two", "Three", "Line"]);
+        assert!(p.liveness.iter().all(|l| !l.is_zombie()));
+    }
+
+    #[test]
+    fn every_start_up_mistake_is_found_before_anything_listens() {
+        let one = server(&adapter("One", "tcp -h 127.0.0.1 -p 7001", ""));
+        let e = plan_of(&one, &["One", "Lost"], &[]).err().unwrap();
+        assert!(
+            matches!(&e, ServerError::NoAdapter { servant } if servant == "A.S.Lost"),
+            "{e}"
+        );
+        let e = plan_of(&one, &[], &[]).err().unwrap();
+        assert!(
+            matches!(&e, ServerError::UnknownServant { adapter, .. } if adapter == "One"),
+            "{e}"
+        );
+        let line = server(&adapter("Line", "tcp -h 127.0.0.1 -p 7002", "protocol=line"));
+        let e = plan_of(&line, &[], &[]).err().unwrap();
+        assert!(
+            matches!(&e, ServerError::UnknownProtocol { protocol, .. } if protocol == "line"),
+            "{e}"
+        );
+        let mixed = server(
+            &[
+                adapter("One", "tcp -h 127.0.0.1 -p 7001", ""),
+                adapter("Line", "tcp -h 127.0.0.1 -p 7001", "protocol=line"),
+            ]
+            .join("\n"),
+        );
+        let e = plan_of(&mixed, &["One"], &["line"]).err().unwrap();
+        assert!(
+            matches!(&e, ServerError::SharedEndpoint { adapters, .. } if adapters.len() == 2),
+            "{e}"
+        );
+        let ssl = server(&adapter("Safe", "ssl -h 127.0.0.1 -p 7003", ""));
+        let e = plan_of(&ssl, &["Safe"], &[]).err().unwrap();
+        assert!(
+            matches!(&e, ServerError::Tls { adapter, .. } if adapter == "Safe"),
+            "{e}"
+        );
+    }
+}
