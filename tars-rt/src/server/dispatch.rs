@@ -4,6 +4,7 @@
 //! response.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
@@ -17,67 +18,83 @@ use super::call::{Call, Encoding};
 use super::request::{ServerRequest, ServerResponse};
 use super::servant::Servant;
 
-/// Runs `req` on `servant` (the one it names, `None` if no servant here has that name).
-pub(crate) async fn dispatch(
-    servant: Option<&dyn Servant>,
+/// Runs `req` on `servant` (the one it names, `None` if no servant here has that name). Not an
+/// `async fn`, whose arguments the future would store twice (rust-lang/rust#62958).
+#[allow(clippy::manual_async_fn)] // rust-lang/rust#62958: see above.
+pub(crate) fn dispatch<'a>(
+    servant: Option<&'a dyn Servant>,
     req: ServerRequest,
     encoding: Encoding,
     lease: Option<Lease>,
     trace: Option<TraceContext>,
     handle_timeout: Option<Duration>,
-) -> ServerResponse {
+) -> impl Future<Output = ServerResponse> + Send + 'a {
+    async move {
+        let Some(servant) = servant else {
+            return ServerResponse::from_status(&Status::no_such_servant(&req.packet.s_servant_name));
+        };
+        if req.packet.s_func_name == "tars_ping" {
+            return ServerResponse::default();
+        }
+        let (ctx, mut call) = match prepare(servant, req, encoding, lease, trace) {
+            Ok(prepared) => prepared,
+            Err(refused) => return refused,
+        };
+        // A panicking method answers -99 instead of taking the connection's replies (or the
+        // process) with it.
+        let run = AssertUnwindSafe(servant.dispatch(&ctx, &mut call)).catch_unwind();
+        let outcome = match handle_timeout {
+            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                Ok(Err(Status::unknown(format!(
+                    "servant did not finish within handletimeout ({} ms)",
+                    limit.as_millis()
+                ))))
+            }),
+            None => run.await,
+        };
+        let (context, status) = ctx.take_response_maps();
+        match outcome {
+            Ok(Ok(())) => ServerResponse {
+                context,
+                status,
+                ..ServerResponse::ok(call.into_results())
+            },
+            Ok(Err(error)) => ServerResponse {
+                context,
+                status,
+                ..ServerResponse::from_status(&error)
+            },
+            Err(panic) => {
+                let what = panic_message(&*panic);
+                tracing::error!(servant = %ctx.servant(), function = %ctx.function(), panic = %what, "servant panicked");
+                ServerResponse::from_status(&Status::unknown(format!("servant panicked: {what}")))
+            }
+        }
+    }
+}
+
+/// The call's context and arguments, decoded for the method (or why they cannot be).
+fn prepare(
+    servant: &dyn Servant,
+    req: ServerRequest,
+    encoding: Encoding,
+    lease: Option<Lease>,
+    trace: Option<TraceContext>,
+) -> Result<(Context, Call), ServerResponse> {
     let ServerRequest {
         peer,
         received,
         mut packet,
     } = req;
-    let Some(servant) = servant else {
-        return ServerResponse::from_status(&Status::no_such_servant(&packet.s_servant_name));
-    };
-    if packet.s_func_name == "tars_ping" {
-        return ServerResponse::default();
-    }
     let method = servant.interface().method(&packet.s_func_name);
     let body = std::mem::take(&mut packet.s_buffer);
     let function = match method {
         Some(m) => Cow::Borrowed(m.name),
         None => Cow::Owned(packet.s_func_name.clone()),
     };
-    let mut call = match Call::decode(function, encoding, body, method, lease) {
-        Ok(c) => c,
-        Err(status) => return ServerResponse::from_status(&status),
-    };
-    let ctx = Context::from_request(peer, packet, received, trace);
-    // A panicking method answers -99 instead of taking the connection's replies (or the
-    // process) with it.
-    let run = AssertUnwindSafe(servant.dispatch(&ctx, &mut call)).catch_unwind();
-    let outcome = match handle_timeout {
-        Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
-            Ok(Err(Status::unknown(format!(
-                "servant did not finish within handletimeout ({} ms)",
-                limit.as_millis()
-            ))))
-        }),
-        None => run.await,
-    };
-    let (context, status) = ctx.take_response_maps();
-    match outcome {
-        Ok(Ok(())) => ServerResponse {
-            context,
-            status,
-            ..ServerResponse::ok(call.into_results())
-        },
-        Ok(Err(error)) => ServerResponse {
-            context,
-            status,
-            ..ServerResponse::from_status(&error)
-        },
-        Err(panic) => {
-            let what = panic_message(&*panic);
-            tracing::error!(servant = %ctx.servant(), function = %ctx.function(), panic = %what, "servant panicked");
-            ServerResponse::from_status(&Status::unknown(format!("servant panicked: {what}")))
-        }
-    }
+    let call =
+        Call::decode(function, encoding, body, method, lease).map_err(|status| ServerResponse::from_status(&status))?;
+    Ok((Context::from_request(peer, packet, received, trace), call))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -99,66 +99,83 @@ impl RequestPath {
 
     /// Runs a request for `called` (the servant it names, if the endpoint serves it) down the
     /// path.
-    pub(crate) async fn serve(&self, called: Option<&Served>, incoming: Incoming) -> ServerResponse {
-        let packet = &incoming.request.packet;
-        let served = self.admitting(called);
-        let received = incoming.request.received;
-        let deadline = (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
-        // Layer 1: admission.
-        let ahead = served.observer.as_ref().map(|_| served.admission.admitted());
-        let admitted = match served.admission.admit(received, deadline) {
-            Admit::Done(answer) => answer,
-            Admit::Wait(waiting) => waiting.await,
-        };
-        if let (Some(observer), Some(ahead)) = (&served.observer, ahead) {
-            observer.admitted(ahead, received.elapsed(), admitted.as_ref().err());
+    // Not an `async fn`: its arguments would be stored twice in the future (rust-lang/rust#62958),
+    // and this future lives in every request's box.
+    #[allow(clippy::manual_async_fn)] // rust-lang/rust#62958: see above.
+    pub(crate) fn serve<'a>(
+        &'a self,
+        called: Option<&'a Served>,
+        incoming: Incoming,
+    ) -> impl Future<Output = ServerResponse> + Send + 'a {
+        async move {
+            let packet = &incoming.request.packet;
+            let served = self.admitting(called);
+            let received = incoming.request.received;
+            let deadline = (packet.i_timeout > 0).then(|| received + Duration::from_millis(packet.i_timeout as u64));
+            // Layer 1: admission.
+            let ahead = served.observer.as_ref().map(|_| served.admission.admitted());
+            let admitted = match served.admission.admit(received, deadline) {
+                Admit::Done(answer) => answer,
+                Admit::Wait(waiting) => waiting.await,
+            };
+            if let (Some(observer), Some(ahead)) = (&served.observer, ahead) {
+                observer.admitted(ahead, received.elapsed(), admitted.as_ref().err());
+            }
+            let _permit = match admitted {
+                Ok(permit) => permit,
+                Err(status) => return ServerResponse::from_status(&status),
+            };
+            // Layer 2: the scope, around the rest (boxed, so that the wrappers move a pointer, not
+            // the large future).
+            let (current, span) = super::scope::enter(packet, incoming.request.peer, received);
+            let handling = Box::pin(self.handle(served, called, incoming, current.clone()));
+            let rsp = current.scope(handling.instrument(span.clone())).await;
+            crate::trace::record_code(&span, rsp.code);
+            rsp
         }
-        let _permit = match admitted {
-            Ok(permit) => permit,
-            Err(status) => return ServerResponse::from_status(&status),
-        };
-        // Layer 2: the scope, around the rest (boxed, so that the wrappers move a pointer, not
-        // the large future).
-        let (current, span) = super::scope::enter(packet, incoming.request.peer, received);
-        let handling = Box::pin(self.handle(served, called, incoming, current.clone()));
-        let rsp = current.scope(handling.instrument(span.clone())).await;
-        crate::trace::record_code(&span, rsp.code);
-        rsp
     }
 
     /// Layers 3 to 5, in one state machine (each layer a nested future would copy the
     /// request and the futures below it once more): the handling timed for the observer, the
     /// filters, dispatch.
-    async fn handle(
-        &self,
-        served: &Served,
-        called: Option<&Served>,
+    #[allow(clippy::manual_async_fn)] // rust-lang/rust#62958: see above.
+    fn handle<'a>(
+        &'a self,
+        served: &'a Served,
+        called: Option<&'a Served>,
         incoming: Incoming,
         current: Arc<Current>,
-    ) -> ServerResponse {
-        let started = served.observer.as_ref().map(|_| tokio::time::Instant::now());
-        let Incoming {
-            request,
-            encoding,
-            lease,
-        } = incoming;
-        let rsp = if self.filters.is_empty() {
-            let servant = called.map(|s| &*s.servant);
-            let trace = current.trace.clone();
-            super::dispatch::dispatch(servant, request, encoding, lease, trace, self.handle_timeout).await
-        } else {
-            let end = Dispatching {
-                path: self,
-                encoding,
-                lease: Mutex::new(lease),
-                trace: current.trace.clone(),
+    ) -> impl Future<Output = ServerResponse> + Send + 'a {
+        async move {
+            let started = served.observer.as_ref().map(|_| tokio::time::Instant::now());
+            // The request's parts move straight into the layer below (no local holds them
+            // across an await, which would store them in this future once more).
+            let rsp = if self.filters.is_empty() {
+                let servant = called.map(|s| &*s.servant);
+                let (request, encoding, lease) = (incoming.request, incoming.encoding, incoming.lease);
+                super::dispatch::dispatch(
+                    servant,
+                    request,
+                    encoding,
+                    lease,
+                    current.trace.clone(),
+                    self.handle_timeout,
+                )
+                .await
+            } else {
+                let end = Dispatching {
+                    path: self,
+                    encoding: incoming.encoding,
+                    lease: Mutex::new(incoming.lease),
+                    trace: current.trace.clone(),
+                };
+                self.filters.run(incoming.request, &end).await
             };
-            self.filters.run(request, &end).await
-        };
-        if let (Some(observer), Some(started)) = (&served.observer, started) {
-            observer.handled(started.elapsed(), rsp.code);
+            if let (Some(observer), Some(started)) = (&served.observer, started) {
+                observer.handled(started.elapsed(), rsp.code);
+            }
+            rsp
         }
-        rsp
     }
 
     /// Layer 5 after the filters: the servant the request names (filters may have renamed
