@@ -36,10 +36,23 @@ pub(crate) fn dispatch<'a>(
         if req.packet.s_func_name == "tars_ping" {
             return ServerResponse::default();
         }
-        let (ctx, mut call) = match prepare(servant, req, encoding, lease, trace) {
-            Ok(prepared) => prepared,
-            Err(refused) => return refused,
+        // Decoded where they will live: the context and the call are built in the future's
+        // own slots, not returned through a function and moved (the context is large).
+        let ServerRequest {
+            peer,
+            received,
+            mut packet,
+        } = req;
+        let method = servant.interface().method(&packet.s_func_name);
+        let function = match method {
+            Some(m) => Cow::Borrowed(m.name),
+            None => Cow::Owned(packet.s_func_name.clone()),
         };
+        let mut call = match Call::decode(function, encoding, std::mem::take(&mut packet.s_buffer), method, lease) {
+            Ok(call) => call,
+            Err(status) => return ServerResponse::from_status(&status),
+        };
+        let ctx = Context::from_request(peer, packet, received, trace);
         // A panicking method answers -99 instead of taking the connection's replies (or the
         // process) with it.
         let run = AssertUnwindSafe(servant.dispatch(&ctx, &mut call)).catch_unwind();
@@ -71,30 +84,6 @@ pub(crate) fn dispatch<'a>(
             }
         }
     }
-}
-
-/// The call's context and arguments, decoded for the method (or why they cannot be).
-fn prepare(
-    servant: &dyn Servant,
-    req: ServerRequest,
-    encoding: Encoding,
-    lease: Option<Lease>,
-    trace: Option<TraceContext>,
-) -> Result<(Context, Call), ServerResponse> {
-    let ServerRequest {
-        peer,
-        received,
-        mut packet,
-    } = req;
-    let method = servant.interface().method(&packet.s_func_name);
-    let body = std::mem::take(&mut packet.s_buffer);
-    let function = match method {
-        Some(m) => Cow::Borrowed(m.name),
-        None => Cow::Owned(packet.s_func_name.clone()),
-    };
-    let call =
-        Call::decode(function, encoding, body, method, lease).map_err(|status| ServerResponse::from_status(&status))?;
-    Ok((Context::from_request(peer, packet, received, trace), call))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -79,16 +79,6 @@ impl RequestPath {
         self.servants.iter().find(|s| &*s.name == name)
     }
 
-    /// Where the servant called `name` is among the endpoint's.
-    pub(crate) fn position(&self, name: &str) -> Option<usize> {
-        self.servants.iter().position(|s| &*s.name == name)
-    }
-
-    /// The endpoint's `i`-th servant.
-    pub(crate) fn servant(&self, i: usize) -> &Served {
-        &self.servants[i]
-    }
-
     /// The servant whose adapter's limits and observer a request for `called` (the servant it
     /// names, if the endpoint serves it) goes through: its own, or, for a name the endpoint
     /// does not serve (answered -4 by dispatch, after the filters), the endpoint's first

@@ -3,6 +3,7 @@
 //! in the layout the request's version calls for (TARS 1, TUP 2 and 3, JSON 5).
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -64,61 +65,57 @@ impl TarsProtocol {
         Handled::Send(encode_reply(&to, encoding, ServerResponse::from_status(&status)))
     }
 
-    /// Decodes a request and starts it down the path; what can be answered without the path
-    /// (a request the memory cannot hold, an undecodable packet) is answered at once.
+    /// Decodes a request and runs it down the path; what can be answered without the path (a
+    /// request the memory cannot hold, an undecodable packet) is answered at once. The future
+    /// captures only the four arguments: what it decodes is built in its own slots.
+    #[allow(clippy::manual_async_fn)] // rust-lang/rust#62958: an async fn stores its arguments twice.
     fn handle_request(
         self: Arc<Self>,
         peer: SocketAddr,
         request: Bytes,
         received: Instant,
-    ) -> BoxFuture<'static, Handled> {
-        let answered = |handled| -> BoxFuture<'static, Handled> { Box::pin(std::future::ready(handled)) };
-        // What the request takes once decoded is drawn from the server's memory budget (its
-        // bytes already are, by the connection); what does not fit is refused with -9.
-        let Some(lease) = self.budget.try_lease(0) else {
-            return answered(self.refuse(peer, &request));
-        };
-        let packet = match RequestPacket::decode_fields(&mut Reader::from_bytes(&request).with_allowance(&lease)) {
-            Ok(p) => p,
-            Err(e) if matches!(e.root(), DecodeError::MemoryLimit { .. }) => {
-                return answered(self.refuse(peer, &request));
-            }
-            Err(e) => {
-                tracing::warn!(%peer, error = %e, "undecodable request packet; closing the connection");
-                return answered(Handled::Close);
-            }
-        };
-        let one_way = packet.c_packet_type == TARSONEWAY;
-        let called = self.path.position(&packet.s_servant_name);
-        let served = called.map(|i| self.path.servant(i));
-        let method = served.and_then(|s| s.servant.interface().method(&packet.s_func_name));
-        // The names the reply echoes, shared with the servant and its interface when known.
-        let to = ReplyTo {
-            version: packet.i_version,
-            request_id: packet.i_request_id,
-            message_type: packet.i_message_type,
-            servant: match served {
-                Some(s) => s.name.clone(),
-                None => packet.s_servant_name.as_str().into(),
-            },
-            function: match method {
-                Some(m) => Cow::Borrowed(m.name),
-                None => Cow::Owned(packet.s_func_name.clone()),
-            },
-        };
-        let encoding = Encoding::from_version(packet.i_version);
-        // Only what the reply needs, and the path's future, live in the boxed future (a box of
-        // at most glibc's cached size is cheap to allocate).
-        Box::pin(async move {
-            let called = called.map(|i| self.path.servant(i));
+    ) -> impl Future<Output = Handled> + Send + 'static {
+        async move {
+            // What the request takes once decoded is drawn from the server's memory budget (its
+            // bytes already are, by the connection); what does not fit is refused with -9.
+            let Some(lease) = self.budget.try_lease(0) else {
+                return self.refuse(peer, &request);
+            };
+            let packet = match RequestPacket::decode_fields(&mut Reader::from_bytes(&request).with_allowance(&lease)) {
+                Ok(p) => p,
+                Err(e) if matches!(e.root(), DecodeError::MemoryLimit { .. }) => return self.refuse(peer, &request),
+                Err(e) => {
+                    tracing::warn!(%peer, error = %e, "undecodable request packet; closing the connection");
+                    return Handled::Close;
+                }
+            };
+            let one_way = packet.c_packet_type == TARSONEWAY;
+            let called = self.path.served(&packet.s_servant_name);
+            let method = called.and_then(|s| s.servant.interface().method(&packet.s_func_name));
+            // The names the reply echoes, shared with the servant and its interface when known.
+            let to = ReplyTo {
+                version: packet.i_version,
+                request_id: packet.i_request_id,
+                message_type: packet.i_message_type,
+                servant: match called {
+                    Some(s) => s.name.clone(),
+                    None => packet.s_servant_name.as_str().into(),
+                },
+                function: match method {
+                    Some(m) => Cow::Borrowed(m.name),
+                    None => Cow::Owned(packet.s_func_name.clone()),
+                },
+            };
+            let encoding = Encoding::from_version(packet.i_version);
             let response = match encoding {
                 None => ServerResponse::from_status(&Status::decode_error(format!(
                     "unsupported protocol version {} (served: 1 TARS, 2 and 3 TUP, 5 JSON)",
                     to.version
                 ))),
                 Some(encoding) => {
+                    let request = ServerRequest { peer, received, packet };
                     let incoming = Incoming {
-                        request: ServerRequest { peer, received, packet },
+                        request,
                         encoding,
                         lease: Some(lease),
                     };
@@ -132,7 +129,7 @@ impl TarsProtocol {
                 return Handled::Nothing;
             }
             Handled::Reply(TarsReply { to, encoding, response })
-        })
+        }
     }
 }
 
@@ -142,7 +139,7 @@ impl ServerProtocol for TarsProtocol {
     }
 
     fn handle(self: Arc<Self>, peer: SocketAddr, request: Bytes, received: Instant) -> BoxFuture<'static, Handled> {
-        self.handle_request(peer, request, received)
+        Box::pin(self.handle_request(peer, request, received))
     }
 
     fn max_frame_length(&self) -> Option<usize> {
