@@ -26,7 +26,7 @@ use super::rich::other::UsesRich;
 use super::rich::rich::{Color, Everything};
 
 /// The largest frame accepted, as a server's default `maxPackageLength`.
-pub(super) const MAX_FRAME: usize = 10 * 1024 * 1024;
+pub const MAX_FRAME: usize = 10 * 1024 * 1024;
 
 /// Equality that treats NaN as equal to itself: `PartialEq`, else the same `Debug` text
 /// (floats print as `NaN`, so NaN-carrying values compare by their text).
@@ -52,7 +52,7 @@ where
 
 /// Splits `data` into frames as a connection's read loop does: until more bytes are needed
 /// or the stream is rejected. Checks that frames account for exactly the bytes consumed.
-pub(super) fn frames(data: &[u8]) -> Vec<Bytes> {
+pub fn frames(data: &[u8]) -> Vec<Bytes> {
     let header = |at: usize| u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
     let mut buf = BytesMut::from(data);
     let mut out = Vec::new();
@@ -83,7 +83,7 @@ pub(super) fn frames(data: &[u8]) -> Vec<Bytes> {
 
 /// `request_frame`: a byte stream from a client → frames → `RequestPacket`s; what decodes
 /// round-trips.
-pub(super) fn request_frame(data: &[u8]) {
+pub fn request_frame(data: &[u8]) {
     for payload in frames(data) {
         if let Ok(req) = codec::from_bytes::<RequestPacket>(&payload) {
             round_trip(&req, codec::from_bytes::<RequestPacket>);
@@ -94,7 +94,7 @@ pub(super) fn request_frame(data: &[u8]) {
 /// `response_frame`: a byte stream from a server → frames → `ResponsePacket`s through the
 /// lenient client decoder; what decodes round-trips, and the strict decoder agrees with it
 /// whenever the strict one succeeds.
-pub(super) fn response_frame(data: &[u8]) {
+pub fn response_frame(data: &[u8]) {
     for payload in frames(data) {
         if let Ok(rsp) = tars::protocol::decode_response(&payload) {
             round_trip(&rsp, tars::protocol::decode_response);
@@ -136,7 +136,7 @@ fn json_round_trip<T: TarsJson + Debug>(value: &T) {
 /// `generated_structs`: bytes → the structs `include_tars!` generates for `rich.tars`
 /// (every IDL type, nesting, enums, struct map keys, tags ≥ 15); what decodes round-trips
 /// in the binary and the JSON forms.
-pub(super) fn generated_structs(data: &[u8]) {
+pub fn generated_structs(data: &[u8]) {
     let bytes = Bytes::copy_from_slice(data);
     if let Ok(v) = codec::from_bytes::<Everything>(&bytes) {
         round_trip(&v, codec::from_bytes::<Everything>);
@@ -166,7 +166,7 @@ pub(super) fn generated_structs(data: &[u8]) {
 
 /// `tup`: bytes → a TUP `sBuffer` in versions 2 and 3; what decodes round-trips, and its
 /// values read as a few types; the same bytes as a server call's TUP arguments.
-pub(super) fn tup(data: &[u8]) {
+pub fn tup(data: &[u8]) {
     let body = Bytes::copy_from_slice(data);
     for version in [Version::V2, Version::V3] {
         if let Ok(attr) = UniAttribute::decode(&body, version) {
@@ -212,7 +212,7 @@ fn json_arg<T: tars::codec::TarsDecode + TarsJson + Debug>(call: &Call, tag: u8,
 
 /// `json_body`: bytes → the `sBuffer` of a JSON (`iVersion` 5) request → every parameter
 /// read as several types → a JSON reply.
-pub(super) fn json_body(data: &[u8]) {
+pub fn json_body(data: &[u8]) {
     let body = Bytes::copy_from_slice(data);
     let Ok(mut call) = Call::new("f", Encoding::Json, body, None) else {
         return;
@@ -268,7 +268,7 @@ fn without_lines(d: &Domain) -> Domain {
 /// `config`: text → the config file format (which must re-parse from its `Display` form)
 /// → typed server/client config; and the text as an endpoint and an endpoint list (which
 /// must re-parse from their `Display` form).
-pub(super) fn config(data: &[u8]) {
+pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

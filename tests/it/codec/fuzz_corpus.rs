@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// of `tests/idl/rich.tars`).
 use crate::idl::rich;
 
-#[allow(dead_code)]
+// The fuzz crate calls these from its own binaries: `pub` there, unused or unreachable here.
+#[allow(dead_code, unreachable_pub)]
 #[path = "../../../fuzz/src/targets.rs"]
 mod targets;
 
