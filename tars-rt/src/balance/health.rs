@@ -65,15 +65,10 @@ impl Default for EndpointHealth {
 }
 
 impl EndpointHealth {
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // Every update leaves the state consistent; a poisoned lock is still usable.
-        crate::sync::lock(&self.state)
-    }
-
     /// Records a successful call (any reply from the server counts).
     pub fn success(&self) {
         let now = Instant::now();
-        let mut s = self.lock();
+        let mut s = crate::sync::lock(&self.state);
         s.roll_window(now);
         s.window_calls += 1;
         s.streak = 0;
@@ -89,7 +84,7 @@ impl EndpointHealth {
     /// if this failure took the endpoint out.
     pub fn failure(&self) -> bool {
         let now = Instant::now();
-        let mut s = self.lock();
+        let mut s = crate::sync::lock(&self.state);
         s.roll_window(now);
         s.window_calls += 1;
         s.window_failures += 1;
@@ -117,7 +112,7 @@ impl EndpointHealth {
         if self.active.load(Ordering::Acquire) {
             return true;
         }
-        let mut s = self.lock();
+        let mut s = crate::sync::lock(&self.state);
         match s.out_since {
             None => true,
             Some(since) if !s.probing && since.elapsed() >= RETRY_AFTER => {
@@ -171,7 +166,7 @@ mod tests {
         h.failure();
         assert!(h.failure(), "2 of 2 failed");
         {
-            let mut s = h.lock();
+            let mut s = crate::sync::lock(&h.state);
             s.out_since = Some(Instant::now() - RETRY_AFTER);
         }
         assert!(h.is_available(), "the probe");
@@ -185,7 +180,7 @@ mod tests {
         let h = EndpointHealth::default();
         h.failure();
         h.failure();
-        h.lock().out_since = Some(Instant::now() - RETRY_AFTER);
+        crate::sync::lock(&h.state).out_since = Some(Instant::now() - RETRY_AFTER);
         assert!(h.is_available());
         h.failure();
         assert!(!h.is_available());

@@ -193,8 +193,9 @@ fn parse_object(d: &Domain) -> Result<ObjectConfig, ConfigError> {
     for key in ["ca", "cert", "key", "ciphers"] {
         k.unsupported(key, why);
     }
-    k.unsupported("accesskey", "TarsCpp's client authentication is not implemented");
-    k.unsupported("secretkey", "TarsCpp's client authentication is not implemented");
+    let why = "TarsCpp's authentication handshake: calls go unauthenticated, use TLS with a client certificate instead";
+    k.unsupported("accesskey", why);
+    k.unsupported("secretkey", why);
     let timeout = k.opt_ms("timeout")?;
     let (unsupported, extra) = k.finish();
     Ok(ObjectConfig {

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::format::{Domain, Param};
-use super::values::LogLevel;
 use super::ConfigError;
 use crate::transport::endpoint::{Endpoint, EndpointError};
 use crate::transport::tls::TlsConfig;
@@ -31,7 +30,7 @@ impl std::fmt::Display for UnsupportedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "line {}: <{}> {} is not supported: {}",
+            "line {}: <{}> {} has no effect here: {}",
             self.line, self.section, self.key, self.why
         )
     }
@@ -160,17 +159,6 @@ impl<'a> Keys<'a> {
                 .parse()
                 .map(Some)
                 .map_err(|e: EndpointError| Self::invalid(p, key, e.reason)),
-        }
-    }
-
-    pub(super) fn log_level(&mut self, key: &str) -> Result<Option<LogLevel>, ConfigError> {
-        match self.take(key) {
-            None => Ok(None),
-            Some(p) => p
-                .value
-                .parse::<LogLevel>()
-                .map(Some)
-                .map_err(|e| Self::invalid(p, key, e.to_string())),
         }
     }
 

@@ -278,9 +278,9 @@ pub(super) fn parse(d: &Domain) -> Result<ServerConfig, ConfigError> {
         0 => k.size("maxpackagelength", 10 * 1024 * 1024)?,
         n => n,
     } as usize;
-    let log_level = match k.log_level("logLevel")? {
+    let log_level = match k.parsed::<LogLevel>("logLevel")? {
         Some(level) => level,
-        None => k.log_level("loglevel")?.unwrap_or(LogLevel::Debug),
+        None => k.parsed::<LogLevel>("loglevel")?.unwrap_or(LogLevel::Debug),
     };
     let node_name = k.string("nodename").or_else(|| k.string("node_name"));
     let queue_cap = k.int("queuecap", DEFAULT_QUEUE_CAP)?;
@@ -362,8 +362,9 @@ fn parse_adapter(d: &Domain, queue_cap: usize, threads: usize) -> Result<Adapter
         "handlegroup",
         "TarsCpp 1.x's shared handle threads: each adapter admits its own requests (threads, queuecap)",
     );
-    k.unsupported("accesskey", "TarsCpp's adapter authentication is not implemented");
-    k.unsupported("secretkey", "TarsCpp's adapter authentication is not implemented");
+    let why = "TarsCpp's authentication handshake: use allow/deny, or TLS with verifyclient=Y";
+    k.unsupported("accesskey", why);
+    k.unsupported("secretkey", why);
     let protocol = k.parsed::<AdapterProtocol>("protocol")?.unwrap_or_default();
     let cfg = AdapterConfig {
         protocol,

@@ -173,7 +173,7 @@ fn tars_keys_that_do_nothing_here_are_reported_with_their_line() {
     let first = c.unsupported()[0].to_string();
     assert_eq!(
         first,
-        "line 18: <server> netthread is not supported: the tokio runtime's worker threads do the network work"
+        "line 18: <server> netthread has no effect here: the tokio runtime's worker threads do the network work"
     );
     // tarsnode's own keys are neither reported nor the application's.
     let server = c.server.unwrap();

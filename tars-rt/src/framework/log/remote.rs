@@ -62,10 +62,6 @@ impl RemoteQueue {
         RemoteQueue { inner }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        crate::sync::lock(&self.inner.queue)
-    }
-
     fn admit(&self, q: &mut Queue, len: usize) -> bool {
         if q.bytes + len > QUEUE_BYTES {
             self.inner.stats.dropped_remote.fetch_add(1, Ordering::Relaxed);
@@ -77,7 +73,7 @@ impl RemoteQueue {
 
     pub(crate) fn push(&self, logger: Arc<str>, line: String) {
         let full = {
-            let mut q = self.lock();
+            let mut q = crate::sync::lock(&self.inner.queue);
             if !self.admit(&mut q, line.len()) {
                 return;
             }
@@ -90,7 +86,7 @@ impl RemoteQueue {
     }
 
     pub(crate) fn push_dyed(&self, line: String) {
-        let mut q = self.lock();
+        let mut q = crate::sync::lock(&self.inner.queue);
         if self.admit(&mut q, line.len()) {
             q.dyed.push_back(line);
         }
@@ -99,7 +95,7 @@ impl RemoteQueue {
     /// Waits (at most `limit`) until what is queued now was sent.
     pub(crate) async fn flush(&self, limit: Duration) {
         let (tx, rx) = oneshot::channel();
-        self.lock().flushed.push(tx);
+        crate::sync::lock(&self.inner.queue).flushed.push(tx);
         self.inner.wake.notify_one();
         let _ = tokio::time::timeout(limit, rx).await;
     }
