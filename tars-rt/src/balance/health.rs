@@ -12,7 +12,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, so tests (and users' tests) can pause time through the rules below.
+use tokio::time::Instant;
 
 /// Failures in a row that take an endpoint out (with [`FAIL_STREAK_TIME`]).
 pub const FAIL_STREAK: u32 = 5;
@@ -160,29 +163,59 @@ mod tests {
         assert!(!h.is_available());
     }
 
-    #[test]
-    fn a_probe_brings_it_back() {
+    #[tokio::test(start_paused = true)]
+    async fn five_failures_in_a_row_for_five_seconds_take_an_endpoint_out() {
+        let h = EndpointHealth::default();
+        for _ in 0..40 {
+            h.success();
+        }
+        // Within the window the ratio stays low; the streak decides.
+        for _ in 0..FAIL_STREAK {
+            assert!(!h.failure());
+        }
+        tokio::time::advance(FAIL_STREAK_TIME).await;
+        assert!(h.failure(), "a streak of 6 with no success for 5 s");
+        assert!(!h.is_available());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_endpoint_out_gets_one_probe_after_thirty_seconds() {
         let h = EndpointHealth::default();
         h.failure();
         assert!(h.failure(), "2 of 2 failed");
-        {
-            let mut s = crate::sync::lock(&h.state);
-            s.out_since = Some(Instant::now() - RETRY_AFTER);
-        }
+        tokio::time::advance(RETRY_AFTER - Duration::from_millis(1)).await;
+        assert!(!h.is_available(), "not before RETRY_AFTER");
+        tokio::time::advance(Duration::from_millis(1)).await;
         assert!(h.is_available(), "the probe");
         assert!(!h.is_available(), "one probe at a time");
         h.success();
         assert!(h.is_active() && h.is_available());
     }
 
-    #[test]
-    fn a_failed_probe_keeps_it_out() {
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_probe_keeps_it_out_for_another_period() {
         let h = EndpointHealth::default();
         h.failure();
         h.failure();
-        crate::sync::lock(&h.state).out_since = Some(Instant::now() - RETRY_AFTER);
+        tokio::time::advance(RETRY_AFTER).await;
         assert!(h.is_available());
         h.failure();
         assert!(!h.is_available());
+        tokio::time::advance(RETRY_AFTER).await;
+        assert!(h.is_available(), "the next probe");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_failure_ratio_is_counted_per_minute() {
+        let h = EndpointHealth::default();
+        for _ in 0..3 {
+            h.success();
+        }
+        h.failure();
+        // A new window: the old calls no longer count, and one failure is not enough.
+        tokio::time::advance(WINDOW).await;
+        h.success();
+        assert!(!h.failure(), "1 failure of 2 calls in this window");
+        assert!(h.failure(), "2 of 3");
     }
 }

@@ -187,7 +187,7 @@ async fn keep_current(inner: Weak<Inner>, target: Target, tx: watch::Sender<Reso
                     tracing::warn!(%target, error = %e, "registry lookup failed");
                     tx.send_replace(Resolution::Failed(e));
                 }
-                (MIN_GAP * 2u32.saturating_pow(failures.min(6) - 1)).min(registry.refresh)
+                retry_after(failures, registry.refresh)
             }
         };
         drop(registry);
@@ -208,6 +208,13 @@ async fn keep_current(inner: Weak<Inner>, target: Target, tx: watch::Sender<Reso
             }
         }
     }
+}
+
+/// How long to wait before asking again after `failures` failed lookups in a row: from
+/// [`MIN_GAP`], doubling with each failure, never longer than the refresh period.
+fn retry_after(failures: u32, refresh: Duration) -> Duration {
+    let doublings = failures.clamp(1, 7) - 1;
+    (MIN_GAP * 2u32.pow(doublings)).min(refresh)
 }
 
 impl Inner {
@@ -345,6 +352,14 @@ fn load_cache(path: &std::path::Path) -> BTreeMap<Target, Endpoints> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_lookups_back_off_from_one_second_to_the_refresh_period() {
+        let minute = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=9).map(|n| retry_after(n, minute).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(retry_after(3, Duration::from_secs(3)), Duration::from_secs(3));
+    }
 
     #[test]
     fn the_cache_file_round_trips() {

@@ -236,14 +236,12 @@ impl Reporter {
         }
         if self.stat.is_some() {
             let weak = Arc::downgrade(self);
-            rt.spawn(every(self.stat_interval, weak, |r| {
-                Box::pin(async move { r.send_stats().await })
-            }));
+            rt.spawn(every(self.stat_interval, weak, |r| async move { r.send_stats().await }));
         }
         if self.property.is_some() {
             let weak = Arc::downgrade(self);
-            rt.spawn(every(self.property_interval, weak, |r| {
-                Box::pin(async move { r.send_properties().await })
+            rt.spawn(every(self.property_interval, weak, |r| async move {
+                r.send_properties().await
             }));
         }
     }
@@ -401,16 +399,18 @@ impl Reporter {
     }
 }
 
-type Job = fn(Arc<Reporter>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
-
-/// Runs `job` every `period` while the reporter lives.
-async fn every(period: Duration, reporter: Weak<Reporter>, job: Job) {
+/// Runs `job` every `period` (the first after one period) while `owner` lives.
+async fn every<T, F, Fut>(period: Duration, owner: Weak<T>, job: F)
+where
+    F: Fn(Arc<T>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let Some(r) = reporter.upgrade() else { return };
-        job(r).await;
+        let Some(owner) = owner.upgrade() else { return };
+        job(owner).await;
     }
 }
 
@@ -515,6 +515,25 @@ impl ServeObserver for AdapterReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Paused time: the report job runs once per period, the first after one period, and
+    /// stops when its owner (the reporter) is gone.
+    #[tokio::test(start_paused = true)]
+    async fn reports_run_once_per_period_while_the_reporter_lives() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let owner = Arc::new(AtomicU32::new(0));
+        let period = Duration::from_secs(60);
+        let task = tokio::spawn(every(period, Arc::downgrade(&owner), |runs| async move {
+            runs.fetch_add(1, Ordering::Relaxed);
+        }));
+        tokio::time::sleep(period - Duration::from_millis(1)).await;
+        assert_eq!(owner.load(Ordering::Relaxed), 0);
+        tokio::time::sleep(period * 3).await;
+        assert_eq!(owner.load(Ordering::Relaxed), 3);
+        drop(owner);
+        tokio::time::sleep(period).await;
+        assert!(task.is_finished(), "the loop ends with its reporter");
+    }
 
     #[test]
     fn slave_names_cut_at_the_second_dot() {

@@ -85,6 +85,14 @@ pub struct AdapterLiveness {
 }
 
 impl AdapterLiveness {
+    /// An adapter called `name` that is a zombie while `is_zombie` says so.
+    pub(crate) fn new(name: impl Into<String>, is_zombie: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        AdapterLiveness {
+            name: name.into(),
+            is_zombie: Arc::new(is_zombie),
+        }
+    }
+
     /// The adapter's section name.
     pub fn name(&self) -> &str {
         &self.name
@@ -140,10 +148,9 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
                     })?;
                 let admission = Arc::new(Admission::new(a.threads, a.queue_cap, a.queue_timeout));
                 let (zombie_check, zombie_after) = (admission.clone(), server.zombie_timeout);
-                liveness.push(AdapterLiveness {
-                    name: a.name.clone(),
-                    is_zombie: Arc::new(move || zombie_check.is_zombie(zombie_after)),
-                });
+                liveness.push(AdapterLiveness::new(a.name.clone(), move || {
+                    zombie_check.is_zombie(zombie_after)
+                }));
                 servants.push(Served {
                     name: a.servant.as_str().into(),
                     servant,
@@ -159,10 +166,7 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
                 inputs.budget.clone(),
             ))
         } else if let ([only], AdapterProtocol::Named(name)) = (&group[..], &first.protocol) {
-            liveness.push(AdapterLiveness {
-                name: only.name.clone(),
-                is_zombie: Arc::new(|| false),
-            });
+            liveness.push(AdapterLiveness::new(only.name.clone(), || false));
             inputs
                 .protocols
                 .get(name)
