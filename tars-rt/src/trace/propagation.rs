@@ -177,6 +177,93 @@ impl Propagator for TarsTrace {
     }
 }
 
+/// Zipkin's B3, in both encodings: the `x-b3-traceid`, `x-b3-spanid`, `x-b3-sampled` and
+/// `x-b3-flags` keys (as zipkin-go, and TarsGo's zipkin plugin through it, write them into
+/// `status`) and the single `b3: {trace}-{span}[-{sampling}[-{parent}]]`. Extraction reads
+/// either (the single key first); injection writes the multi keys.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct B3;
+
+/// The keys of [`B3`].
+pub const B3_SINGLE: &str = "b3";
+/// See [`B3_SINGLE`].
+pub const B3_TRACE_ID: &str = "x-b3-traceid";
+/// See [`B3_SINGLE`].
+pub const B3_SPAN_ID: &str = "x-b3-spanid";
+/// See [`B3_SINGLE`].
+pub const B3_PARENT_SPAN_ID: &str = "x-b3-parentspanid";
+/// See [`B3_SINGLE`].
+pub const B3_SAMPLED: &str = "x-b3-sampled";
+/// See [`B3_SINGLE`].
+pub const B3_FLAGS: &str = "x-b3-flags";
+
+impl B3 {
+    /// A trace id of 16 or 32 hex digits and a span id of 16, neither all zeros.
+    fn ids(trace: &str, span: &str) -> Option<(TraceId, SpanId)> {
+        let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !matches!(trace.len(), 16 | 32) || span.len() != 16 || !hex(trace) || !hex(span) {
+            return None;
+        }
+        // A 64-bit trace id is the low half of a 128-bit one (as W3C writes it, zero-padded).
+        let trace = TraceId(u128::from_str_radix(trace, 16).ok()?);
+        let span = SpanId(u64::from_str_radix(span, 16).ok()?);
+        (trace.0 != 0 && span.0 != 0).then_some((trace, span))
+    }
+
+    /// The sampling state: `1`/`d` (debug) sampled, `0` not; absent means "decide here",
+    /// which continues the trace sampled.
+    fn sampled(value: Option<&str>) -> bool {
+        !matches!(value.map(str::trim), Some("0" | "false"))
+    }
+
+    fn single(value: &str) -> Option<(TraceId, SpanId, bool)> {
+        let mut parts = value.trim().split('-');
+        let (trace, span) = (parts.next()?, parts.next()?);
+        let (trace, span) = Self::ids(trace, span)?;
+        Some((trace, span, Self::sampled(parts.next())))
+    }
+
+    fn multi(status: &BTreeMap<String, String>) -> Option<(TraceId, SpanId, bool)> {
+        let (trace, span) = Self::ids(status.get(B3_TRACE_ID)?.trim(), status.get(B3_SPAN_ID)?.trim())?;
+        let debug = status.get(B3_FLAGS).is_some_and(|f| f.trim() == "1");
+        Some((
+            trace,
+            span,
+            debug || Self::sampled(status.get(B3_SAMPLED).map(String::as_str)),
+        ))
+    }
+}
+
+impl Propagator for B3 {
+    fn extract(&self, carrier: &Carrier<'_>, found: &mut Option<TraceContext>) {
+        if found.is_some() {
+            return;
+        }
+        let ids = carrier
+            .status
+            .get(B3_SINGLE)
+            .and_then(|v| Self::single(v))
+            .or_else(|| Self::multi(carrier.status));
+        if let Some((trace_id, span_id, sampled)) = ids {
+            *found = Some(TraceContext::new(trace_id, span_id, sampled));
+        }
+    }
+
+    fn inject(&self, ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
+        // A 64-bit trace id goes as 16 digits, as zipkin-go sends it.
+        let trace = if ctx.trace_id.0 >> 64 == 0 {
+            format!("{:016x}", ctx.trace_id.0)
+        } else {
+            ctx.trace_id.to_string()
+        };
+        carrier.status.insert(B3_TRACE_ID.into(), trace);
+        carrier.status.insert(B3_SPAN_ID.into(), ctx.span_id.to_string());
+        carrier
+            .status
+            .insert(B3_SAMPLED.into(), if ctx.sampled { "1" } else { "0" }.into());
+    }
+}
+
 /// SkyWalking's cross-process context (`sw8`), as go2sky encodes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -322,6 +409,48 @@ mod tests {
 
     fn carrier(status: &BTreeMap<String, String>, message_type: i32) -> Carrier<'_> {
         Carrier { status, message_type }
+    }
+
+    #[test]
+    fn b3_reads_both_encodings_and_writes_what_zipkin_go_writes() {
+        let single = BTreeMap::from([(
+            B3_SINGLE.to_string(),
+            "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90".to_string(),
+        )]);
+        let mut found = None;
+        B3.extract(&carrier(&single, 0), &mut found);
+        let ctx = found.unwrap();
+        assert_eq!(ctx.trace_id.to_string(), "80f198ee56343ba864fe8b2a57d3eff7");
+        assert_eq!(ctx.span_id.to_string(), "e457b5a2e4d86bd1");
+        assert!(ctx.sampled);
+
+        let multi = BTreeMap::from([
+            (B3_TRACE_ID.to_string(), "463AC35C9F6413AD".to_string()),
+            (B3_SPAN_ID.to_string(), "a2fb4a1d1a96d312".to_string()),
+            (B3_SAMPLED.to_string(), "0".to_string()),
+        ]);
+        let mut found = None;
+        B3.extract(&carrier(&multi, 0), &mut found);
+        let ctx = found.unwrap();
+        assert_eq!(ctx.trace_id.0, 0x463ac35c9f6413ad, "a 64-bit id, upper case accepted");
+        assert!(!ctx.sampled);
+        let mut out = BTreeMap::new();
+        let mut mt = 0;
+        B3.inject(&ctx, &mut CarrierMut::new(&mut out, &mut mt, None));
+        assert_eq!(out[B3_TRACE_ID], "463ac35c9f6413ad");
+        assert_eq!(out[B3_SPAN_ID], "a2fb4a1d1a96d312");
+        assert_eq!(out[B3_SAMPLED], "0");
+
+        for bad in [
+            "0",
+            "80f198ee56343ba864fe8b2a57d3eff7",
+            "80f198ee56343ba8-e457b5a2e4d86bd",
+            "00000000000000000000000000000000-e457b5a2e4d86bd1",
+            "80f198ee56343bz864fe8b2a57d3eff7-e457b5a2e4d86bd1",
+            "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1é",
+        ] {
+            assert!(B3::single(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]
