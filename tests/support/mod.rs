@@ -4,6 +4,8 @@
 pub(crate) mod echo;
 pub(crate) mod fake;
 pub(crate) mod framework;
+#[cfg(feature = "http")]
+pub(crate) mod http;
 pub(crate) mod node;
 pub(crate) mod raw;
 pub(crate) mod registry;

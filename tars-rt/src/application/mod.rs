@@ -48,6 +48,8 @@ pub use server::Server;
 pub struct Application {
     config: Config,
     servants: Vec<(String, Arc<dyn Servant>)>,
+    #[cfg(feature = "http")]
+    http_servants: Vec<(String, crate::server::http::HttpServant)>,
     protocols: HashMap<String, Arc<dyn ServerProtocol>>,
     filters: Chain<ServerRequest, ServerResponse>,
     platform: Platform,
@@ -74,6 +76,8 @@ impl Application {
             platform: Platform::new(config.clone()),
             config,
             servants: Vec::new(),
+            #[cfg(feature = "http")]
+            http_servants: Vec::new(),
             protocols: HashMap::new(),
             filters: Chain::default(),
             admin_commands: BTreeMap::new(),
@@ -197,6 +201,17 @@ impl Application {
         self
     }
 
+    /// Serves `servant` (an [`axum::Router`](crate::server::http::axum::Router), or any tower
+    /// service through [`HttpServant::from_service`](crate::server::http::HttpServant::from_service))
+    /// as the HTTP object `name` (full or short, as for [`servant`](Self::servant)), on the
+    /// adapter the config gives it (see [`crate::server::http`]).
+    #[cfg(feature = "http")]
+    pub fn http_servant(mut self, name: &str, servant: impl Into<crate::server::http::HttpServant>) -> Self {
+        let name = self.full_name(name);
+        self.http_servants.push((name, servant.into()));
+        self
+    }
+
     /// Binds the object `name` to `endpoint` (`tcp -h 127.0.0.1 -p 0` picks a free port),
     /// adding an adapter with default settings or replacing the endpoint of the config's.
     pub fn endpoint(mut self, name: &str, endpoint: &str) -> Result<Self, ServerError> {
@@ -273,6 +288,8 @@ impl Application {
             filters: &self.filters,
             observer: &observer,
             budget: &budget,
+            #[cfg(feature = "http")]
+            http_servants: &self.http_servants,
         })?;
         let listeners = Listeners::bind(planned.endpoints, &budget).await?;
         let _ = admin_adapters.set(listeners.adapters().to_vec());

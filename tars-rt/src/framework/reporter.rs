@@ -31,6 +31,8 @@ pub const TARS_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const MASTER_FROM_SERVER: &str = "stat_from_server";
 /// `masterName` of one-way requests a server counts.
 pub const MASTER_ONE_WAY: &str = "one_way_client";
+/// `masterName` of the requests an HTTP servant answers (TarsGo's `TarsHttpMux`).
+pub const MASTER_HTTP: &str = "http_client";
 
 /// At most this many heads per `reportMicMsg`/`reportPropMsg` call (tarsstat merges calls;
 /// a bounded call stays far below any peer's maximum package length).
@@ -317,6 +319,36 @@ impl Reporter {
         );
     }
 
+    /// Counts a request an HTTP servant answered, as TarsGo's `TarsHttpMux` does: master
+    /// `http_client` at the client's address, slave this server at the adapter's port,
+    /// interface the route pattern, an exception when the servant's rule says so.
+    #[cfg(feature = "http")]
+    pub(crate) fn served_http(self: &Arc<Self>, exchange: &crate::server::http::HttpExchange<'_>) {
+        if self.stat.is_none() {
+            return;
+        }
+        self.start();
+        let set = self.identity.set.as_ref();
+        self.server_stats.record(
+            StatPoint {
+                master_name: MASTER_HTTP,
+                slave_name: &self.served_name,
+                interface_name: exchange.route,
+                master_ip: exchange.client,
+                slave_ip: &self.identity.local_ip,
+                slave_port: i32::from(exchange.local_port),
+                return_value: 0,
+                slave_set: set.map(|s| (s.name.as_str(), s.area.as_str(), s.group.as_str())),
+            },
+            if exchange.exception {
+                Outcome::Exception
+            } else {
+                Outcome::Success
+            },
+            exchange.elapsed,
+        );
+    }
+
     /// Counts work that did not go through a proxy (TarsGo's `ReportStat`), as a call from
     /// this process.
     pub fn report_stat(self: &Arc<Self>, point: StatPoint<'_>, outcome: Outcome, elapsed: Duration) {
@@ -503,6 +535,11 @@ impl ServeObserver for AdapterReport {
 
     fn answered(&self, function: &str, one_way: bool, code: i32, elapsed: Duration) {
         self.reporter.served(function, one_way, code, elapsed);
+    }
+
+    #[cfg(feature = "http")]
+    fn http_answered(&self, exchange: &crate::server::http::HttpExchange<'_>) {
+        self.reporter.served_http(exchange);
     }
 
     fn connections(&self, open: usize, max: usize) {

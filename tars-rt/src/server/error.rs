@@ -36,7 +36,7 @@ pub enum ServerError {
         servant: String,
     },
     /// An adapter's protocol is neither `tars` nor one the application registered.
-    #[error("adapter {adapter} uses protocol '{protocol}', which is not tars and was not registered with Application::protocol")]
+    #[error("adapter {adapter} uses protocol '{protocol}', which is not tars and was not registered with Application::protocol (an HTTP object is added with Application::http_servant, with the cargo feature `http`)")]
     UnknownProtocol {
         /// The adapter section.
         adapter: String,
@@ -51,6 +51,14 @@ pub enum ServerError {
         endpoint: String,
         /// The adapter sections.
         adapters: Vec<String>,
+    },
+    /// An HTTP servant's adapter cannot serve HTTP.
+    #[error("adapter {adapter} serves an HTTP servant, but {reason}")]
+    HttpAdapter {
+        /// The adapter section.
+        adapter: String,
+        /// What is wrong.
+        reason: String,
     },
     /// An `ssl` adapter's TLS settings are unusable.
     #[error("adapter {adapter}: {source}")]

@@ -24,7 +24,7 @@ use super::connection::{self, ConnectionSettings};
 use super::error::ServerError;
 use super::in_flight::InFlight;
 use super::observe::ServeObserver;
-use super::plan::{AcceptPlan, EndpointPlan};
+use super::plan::{AcceptPlan, EndpointPlan, Serve};
 use super::protocol::ServerProtocol;
 
 /// How long a client has to complete the TLS handshake.
@@ -96,7 +96,9 @@ impl Listeners {
                     let connections = Arc::new(Connections::new(plan.observer.clone(), plan.accept.max_conns));
                     let accepting = Accepting {
                         plan: plan.accept.clone(),
-                        protocol: plan.protocol.clone(),
+                        serve: plan.serve.clone(),
+                        #[cfg(feature = "http")]
+                        local,
                         connections: connections.clone(),
                         budget: budget.clone(),
                         in_flight: in_flight.clone(),
@@ -105,11 +107,15 @@ impl Listeners {
                     (local, Some(connections))
                 }
                 Proto::Udp => {
+                    // The plan puts only framed protocols on UDP endpoints.
+                    let Some(protocol) = plan.serve.protocol() else {
+                        continue;
+                    };
                     let socket = UdpSocket::bind(plan.endpoint.address()).await.map_err(bind_err)?;
                     let local = socket.local_addr().map_err(bind_err)?;
                     tasks.spawn(super::udp::serve(
                         socket,
-                        plan.protocol.clone(),
+                        protocol.clone(),
                         plan.accept.max_in_flight,
                         shutdown_rx.clone(),
                         in_flight.clone(),
@@ -247,7 +253,10 @@ impl Connections {
 /// One TCP endpoint's accept loop and what it needs.
 struct Accepting {
     plan: AcceptPlan,
-    protocol: Arc<dyn ServerProtocol>,
+    serve: Serve,
+    /// The address it listens on.
+    #[cfg(feature = "http")]
+    local: SocketAddr,
     connections: Arc<Connections>,
     budget: Arc<MemoryBudget>,
     in_flight: Arc<InFlight>,
@@ -296,6 +305,42 @@ impl Accepting {
         if let Err(e) = stream.set_nodelay(self.plan.no_delay) {
             tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
         }
+        match &self.plan.tls {
+            None => match &self.serve {
+                Serve::Frames(protocol) => {
+                    // Owned halves: no lock between the reader and the writer.
+                    let (rd, wr) = stream.into_split();
+                    self.serve_frames(rd, wr, protocol, peer, shutdown).await;
+                }
+                #[cfg(feature = "http")]
+                Serve::Http(http) => self.serve_http(stream, http, peer, shutdown).await,
+            },
+            Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => match &self.serve {
+                    Serve::Frames(protocol) => {
+                        let (rd, wr) = tokio::io::split(tls);
+                        self.serve_frames(rd, wr, protocol, peer, shutdown).await;
+                    }
+                    #[cfg(feature = "http")]
+                    Serve::Http(http) => self.serve_http(tls, http, peer, shutdown).await,
+                },
+                Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
+                Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
+            },
+        }
+    }
+
+    async fn serve_frames<R, W>(
+        &self,
+        rd: R,
+        wr: W,
+        protocol: &Arc<dyn ServerProtocol>,
+        peer: SocketAddr,
+        shutdown: watch::Receiver<bool>,
+    ) where
+        R: tokio::io::AsyncRead + Unpin + Send + 'static,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
         let settings = ConnectionSettings {
             idle_timeout: self.plan.idle_timeout,
             frame_timeout: self.plan.frame_timeout,
@@ -303,20 +348,30 @@ impl Accepting {
             max_in_flight: self.plan.max_in_flight,
             budget: Some(self.budget.clone()),
         };
-        let (protocol, in_flight) = (self.protocol.clone(), self.in_flight.clone());
-        match &self.plan.tls {
-            None => {
-                let (rd, wr) = stream.into_split();
-                connection::serve(rd, wr, peer, protocol, settings, shutdown, in_flight).await;
-            }
-            Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => {
-                    let (rd, wr) = tokio::io::split(tls);
-                    connection::serve(rd, wr, peer, protocol, settings, shutdown, in_flight).await;
-                }
-                Ok(Err(e)) => tracing::warn!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
-            },
-        }
+        let (protocol, in_flight) = (protocol.clone(), self.in_flight.clone());
+        connection::serve(rd, wr, peer, protocol, settings, shutdown, in_flight).await;
+    }
+
+    #[cfg(feature = "http")]
+    async fn serve_http<S>(
+        &self,
+        stream: S,
+        http: &super::plan::HttpServe,
+        peer: SocketAddr,
+        shutdown: watch::Receiver<bool>,
+    ) where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        super::http::serve_connection(
+            stream,
+            peer,
+            self.local,
+            http.adapter.clone(),
+            http.hyper.clone(),
+            http.settings,
+            shutdown,
+            self.in_flight.clone(),
+        )
+        .await;
     }
 }

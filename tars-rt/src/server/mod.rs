@@ -18,6 +18,8 @@ mod call;
 mod connection;
 mod dispatch;
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 mod in_flight;
 mod listener;
 mod observe;

@@ -31,6 +31,12 @@ pub trait ServeObserver: Send + Sync + 'static {
         let _ = (function, one_way, code, elapsed);
     }
 
+    /// An HTTP servant's adapter answered a request.
+    #[cfg(feature = "http")]
+    fn http_answered(&self, exchange: &super::http::HttpExchange<'_>) {
+        let _ = exchange;
+    }
+
     /// The adapter holds `open` connections, out of at most `max` (0: no limit).
     fn connections(&self, open: usize, max: usize) {
         let _ = (open, max);

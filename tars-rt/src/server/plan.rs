@@ -41,6 +41,9 @@ pub(crate) struct PlanInputs<'a> {
     pub(crate) observer: &'a dyn Fn(&AdapterConfig) -> Option<Arc<dyn ServeObserver>>,
     /// The memory of requests in flight, shared by every adapter.
     pub(crate) budget: &'a Arc<MemoryBudget>,
+    /// The HTTP servants, by full object name.
+    #[cfg(feature = "http")]
+    pub(crate) http_servants: &'a [(String, super::http::HttpServant)],
 }
 
 /// The endpoints to bind, and how to tell whether each adapter is alive.
@@ -49,14 +52,44 @@ pub(crate) struct ServerPlan {
     pub(crate) liveness: Vec<AdapterLiveness>,
 }
 
-/// One endpoint: the adapters that name it and the protocol that serves them.
+/// One endpoint: the adapters that name it and what serves them.
 pub(crate) struct EndpointPlan {
     pub(crate) endpoint: Endpoint,
     pub(crate) adapters: Vec<AdapterConfig>,
-    pub(crate) protocol: Arc<dyn ServerProtocol>,
+    pub(crate) serve: Serve,
     pub(crate) accept: AcceptPlan,
     /// The observer of the endpoint's connections (its first adapter's).
     pub(crate) observer: Option<Arc<dyn ServeObserver>>,
+}
+
+/// What serves an endpoint's connections.
+#[derive(Clone)]
+pub(crate) enum Serve {
+    /// A framed protocol (TARS, or one the application registered): requests split off the
+    /// stream and answered in order of completion.
+    Frames(Arc<dyn ServerProtocol>),
+    /// An HTTP servant, hyper serving each connection.
+    #[cfg(feature = "http")]
+    Http(Arc<HttpServe>),
+}
+
+impl Serve {
+    /// The framed protocol, if it is one.
+    pub(crate) fn protocol(&self) -> Option<&Arc<dyn ServerProtocol>> {
+        match self {
+            Serve::Frames(protocol) => Some(protocol),
+            #[cfg(feature = "http")]
+            Serve::Http(_) => None,
+        }
+    }
+}
+
+/// An HTTP endpoint: its adapter, hyper's settings and its connections' limits.
+#[cfg(feature = "http")]
+pub(crate) struct HttpServe {
+    pub(crate) adapter: Arc<super::http::HttpAdapter>,
+    pub(crate) hyper: Arc<hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>>,
+    pub(crate) settings: super::http::HttpConnectionSettings,
 }
 
 /// How an endpoint accepts and keeps connections.
@@ -113,16 +146,29 @@ impl std::fmt::Debug for AdapterLiveness {
 /// Plans the server.
 pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
     let server = inputs.server;
-    for (name, _) in inputs.servants {
+    #[cfg(feature = "http")]
+    let http_names = inputs.http_servants.iter().map(|(name, _)| name);
+    #[cfg(not(feature = "http"))]
+    let http_names = std::iter::empty::<&String>();
+    for name in inputs.servants.iter().map(|(name, _)| name).chain(http_names) {
         if !server.adapters.iter().any(|a| &a.servant == name) {
             return Err(ServerError::NoAdapter { servant: name.clone() });
         }
     }
+    // On port 0 ("any free port"), TARS adapters share one listener; any other adapter gets
+    // a port of its own.
+    #[cfg(feature = "http")]
+    let tars_only = |a: &AdapterConfig| {
+        a.protocol == AdapterProtocol::Tars && !inputs.http_servants.iter().any(|(n, _)| *n == a.servant)
+    };
+    #[cfg(not(feature = "http"))]
+    let tars_only = |a: &AdapterConfig| a.protocol == AdapterProtocol::Tars;
     let mut groups: Vec<Vec<&AdapterConfig>> = Vec::new();
     for adapter in &server.adapters {
         let same = |a: &&AdapterConfig| {
             let (x, y) = (&a.endpoint, &adapter.endpoint);
             (x.proto, &x.host, x.port) == (y.proto, &y.host, y.port)
+                && (x.port != 0 || (tars_only(a) && tars_only(adapter)))
         };
         match groups.iter_mut().find(|g| g.first().is_some_and(same)) {
             Some(group) => group.push(adapter),
@@ -134,6 +180,22 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
     for group in groups {
         let first = group[0];
         let observers: Vec<_> = group.iter().map(|a| (inputs.observer)(a)).collect();
+        #[cfg(feature = "http")]
+        if let Some(serve) = http_endpoint(inputs, &group, &observers)? {
+            let admission = serve.adapter.admission().clone();
+            liveness.push(AdapterLiveness::new(first.name.clone(), {
+                let zombie_after = server.zombie_timeout;
+                move || admission.is_zombie(zombie_after)
+            }));
+            endpoints.push(EndpointPlan {
+                endpoint: first.endpoint.clone(),
+                adapters: vec![first.clone()],
+                accept: accept_plan(server, first, Some(HTTP_ALPN))?,
+                serve: Serve::Http(Arc::new(serve)),
+                observer: observers.into_iter().next().flatten(),
+            });
+            continue;
+        }
         let protocol: Arc<dyn ServerProtocol> = if group.iter().all(|a| a.protocol == AdapterProtocol::Tars) {
             let mut servants = Vec::new();
             for (a, observer) in group.iter().zip(&observers) {
@@ -181,46 +243,117 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
                 adapters: group.iter().map(|a| a.name.clone()).collect(),
             });
         };
-        let tls = match first.endpoint.proto {
-            Proto::Ssl => {
-                // The adapter's own keys, else the server's.
-                let mut tls = first.tls.clone();
-                let base = &server.tls;
-                tls.cert = tls.cert.or_else(|| base.cert.clone());
-                tls.key = tls.key.or_else(|| base.key.clone());
-                tls.ca = tls.ca.or_else(|| base.ca.clone());
-                tls.verify_client |= base.verify_client;
-                let config = tls::server_config(&tls).map_err(|source| ServerError::Tls {
-                    adapter: first.name.clone(),
-                    source,
-                })?;
-                Some(tokio_rustls::TlsAcceptor::from(config))
-            }
-            _ => None,
-        };
-        let buffer = |size: usize| (size > 0).then(|| u32::try_from(size).unwrap_or(u32::MAX));
-        let accept = AcceptPlan {
-            access: AccessList::new(first),
-            max_conns: first.max_conns,
-            backlog: first.backlog,
-            idle_timeout: nonzero(Duration::from_millis(first.endpoint.timeout_ms)),
-            frame_timeout: nonzero(server.read_timeout),
-            write_stall: nonzero(server.write_timeout),
-            max_in_flight: first.max_in_flight,
-            no_delay: server.tcp_no_delay,
-            recv_buffer: buffer(server.tcp_read_buffer),
-            send_buffer: buffer(server.tcp_write_buffer),
-            tls,
-        };
         endpoints.push(EndpointPlan {
             endpoint: first.endpoint.clone(),
-            adapters: group.into_iter().cloned().collect(),
-            protocol,
-            accept,
+            adapters: group.iter().map(|a| (*a).clone()).collect(),
+            accept: accept_plan(server, first, None)?,
+            serve: Serve::Frames(protocol),
             observer: observers.into_iter().next().flatten(),
         });
     }
     Ok(ServerPlan { endpoints, liveness })
+}
+
+/// How the endpoint of `first` (the first adapter naming it) accepts connections; `alpn`:
+/// the protocols a TLS handshake offers.
+fn accept_plan(
+    server: &ServerConfig,
+    first: &AdapterConfig,
+    alpn: Option<&[&[u8]]>,
+) -> Result<AcceptPlan, ServerError> {
+    let tls = match first.endpoint.proto {
+        Proto::Ssl => {
+            // The adapter's own keys, else the server's.
+            let mut tls = first.tls.clone();
+            let base = &server.tls;
+            tls.cert = tls.cert.or_else(|| base.cert.clone());
+            tls.key = tls.key.or_else(|| base.key.clone());
+            tls.ca = tls.ca.or_else(|| base.ca.clone());
+            tls.verify_client |= base.verify_client;
+            let mut config = tls::server_config(&tls).map_err(|source| ServerError::Tls {
+                adapter: first.name.clone(),
+                source,
+            })?;
+            if let Some(alpn) = alpn {
+                Arc::make_mut(&mut config).alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+            }
+            Some(tokio_rustls::TlsAcceptor::from(config))
+        }
+        _ => None,
+    };
+    let buffer = |size: usize| (size > 0).then(|| u32::try_from(size).unwrap_or(u32::MAX));
+    Ok(AcceptPlan {
+        access: AccessList::new(first),
+        max_conns: first.max_conns,
+        backlog: first.backlog,
+        idle_timeout: nonzero(Duration::from_millis(first.endpoint.timeout_ms)),
+        frame_timeout: nonzero(server.read_timeout),
+        write_stall: nonzero(server.write_timeout),
+        max_in_flight: first.max_in_flight,
+        no_delay: server.tcp_no_delay,
+        recv_buffer: buffer(server.tcp_read_buffer),
+        send_buffer: buffer(server.tcp_write_buffer),
+        tls,
+    })
+}
+
+/// What TLS offers on an HTTP endpoint: HTTP/2, then HTTP/1.1.
+#[cfg(feature = "http")]
+const HTTP_ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
+
+/// The names an HTTP adapter's `protocol` may have: `http`, TarsWeb's `not_tars`, or none.
+#[cfg(feature = "http")]
+fn speaks_http(protocol: &AdapterProtocol) -> bool {
+    match protocol {
+        AdapterProtocol::Tars => true,
+        AdapterProtocol::Named(name) => name == "http" || name == "not_tars",
+    }
+}
+
+/// The HTTP endpoint of `group`, if its adapter serves an HTTP servant; an error if it does
+/// and cannot (shared with other adapters, over UDP, with another protocol), or says
+/// `protocol=http` with no HTTP servant to serve.
+#[cfg(feature = "http")]
+fn http_endpoint(
+    inputs: &PlanInputs<'_>,
+    group: &[&AdapterConfig],
+    observers: &[Option<Arc<dyn ServeObserver>>],
+) -> Result<Option<HttpServe>, ServerError> {
+    let servant_of = |a: &AdapterConfig| inputs.http_servants.iter().find(|(n, _)| *n == a.servant);
+    let Some((first, (_, servant))) = group.iter().find_map(|a| servant_of(a).map(|s| (*a, s))) else {
+        return Ok(None);
+    };
+    if group.len() > 1 {
+        return Err(ServerError::SharedEndpoint {
+            endpoint: first.endpoint.to_string(),
+            adapters: group.iter().map(|a| a.name.clone()).collect(),
+        });
+    }
+    let refuse = |reason: String| ServerError::HttpAdapter {
+        adapter: first.name.clone(),
+        reason,
+    };
+    if first.endpoint.proto == Proto::Udp {
+        return Err(refuse("HTTP is served over tcp or ssl endpoints, not udp".into()));
+    }
+    if !speaks_http(&first.protocol) {
+        return Err(refuse(format!(
+            "its protocol is '{}'; an HTTP servant's adapter says protocol=http (or not_tars)",
+            first.protocol
+        )));
+    }
+    let admission = Arc::new(Admission::new(first.threads, first.queue_cap, first.queue_timeout));
+    let server = inputs.server;
+    let adapter = super::http::HttpAdapter::new(servant, admission, observers[0].clone(), server.max_package_length);
+    let settings = super::http::HttpConnectionSettings {
+        idle_timeout: nonzero(Duration::from_millis(first.endpoint.timeout_ms)),
+        write_stall: nonzero(server.write_timeout),
+    };
+    Ok(Some(HttpServe {
+        adapter: Arc::new(adapter),
+        hyper: Arc::new(settings.builder()),
+        settings,
+    }))
 }
 
 fn nonzero(d: Duration) -> Option<Duration> {
@@ -278,6 +411,8 @@ mod tests {
             filters: &Chain::default(),
             observer: &|_| None,
             budget: &MemoryBudget::new(0, false),
+            #[cfg(feature = "http")]
+            http_servants: &[],
         })
     }
 

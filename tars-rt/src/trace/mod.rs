@@ -9,6 +9,8 @@
 //!   as TarsGo and TarsCpp write it, so a chain mixing them keeps one trace id;
 //! - [`SkyWalking`]: the `sw8` context of SkyWalking agents (go2sky).
 //!
+//! [`B3`] (Zipkin) is there to register, and HTTP servants read it from request headers.
+//!
 //! Formats found in a request are continued in the calls its servant makes; a call outside
 //! any request starts a trace (W3C) when a `tracing` subscriber records its span. Sampling
 //! decisions travel with the context: a sampled-out trace stays sampled out.
@@ -28,10 +30,12 @@ use std::sync::{Arc, RwLock};
 
 pub use ids::{SpanId, TraceContext, TraceId};
 pub use propagation::{
-    Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c, STATUS_TRACE_KEY, SW8, SW8_CORRELATION,
-    TRACEPARENT, TRACESTATE,
+    Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c, B3, B3_FLAGS, B3_PARENT_SPAN_ID, B3_SAMPLED,
+    B3_SINGLE, B3_SPAN_ID, B3_TRACE_ID, STATUS_TRACE_KEY, SW8, SW8_CORRELATION, TRACEPARENT, TRACESTATE,
 };
 pub(crate) use spans::{client_span, record_code, server_span};
+#[cfg(feature = "http")]
+pub(crate) use spans::{http_server_span, record_http_outcome};
 
 type Registered = Arc<[Arc<dyn Propagator>]>;
 

@@ -76,6 +76,59 @@ pub(crate) fn client_span(
     span
 }
 
+/// The span of an HTTP request an HTTP servant serves, with OpenTelemetry's HTTP server
+/// fields; `http.route` and the status are recorded when it is answered
+/// ([`record_http_outcome`]).
+#[cfg(feature = "http")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn http_server_span(
+    method: &str,
+    path: &str,
+    protocol_version: &str,
+    peer: SocketAddr,
+    server_port: u16,
+    trace: Option<&TraceContext>,
+    parent_span_id: Option<super::SpanId>,
+    dyed: Option<&str>,
+) -> Span {
+    let span = tracing::info_span!(
+        "http.server",
+        otel.name = method,
+        otel.kind = "server",
+        otel.status_code = Empty,
+        http.request.method = method,
+        http.route = Empty,
+        http.response.status_code = Empty,
+        url.path = path,
+        network.protocol.name = "http",
+        network.protocol.version = protocol_version,
+        client.address = %peer.ip(),
+        client.port = peer.port(),
+        server.port = server_port,
+        tars.dyed = Empty,
+        trace_id = Empty,
+        span_id = Empty,
+        parent_span_id = Empty,
+    );
+    record_ids(&span, trace, parent_span_id, dyed);
+    span
+}
+
+/// Records an HTTP request's route and status on its span (`otel.name` becomes
+/// `METHOD route`); a 5xx status is an error, as the conventions have it for servers.
+#[cfg(feature = "http")]
+pub(crate) fn record_http_outcome(span: &Span, method: &str, route: &str, status: u16) {
+    if span.is_disabled() {
+        return;
+    }
+    span.record("otel.name", format_args!("{method} {route}"));
+    span.record("http.route", route);
+    span.record("http.response.status_code", status);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
 /// Records a call's outcome on its span: the TARS return code, and an error status for
 /// anything but success.
 pub(crate) fn record_code(span: &Span, code: i32) {

@@ -354,3 +354,99 @@ async fn work_outside_proxies_is_reported_by_hand() {
     assert_eq!(body.interval_count[&50], 1);
     fw_server.shutdown().await;
 }
+
+/// An HTTP object under the framework: stat heads as TarsGo's `TarsHttpMux` reports them (the
+/// route pattern as the interface, the client's address behind proxies, exceptions from 400
+/// on), the HTTP adapter in the tarsnode heartbeat and in `tars.connection`.
+#[cfg(feature = "http")]
+#[tokio::test]
+async fn an_http_object_is_counted_heartbeated_and_listed_like_a_tars_one() {
+    use crate::server::http::{config, start, HTTP_OBJ};
+    use crate::support::framework::NODE_OBJ;
+    use crate::support::http::Conn;
+
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    let port_of = |o: &str| fw_server.local_addr(o).unwrap().port();
+    let stat = obj(STAT_OBJ, port_of(STAT_OBJ));
+    let node = obj(NODE_OBJ, port_of(NODE_OBJ));
+    let cfg = config(
+        &format!("statreportinterval=150\nnode={node}\nmainloopticker=100\nlocal=tcp -h 127.0.0.1 -p 0 -t 3000"),
+        "tcp -h 127.0.0.1 -p 0 -t 60000",
+        "",
+    )
+    .replace(
+        "<tars><application>",
+        &format!("<tars><application><client>\nstat={stat}\n</client>"),
+    );
+    let (server, addr) = start(&cfg).await.unwrap();
+    let mut c = Conn::h1(addr).await;
+    for path in ["/hello/a", "/hello/b", "/hello/c", "/fail", "/nowhere"] {
+        c.get(path).await;
+    }
+    c.send("GET", "/hello/d", &[("x-forwarded-for", "1.2.3.4, 10.0.0.1")], "")
+        .await;
+    wait_for(&fw, "six HTTP requests counted", |r| {
+        r.stats
+            .iter()
+            .filter(|(from_client, _)| !from_client)
+            .flat_map(|(_, m)| m.iter())
+            .filter(|(h, _)| h.master_name == "http_client")
+            .map(|(_, b)| calls(b))
+            .sum::<i32>()
+            == 6
+    })
+    .await;
+    let head = |route: &str, client: &str| StatMicMsgHead {
+        master_name: "http_client".into(),
+        slave_name: "TestApp.HelloServer".into(),
+        interface_name: route.into(),
+        master_ip: client.into(),
+        slave_ip: "127.0.0.1".into(),
+        slave_port: i32::from(addr.port()),
+        return_value: 0,
+        slave_set_name: String::new(),
+        slave_set_area: String::new(),
+        slave_set_id: String::new(),
+        tars_version: TARS_VERSION.into(),
+    };
+    let served = merged(&fw, false);
+    let http: BTreeMap<_, _> = served
+        .into_iter()
+        .filter(|(h, _)| h.master_name == "http_client")
+        .collect();
+    let expected = [
+        (head("(unmatched)", "127.0.0.1"), (0, 1)),
+        (head("/fail", "127.0.0.1"), (0, 1)),
+        (head("/hello/{name}", "1.2.3.4"), (1, 0)),
+        (head("/hello/{name}", "127.0.0.1"), (3, 0)),
+    ];
+    let got: Vec<_> = http.iter().map(|(h, b)| (h.clone(), (b.count, b.exec_count))).collect();
+    let mut expected = expected.to_vec();
+    expected.sort();
+    assert_eq!(got, expected);
+    assert!(http.values().all(|b| b.timeout_count == 0));
+
+    wait_for(&fw, "the HTTP adapter's heartbeat", |r| {
+        r.keep_alives
+            .iter()
+            .any(|(_, i)| i.adapter == "TestApp.HelloServer.HttpObjAdapter")
+    })
+    .await;
+    let comm = tars::client::Communicator::new();
+    let admin: crate::support::framework::idl::AdminFProxy = comm
+        .string_to_proxy(&format!(
+            "{0}@{1}",
+            tars::framework::admin::ADMIN_OBJ,
+            server.endpoint(tars::framework::admin::ADMIN_OBJ).unwrap()
+        ))
+        .unwrap();
+    let conns = admin.notify("tars.connection").await.unwrap();
+    assert!(
+        conns.contains("[adater:TestApp.HelloServer.HttpObjAdapter] [connections:1]"),
+        "{conns}"
+    );
+    assert!(admin.notify("tars.viewstatus").await.unwrap().contains(HTTP_OBJ));
+    server.shutdown().await;
+    fw_server.shutdown().await;
+}

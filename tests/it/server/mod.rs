@@ -4,7 +4,9 @@
 mod basic;
 mod code_first;
 mod hostile;
+#[cfg(feature = "http")]
+pub(crate) mod http;
 mod limits;
 mod process;
 mod protocols;
-mod tls;
+pub(crate) mod tls;

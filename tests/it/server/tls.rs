@@ -14,12 +14,12 @@ use tars::Application;
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
 /// A CA, a server certificate for 127.0.0.1 and a client certificate, as PEM files.
-struct Pki {
+pub(crate) struct Pki {
     dir: PathBuf,
 }
 
 impl Pki {
-    fn new(name: &str) -> Pki {
+    pub(crate) fn new(name: &str) -> Pki {
         let dir = std::env::temp_dir().join(format!("tars-rs-tls-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -38,7 +38,7 @@ impl Pki {
         Pki { dir }
     }
 
-    fn path(&self, file: &str) -> String {
+    pub(crate) fn path(&self, file: &str) -> String {
         self.dir.join(file).display().to_string()
     }
 }
