@@ -32,3 +32,69 @@ wait_port() {
     echo "nothing listens on port $1" >&2
     exit 1
 }
+
+# Waits (up to 2 minutes) until the machine is idle: under 10% busy over one second.
+wait_idle() {
+    local tries=0 a b c d a2 b2 c2 d2
+    while :; do
+        read -r _ a b c d _ < /proc/stat
+        sleep 1
+        read -r _ a2 b2 c2 d2 _ < /proc/stat
+        local busy=$(( (a2 - a) + (b2 - b) + (c2 - c) ))
+        local total=$(( busy + (d2 - d) ))
+        if [ "$total" -gt 0 ] && [ $(( busy * 100 / total )) -lt 10 ]; then
+            return
+        fi
+        tries=$((tries + 1))
+        if [ "$tries" -ge 120 ]; then
+            echo "warning: the machine did not become idle; measuring anyway" >&2
+            return
+        fi
+    done
+}
+
+SERVER_PID=""
+start_server() { # port command...
+    local port="$1"
+    shift
+    taskset -c 0 "$@" >/dev/null 2>&1 &
+    SERVER_PID=$!
+    wait_port "$port"
+}
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+}
+trap stop_server EXIT
+
+# Prints "qps p50 p99 p999" from a RESULT line.
+result() {
+    grep '^RESULT' | tail -1 | sed -E 's/.*qps=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+) p999_us=([0-9.]+).*/\1 \2 \3 \4/'
+}
+
+ROWS=()
+row() { # group label "qps p50 p99 p999"
+    ROWS+=("$1|$2|$3")
+}
+
+# Prints the rows as a markdown table; with $1 = "ratios", each row's QPS also as a share of
+# its group's first row (the reference).
+print_table() {
+    local with_ratios="${1:-}" ref="" group="" g label fig qps p50 p99 p999 ratio
+    echo "| case | implementation | QPS | vs reference | p50 µs | p99 µs | p999 µs |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+    for r in "${ROWS[@]}"; do
+        IFS='|' read -r g label fig <<< "$r"
+        read -r qps p50 p99 p999 <<< "$fig"
+        if [ "$g" != "$group" ]; then
+            group="$g"
+            ref="$qps"
+        fi
+        if [ "$with_ratios" = ratios ]; then
+            ratio=$(awk -v a="$qps" -v b="$ref" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
+        else
+            ratio="-"
+        fi
+        printf "| %s | %s | %.0f | %s | %s | %s | %s |\n" "$g" "$label" "$qps" "$ratio" "$p50" "$p99" "$p999"
+    done
+}

@@ -31,45 +31,6 @@ fi
 # shellcheck source=bench/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# Waits (up to 2 minutes) until the machine is idle: under 10% busy over one second.
-wait_idle() {
-    local tries=0 a b c d a2 b2 c2 d2
-    while :; do
-        read -r _ a b c d _ < /proc/stat
-        sleep 1
-        read -r _ a2 b2 c2 d2 _ < /proc/stat
-        local busy=$(( (a2 - a) + (b2 - b) + (c2 - c) ))
-        local total=$(( busy + (d2 - d) ))
-        if [ "$total" -gt 0 ] && [ $(( busy * 100 / total )) -lt 10 ]; then
-            return
-        fi
-        tries=$((tries + 1))
-        if [ "$tries" -ge 120 ]; then
-            echo "warning: the machine did not become idle; measuring anyway" >&2
-            return
-        fi
-    done
-}
-
-SERVER_PID=""
-start_server() { # port command...
-    local port="$1"
-    shift
-    taskset -c 0 "$@" >/dev/null 2>&1 &
-    SERVER_PID=$!
-    wait_port "$port"
-}
-stop_server() {
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-}
-trap stop_server EXIT
-
-# Prints "qps p50 p99 p999" from a RESULT line.
-result() {
-    grep '^RESULT' | tail -1 | sed -E 's/.*qps=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+) p999_us=([0-9.]+).*/\1 \2 \3 \4/'
-}
-
 # Loads the server on $1 with conns $2, in flight $3, payload $4.
 server_load() {
     if [ -n "$LIMIT" ]; then
@@ -78,11 +39,6 @@ server_load() {
         # examples/load: C callers spread over K raw connections.
         taskset -c 1 "$EX/load" --addr "127.0.0.1:$1" -c "$3" -k "$2" -b "$4" -d "$SECS" | result
     fi
-}
-
-ROWS=()
-row() { # group label "qps p50 p99 p999"
-    ROWS+=("$1|$2|$3")
 }
 
 measure_server() { # group conns inflight payload
@@ -130,21 +86,4 @@ if [ -z "$LIMIT" ]; then
     echo "No reference ($LIMIT_SRC is absent): tars-rs alone, the server cases loaded by examples/load's raw mode."
 fi
 echo
-echo "| case | implementation | QPS | vs reference | p50 µs | p99 µs | p999 µs |"
-echo "|---|---|---:|---:|---:|---:|---:|"
-ref=""
-group=""
-for r in "${ROWS[@]}"; do
-    IFS='|' read -r g label fig <<< "$r"
-    read -r qps p50 p99 p999 <<< "$fig"
-    if [ "$g" != "$group" ]; then
-        group="$g"
-        ref="$qps"
-    fi
-    if [ -n "$LIMIT" ]; then
-        ratio=$(awk -v a="$qps" -v b="$ref" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "-" }')
-    else
-        ratio="-"
-    fi
-    printf "| %s | %s | %.0f | %s | %s | %s | %s |\n" "$g" "$label" "$qps" "$ratio" "$p50" "$p99" "$p999"
-done
+print_table "$([ -n "$LIMIT" ] && echo ratios)"

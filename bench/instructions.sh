@@ -3,7 +3,7 @@
 # a count, not a time, so it repeats whatever else the machine is doing (use it to compare two
 # builds when timings are noisy).
 #
-#   bash bench/instructions.sh [SECONDS]
+#   bash bench/instructions.sh [--http] [SECONDS]
 #
 # The server case runs hello_server under callgrind and loads it natively (examples/load, raw
 # sockets, 1 connection, 64 in flight, 128 B); the client case runs load --client under
@@ -11,8 +11,17 @@
 # hello_server). Each case runs twice, for SECONDS and for 2×SECONDS, and reports the
 # difference in instructions over the difference in requests: start-up and shutdown cancel
 # out. EXAMPLES=DIR measures another build's binaries (see bench/common.sh).
+#
+# With --http, the HTTP servant instead: `GET /hello/{name}` on http_server's HttpObj, plain
+# (`--plain-axum`), through the TARS layer, and with stat and properties on, loaded by
+# `load --http` over 16 keep-alive connections.
 set -euo pipefail
 
+HTTP=""
+if [ "${1:-}" = "--http" ]; then
+    HTTP=1
+    shift
+fi
 SECS="${1:-4}"
 
 # shellcheck source=bench/common.sh
@@ -58,6 +67,36 @@ per_unit() { # "ir1 n1" "ir2 n2"
     read -r i2 n2 <<<"$2"
     awk -v i1="$i1" -v n1="$n1" -v i2="$i2" -v n2="$n2" 'BEGIN { printf "%.0f (%d vs %d requests)", (i2 - i1) / (n2 - n1), n1, n2 }'
 }
+
+# http_server (with arguments $3…) on port $2: instructions and requests of one run of $1
+# seconds.
+http_run() {
+    local secs="$1" port="$2" file="$OUT/http.$1"
+    shift 2
+    valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/http_server" "$@" >/dev/null 2>&1 &
+    local pid=$!
+    wait_port "$port"
+    local n
+    n=$("$EX/load" --http /hello/world --addr "127.0.0.1:$port" -k 16 -d "$secs" | grep RESULT | requests "$secs")
+    kill -TERM "$pid"
+    wait "$pid" || true
+    echo "$(total_ir "$file") $n"
+}
+
+if [ -n "$HTTP" ]; then
+    if [ -z "${EXAMPLES:-}" ]; then
+        cargo build --release --example http_server >&2
+    fi
+    http_case() { # label port args...
+        local label="$1" port="$2"
+        shift 2
+        echo "$label: $(per_unit "$(http_run "$SECS" "$port" "$@")" "$(http_run $((2 * SECS)) "$port" "$@")") instructions per request"
+    }
+    http_case "axum::serve" 10018 --plain-axum 127.0.0.1:10018
+    http_case "http_servant" 10017
+    http_case "http_servant, stat+property on" 10017 --config="$ROOT/bench/http-stat.conf"
+    exit 0
+fi
 
 echo "server: $(per_unit "$(server_run "$SECS")" "$(server_run $((2 * SECS)))") instructions per request"
 

@@ -1,6 +1,8 @@
 //! What idle connections cost in memory: the RSS of `hello_server` holding `--server-conns`
 //! idle connections (10,000 by default), and the RSS of a client (this process) holding
-//! `--client-conns` connections (1,000 by default), one per endpoint.
+//! `--client-conns` connections (1,000 by default), one per endpoint. With `--http`, the
+//! server is the `http_server` example and each of its idle connections is an HTTP/1.1
+//! keep-alive connection that has answered one `GET /hello/x`.
 //!
 //! ```text
 //! cargo build --release --examples
@@ -25,7 +27,7 @@ mod hello {
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut server_conns, mut client_conns) = (10_000usize, 1_000usize);
+    let (mut server_conns, mut client_conns, mut http) = (10_000usize, 1_000usize, false);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || -> Result<usize, Box<dyn std::error::Error>> {
@@ -34,13 +36,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match flag.as_str() {
             "--server-conns" => server_conns = value()?,
             "--client-conns" => client_conns = value()?,
+            "--http" => http = true,
             "-h" | "--help" => {
-                println!("usage: conn_memory [--server-conns N] [--client-conns N]");
+                println!("usage: conn_memory [--server-conns N] [--client-conns N] [--http]");
                 return Ok(());
             }
             other => {
                 return Err(format!(
-                    "unknown option '{other}'; usage: conn_memory [--server-conns N] [--client-conns N]"
+                    "unknown option '{other}'; usage: conn_memory [--server-conns N] [--client-conns N] [--http]"
                 )
                 .into())
             }
@@ -48,21 +51,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let server = Server::start(port)?;
+    let server = Server::start(port, http)?;
     let base = rss_kib(server.child.id())?;
 
-    // Server: N idle connections (opened, never used).
+    // Server: N idle connections (opened, never used; over HTTP, used once).
     let mut idle = Vec::with_capacity(server_conns);
     for _ in 0..server_conns {
-        idle.push(TcpStream::connect(("127.0.0.1", port))?);
+        let mut conn = TcpStream::connect(("127.0.0.1", port))?;
+        if http {
+            get_hello(&mut conn)?;
+        }
+        idle.push(conn);
     }
     server.wait_for_fds(server_conns)?;
     let held = settled_rss(server.child.id())?;
     println!(
-        "RESULT case=server_idle conns={server_conns} rss_before_kib={base} rss_kib={held} per_conn_bytes={}",
+        "RESULT case={} conns={server_conns} rss_before_kib={base} rss_kib={held} per_conn_bytes={}",
+        if http { "http_idle" } else { "server_idle" },
         (held.saturating_sub(base)) * 1024 / server_conns.max(1) as u64
     );
     drop(idle);
+    if http {
+        server.stop();
+        return Ok(());
+    }
 
     // Client: one connection per endpoint, each used once so it is open.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -99,6 +111,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// `GET /hello/x` on `conn`, keeping it open (keep-alive) once answered.
+fn get_hello(conn: &mut TcpStream) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    conn.write_all(b"GET /hello/x HTTP/1.1\r\nhost: x\r\n\r\n")?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !got.ends_with(b"hello x") {
+        let n = conn.read(&mut buf)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    Ok(())
+}
+
 /// Runs the futures concurrently and returns their outputs in order.
 async fn join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
@@ -119,9 +147,9 @@ struct Server {
 }
 
 impl Server {
-    fn start(port: u16) -> Result<Server, Box<dyn std::error::Error>> {
+    fn start(port: u16, http: bool) -> Result<Server, Box<dyn std::error::Error>> {
         let exe = std::env::current_exe()?;
-        let bin = exe.with_file_name("hello_server");
+        let bin = exe.with_file_name(if http { "http_server" } else { "hello_server" });
         if !bin.exists() {
             return Err(format!("{} is not built: cargo build --release --examples", bin.display()).into());
         }
@@ -133,21 +161,35 @@ impl Server {
 app=TestApp
 server=HelloServer
 <TestApp.HelloServer.HelloObjAdapter>
-endpoint=tcp -h 0.0.0.0 -p {port} -t 600000
+endpoint=tcp -h 0.0.0.0 -p {tars_port} -t 600000
 servant={OBJ}
 maxconns=100000
 </TestApp.HelloServer.HelloObjAdapter>
-</server></application></tars>"
+{http_adapter}
+</server></application></tars>",
+                tars_port = if http { 0 } else { port },
+                http_adapter = if http {
+                    format!(
+                        "<TestApp.HelloServer.HttpObjAdapter>
+endpoint=tcp -h 0.0.0.0 -p {port} -t 600000
+servant=TestApp.HelloServer.HttpObj
+protocol=http
+maxconns=100000
+</TestApp.HelloServer.HttpObjAdapter>"
+                    )
+                } else {
+                    String::new()
+                },
             ),
         )?;
-        let child = Command::new(bin)
+        let child = Command::new(&bin)
             .arg(format!("--config={}", conf.display()))
             .stdout(Stdio::null())
             .spawn()?;
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if start.elapsed() > Duration::from_secs(10) {
-                return Err("hello_server did not start".into());
+                return Err(format!("{} did not start", bin.display()).into());
             }
             std::thread::sleep(Duration::from_millis(20));
         }

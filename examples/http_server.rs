@@ -8,7 +8,11 @@
 //! curl http://127.0.0.1:10017/hello/world                  # hello world
 //! curl -d 'some bytes' http://127.0.0.1:10017/api/echo     # some bytes
 //! curl http://127.0.0.1:10017/api/tars/world               # world, through testHello
+//! cargo run --example http_server -- --plain-axum 127.0.0.1:10018  # the router alone
 //! ```
+//!
+//! `--plain-axum ADDR` serves the same router with `axum::serve` and nothing of TARS (no
+//! admission, span, stat or context), to measure what the TARS layer costs (`bench/http.sh`).
 
 use std::sync::{Arc, OnceLock};
 
@@ -94,17 +98,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
         println!(
-            "usage: http_server [--config=FILE]\n\nServes TestApp.HelloServer.HelloObj (TARS) and TestApp.HelloServer.HttpObj (HTTP:\nGET /hello/{{name}}, POST /api/echo, GET /api/tars/{{name}}); without --config on\n127.0.0.1:10015 and 127.0.0.1:10017."
+            "usage: http_server [--config=FILE | --plain-axum HOST:PORT]\n\nServes TestApp.HelloServer.HelloObj (TARS) and TestApp.HelloServer.HttpObj (HTTP:\nGET /hello/{{name}}, POST /api/echo, GET /api/tars/{{name}}); without --config on\n127.0.0.1:10015 and 127.0.0.1:10017."
         );
         return Ok(());
     }
-    let app = Application::from_args_or(DEFAULT_CONFIG)?;
     let backend = Backend::default();
     let router = Router::new()
         .route("/hello/{name}", get(hello))
         .route("/api/echo", post(echo))
         .route("/api/tars/{name}", get(through_tars))
         .with_state(backend.clone());
+    let mut args = std::env::args().skip(1);
+    if let Some(flag) = args.next().filter(|a| a == "--plain-axum") {
+        let addr = args.next().ok_or(format!("{flag} needs HOST:PORT"))?;
+        let listener = tokio::net::TcpListener::bind(&addr).await?;
+        println!("plain axum serving at http://{}", listener.local_addr()?);
+        axum::serve(listener, router).await?;
+        return Ok(());
+    }
+    let app = Application::from_args_or(DEFAULT_CONFIG)?;
     let communicator = app.communicator();
     let server = app
         .servant("TestApp.HelloServer.HelloObj", HelloImp)

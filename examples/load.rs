@@ -20,6 +20,14 @@
 //! `--stat 'tars.tarsstat.StatObj@tcp -h HOST -p PORT'` makes the client count every call
 //! for tarsstat, to measure what stat reporting costs.
 //!
+//! `--http PATH` loads an HTTP server instead, as wrk and oha do: `K` keep-alive HTTP/1.1
+//! connections, each with one `GET PATH` in flight at a time (`-c` is ignored):
+//!
+//! ```text
+//! cargo run --release --example http_server &
+//! cargo run --release --example load -- --http /hello/world --addr 127.0.0.1:10017 -k 16 -d 10
+//! ```
+//!
 //! With `RUST_LOG` set (say `RUST_LOG=info`), the client side records the runtime's spans
 //! through a `tracing_subscriber::fmt` subscriber writing to stderr, to measure what tracing
 //! costs; without it no subscriber is installed.
@@ -46,9 +54,11 @@ struct Args {
     seconds: u64,
     /// `--stat OBJ`: the client reports every call to tarsstat at OBJ.
     stat: Option<String>,
+    /// `--http PATH`: load an HTTP server with `GET PATH`.
+    http: Option<String>,
 }
 
-const USAGE: &str = "usage: load [--client] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ]";
+const USAGE: &str = "usage: load [--client | --http PATH] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ]";
 
 /// The arguments, or `Err(message)` for a bad one (`Ok(None)`: `--help` was answered).
 fn parse_args() -> Result<Option<Args>, String> {
@@ -61,6 +71,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         payload: 128,
         seconds: 10,
         stat: None,
+        http: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -78,6 +89,7 @@ fn parse_args() -> Result<Option<Args>, String> {
             "-b" => a.payload = number(&flag, value()?)?,
             "-d" => a.seconds = number(&flag, value()?)?,
             "--stat" => a.stat = Some(value()?),
+            "--http" => a.http = Some(value()?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -145,6 +157,64 @@ async fn raw_connection(addr: String, template: Arc<Template>, window: usize, se
         }
     }
     (latencies, errors)
+}
+
+/// One keep-alive HTTP/1.1 connection sending `GET path` one at a time for `seconds`: a
+/// response is its head up to the blank line and a `content-length` body (what the servers
+/// measured send). Returns the latencies (µs) of 200 answers and the errors.
+async fn http_connection(addr: String, path: String, seconds: u64) -> (Vec<u32>, i32) {
+    let stream = TcpStream::connect(&addr).await.expect("connect");
+    stream.set_nodelay(true).unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\n\r\n");
+    let (mut latencies, mut errors) = (Vec::with_capacity(1 << 20), 0);
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let end = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < end {
+        let sent = Instant::now();
+        if wr.write_all(request.as_bytes()).await.is_err() {
+            errors += 1;
+            break;
+        }
+        let answer = loop {
+            if let Some(answer) = take_http_response(&mut buf) {
+                break Some(answer);
+            }
+            match rd.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => break None,
+                Ok(_) => {}
+            }
+        };
+        match answer {
+            Some(200) => latencies.push(sent.elapsed().as_micros() as u32),
+            Some(_) => errors += 1,
+            None => {
+                errors += 1;
+                break;
+            }
+        }
+    }
+    (latencies, errors)
+}
+
+/// Takes one complete response off `buf`: its status, or `None` if more bytes are needed.
+fn take_http_response(buf: &mut BytesMut) -> Option<u16> {
+    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&buf[..head_end]).ok()?;
+    let status: u16 = head.get(9..12)?.parse().ok()?;
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    if buf.len() < head_end + length {
+        return None;
+    }
+    let _ = buf.split_to(head_end + length);
+    Some(status)
 }
 
 /// A `testHello` request frame whose request id is patched per request.
@@ -250,6 +320,20 @@ async fn main() -> std::process::ExitCode {
             .with_writer(std::io::stderr)
             .init();
     }
+    if let Some(path) = &args.http {
+        let started = Instant::now();
+        let conns: Vec<_> = (0..args.connections)
+            .map(|_| tokio::spawn(http_connection(args.addr.clone(), path.clone(), args.seconds)))
+            .collect();
+        let (mut all, mut errors) = (Vec::new(), 0);
+        for c in conns {
+            let (latencies, e) = c.await.unwrap();
+            all.extend(latencies);
+            errors += e;
+        }
+        report(&args, "http", all, started.elapsed().as_secs_f64(), errors);
+        return std::process::ExitCode::SUCCESS;
+    }
     if args.client {
         let stop = Arc::new(AtomicBool::new(false));
         let errors = Arc::new(AtomicI32::new(0));
@@ -319,6 +403,8 @@ fn report(args: &Args, how: &str, mut all: Vec<u32>, elapsed: f64, errors: i32) 
         "RESULT impl={} qps={:.0} p50_us={} p99_us={} p999_us={} errors={}",
         if how.contains("client") {
             "tars-rs-client"
+        } else if how == "http" {
+            "load-http"
         } else {
             "load-raw"
         },

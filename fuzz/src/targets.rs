@@ -310,3 +310,36 @@ fn endpoint_round_trip(ep: &Endpoint) {
     }
     let _ = ep.address();
 }
+
+/// An HTTP request's headers as an HTTP servant reads them: the trace context, the dye and the
+/// client's address behind proxies. `data` is `name: value` lines; lines that are not a valid
+/// header are skipped, as hyper would have refused them.
+pub fn http_headers(data: &[u8]) {
+    use tars::server::http::axum::http::{HeaderMap, HeaderName, HeaderValue};
+    let mut headers = HeaderMap::new();
+    for line in data.split(|b| *b == b'\n') {
+        let Some(colon) = line.iter().position(|b| *b == b':') else {
+            continue;
+        };
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(&line[..colon]),
+            HeaderValue::from_bytes(line[colon + 1..].trim_ascii()),
+        ) else {
+            continue;
+        };
+        headers.append(name, value);
+    }
+    let (trace, dye) = tars::server::http::incoming_context(&headers);
+    if let Some(t) = trace {
+        assert!(t.trace_id.0 != 0 && t.span_id.0 != 0, "a zero id was accepted: {t:?}");
+    }
+    if let Some(d) = dye {
+        assert!(!d.is_empty() && d.len() <= 256, "dye {d:?}");
+    }
+    let peer = "10.0.0.1:80".parse().unwrap();
+    let client = tars::server::http::client_address(&headers, peer);
+    assert!(
+        client.parse::<std::net::IpAddr>().is_ok(),
+        "the client address is not an address: {client:?}"
+    );
+}

@@ -7,5 +7,7 @@ mod support;
 
 mod bounds;
 mod client;
+#[cfg(feature = "http")]
+mod http;
 mod mem;
 mod server;

@@ -1,13 +1,127 @@
-//! A plain HTTP client for the HTTP servants' tests: hyper's own connection API, so a test
-//! holds one connection (keep-alive, HTTP/2 streams) or opens many, over TCP or TLS.
+//! The HTTP servants' tests: a server with a TARS object and an HTTP object (a small gateway
+//! to the TARS one), and a plain HTTP client on hyper's own connection API, so a test holds
+//! one connection (keep-alive, HTTP/2 streams) or opens many, over TCP or TLS.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tars::application::Server;
+use tars::framework::Platform;
+use tars::server::http::axum::body::Bytes as Body;
+use tars::server::http::axum::extract::{Path, State};
+use tars::server::http::axum::http::StatusCode as Code;
+use tars::server::http::axum::routing::{get, post};
+use tars::server::http::axum::{Extension, Router};
+use tars::server::ServerError;
+use tars::Application;
+use tars::{Context, Status};
+
+use super::server::hello::test_app::{Hello, HelloProxy};
+use super::server::OBJ;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper::{HeaderMap, Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+
+pub(crate) const HTTP_OBJ: &str = "TestApp.HelloServer.HttpObj";
+
+/// A TARS servant that answers with what the request carried: its `traceparent` and dye.
+pub(crate) struct Mirror;
+
+#[tars::servant]
+impl Hello for Mirror {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        if let Some(ms) = s_req.strip_prefix("sleep ") {
+            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+        }
+        let status = ctx.request_status();
+        let traceparent = status.get("traceparent").cloned().unwrap_or_default();
+        Ok((0, format!("{traceparent}|{}", ctx.dye_key().unwrap_or(""))))
+    }
+}
+
+type Backend = Arc<OnceLock<HelloProxy>>;
+
+/// The router of the tests: the example's three routes, a slow one and a failing one.
+pub(crate) fn router(backend: Backend) -> Router {
+    Router::new()
+        .route(
+            "/hello/{name}",
+            get(|Path(name): Path<String>| async move { format!("hello {name}") }),
+        )
+        .route("/api/echo", post(|body: Body| async move { body }))
+        .route(
+            "/api/tars/{name}",
+            get(|State(b): State<Backend>, Path(name): Path<String>| async move {
+                let proxy = b.get().expect("set after start");
+                proxy.test_hello(&name).await.map(|(_, s)| s).map_err(|e| e.to_string())
+            }),
+        )
+        .route(
+            "/slow/{ms}",
+            get(|Path(ms): Path<u64>| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                "slept"
+            }),
+        )
+        .route("/fail", get(|| async { (Code::INTERNAL_SERVER_ERROR, "no") }))
+        .route(
+            "/whoami",
+            get(|Extension(platform): Extension<Platform>| async move {
+                let config = platform.config();
+                let server = config.server.as_ref().expect("a server config");
+                format!("{}.{}", server.app, server.server)
+            }),
+        )
+        .with_state(backend)
+}
+
+/// The config of a server with the TARS object and the HTTP object, both on port 0.
+pub(crate) fn config(server_keys: &str, http_endpoint: &str, http_keys: &str) -> String {
+    format!(
+        "<tars><application><server>
+app=TestApp
+server=HelloServer
+localip=127.0.0.1
+{server_keys}
+<TestApp.HelloServer.HelloObjAdapter>
+endpoint=tcp -h 127.0.0.1 -p 0 -t 60000
+servant={OBJ}
+</TestApp.HelloServer.HelloObjAdapter>
+<TestApp.HelloServer.HttpObjAdapter>
+endpoint={http_endpoint}
+servant={HTTP_OBJ}
+protocol=not_tars
+{http_keys}
+</TestApp.HelloServer.HttpObjAdapter>
+</server></application></tars>"
+    )
+}
+
+/// Starts the two objects on `config`, the gateway's proxy aimed at the TARS one.
+pub(crate) async fn start(config: &str) -> Result<(Server, SocketAddr), ServerError> {
+    let backend = Backend::default();
+    let app = Application::new(config.parse().unwrap());
+    let comm = app.communicator();
+    let server = app
+        .servant(OBJ, Mirror)
+        .http_servant(HTTP_OBJ, router(backend.clone()))
+        .start()
+        .await?;
+    let proxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    let _ = backend.set(proxy);
+    let http = server.local_addr(HTTP_OBJ).unwrap();
+    Ok((server, http))
+}
 
 /// An answer, body read whole.
 #[derive(Debug)]

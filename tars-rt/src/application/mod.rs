@@ -204,11 +204,13 @@ impl Application {
     /// Serves `servant` (an [`axum::Router`](crate::server::http::axum::Router), or any tower
     /// service through [`HttpServant::from_service`](crate::server::http::HttpServant::from_service))
     /// as the HTTP object `name` (full or short, as for [`servant`](Self::servant)), on the
-    /// adapter the config gives it (see [`crate::server::http`]).
+    /// adapter the config gives it (see [`crate::server::http`]). Its handlers can take the
+    /// application's [`Platform`] as `Extension<Platform>`.
     #[cfg(feature = "http")]
     pub fn http_servant(mut self, name: &str, servant: impl Into<crate::server::http::HttpServant>) -> Self {
         let name = self.full_name(name);
-        self.http_servants.push((name, servant.into()));
+        let servant = servant.into().with_extension(self.platform());
+        self.http_servants.push((name, servant));
         self
     }
 

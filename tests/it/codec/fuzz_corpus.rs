@@ -78,3 +78,25 @@ fn json_body() {
 fn config() {
     replay("config", targets::config);
 }
+
+#[test]
+fn http_headers() {
+    replay("http_headers", targets::http_headers);
+}
+
+proptest::proptest! {
+    /// Random header lines (no fuzzer runs in CI): the extraction never panics and keeps its
+    /// properties.
+    #[test]
+    fn http_headers_on_random_lines(lines in proptest::collection::vec(
+        (
+            proptest::sample::select(vec!["traceparent", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled",
+                "sw8", "x-tars-dye", "x-real-ip", "x-forwarded-for", "x-forwarded-for-pound", "tracestate"]),
+            "[ -~]{0,80}",
+        ),
+        0..8,
+    )) {
+        let text: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        targets::http_headers(text.as_bytes());
+    }
+}

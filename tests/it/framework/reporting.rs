@@ -361,9 +361,9 @@ async fn work_outside_proxies_is_reported_by_hand() {
 #[cfg(feature = "http")]
 #[tokio::test]
 async fn an_http_object_is_counted_heartbeated_and_listed_like_a_tars_one() {
-    use crate::server::http::{config, start, HTTP_OBJ};
     use crate::support::framework::NODE_OBJ;
     use crate::support::http::Conn;
+    use crate::support::http::{config, start, HTTP_OBJ};
 
     let fw = FrameworkDouble::default();
     let fw_server = fw.start().await;

@@ -3,113 +3,20 @@
 //! clients, admission, graceful shutdown, and trace/dye continuity into TARS calls.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tars::application::Server;
-use tars::server::http::axum::body::Bytes;
-use tars::server::http::axum::extract::{Path, State};
 use tars::server::http::axum::http::StatusCode;
-use tars::server::http::axum::routing::{get, post};
 use tars::server::http::axum::Router;
 use tars::server::ServerError;
 use tars::Application;
-use tars::{Context, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::http::Conn;
-use crate::support::server::hello::test_app::{Hello, HelloProxy};
+use crate::support::http::{config, start, Conn, Mirror, HTTP_OBJ};
+use crate::support::server::hello::test_app::HelloProxy;
 use crate::support::server::OBJ;
-
-pub(crate) const HTTP_OBJ: &str = "TestApp.HelloServer.HttpObj";
-
-/// A TARS servant that answers with what the request carried: its `traceparent` and dye.
-struct Mirror;
-
-#[tars::servant]
-impl Hello for Mirror {
-    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
-        Ok(0)
-    }
-
-    async fn test_hello(&self, ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
-        if let Some(ms) = s_req.strip_prefix("sleep ") {
-            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
-        }
-        let status = ctx.request_status();
-        let traceparent = status.get("traceparent").cloned().unwrap_or_default();
-        Ok((0, format!("{traceparent}|{}", ctx.dye_key().unwrap_or(""))))
-    }
-}
-
-type Backend = Arc<OnceLock<HelloProxy>>;
-
-/// The router of the tests: the example's three routes, a slow one and a failing one.
-pub(crate) fn router(backend: Backend) -> Router {
-    Router::new()
-        .route(
-            "/hello/{name}",
-            get(|Path(name): Path<String>| async move { format!("hello {name}") }),
-        )
-        .route("/api/echo", post(|body: Bytes| async move { body }))
-        .route(
-            "/api/tars/{name}",
-            get(|State(b): State<Backend>, Path(name): Path<String>| async move {
-                let proxy = b.get().expect("set after start");
-                proxy.test_hello(&name).await.map(|(_, s)| s).map_err(|e| e.to_string())
-            }),
-        )
-        .route(
-            "/slow/{ms}",
-            get(|Path(ms): Path<u64>| async move {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                "slept"
-            }),
-        )
-        .route("/fail", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }))
-        .with_state(backend)
-}
-
-/// The config of a server with the TARS object and the HTTP object, both on port 0.
-pub(crate) fn config(server_keys: &str, http_endpoint: &str, http_keys: &str) -> String {
-    format!(
-        "<tars><application><server>
-app=TestApp
-server=HelloServer
-localip=127.0.0.1
-{server_keys}
-<TestApp.HelloServer.HelloObjAdapter>
-endpoint=tcp -h 127.0.0.1 -p 0 -t 60000
-servant={OBJ}
-</TestApp.HelloServer.HelloObjAdapter>
-<TestApp.HelloServer.HttpObjAdapter>
-endpoint={http_endpoint}
-servant={HTTP_OBJ}
-protocol=not_tars
-{http_keys}
-</TestApp.HelloServer.HttpObjAdapter>
-</server></application></tars>"
-    )
-}
-
-/// Starts the two objects on `config`, the gateway's proxy aimed at the TARS one.
-pub(crate) async fn start(config: &str) -> Result<(Server, SocketAddr), ServerError> {
-    let backend = Backend::default();
-    let app = Application::new(config.parse().unwrap());
-    let comm = app.communicator();
-    let server = app
-        .servant(OBJ, Mirror)
-        .http_servant(HTTP_OBJ, router(backend.clone()))
-        .start()
-        .await?;
-    let proxy = comm
-        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
-        .unwrap();
-    let _ = backend.set(proxy);
-    let http = server.local_addr(HTTP_OBJ).unwrap();
-    Ok((server, http))
-}
 
 async fn plain() -> (Server, SocketAddr) {
     start(&config("", "tcp -h 127.0.0.1 -p 0 -t 60000", "")).await.unwrap()
@@ -131,6 +38,11 @@ async fn routes_answer_on_one_keep_alive_connection_and_unknown_paths_get_404() 
     );
     let a = c.get("/nowhere").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get("/whoami").await.body,
+        "TestApp.HelloServer",
+        "handlers reach the platform"
+    );
     // Still the same connection: keep-alive.
     assert_eq!(c.get("/hello/again").await.body, "hello again");
     assert_eq!(

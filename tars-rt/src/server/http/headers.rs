@@ -26,6 +26,9 @@ const TRACE_HEADERS: [&str; 9] = [
     trace::SW8_CORRELATION,
 ];
 
+/// The proxy headers that name the client, in TarsGo's order.
+const CLIENT_HEADERS: [&str; 3] = ["x-real-ip", "x-forwarded-for-pound", "x-forwarded-for"];
+
 /// The longest header value a trace format is read from (a W3C `traceparent` is 55 bytes,
 /// an `sw8` a few hundred).
 const MAX_TRACE_VALUE: usize = 2048;
@@ -37,25 +40,35 @@ const MAX_DYE: usize = 256;
 /// they read a TARS request's `status`, and B3 is read whether registered or not (a B3
 /// request enters through a Zipkin-instrumented proxy more often than not).
 pub fn incoming_context(headers: &HeaderMap) -> (Option<TraceContext>, Option<String>) {
+    // One pass over the headers (a handful, usually), comparing names: cheaper than a
+    // hashed look-up of each name this reads.
     let mut status = BTreeMap::new();
-    for name in TRACE_HEADERS {
-        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
-            if value.len() <= MAX_TRACE_VALUE {
-                status.insert(name.to_string(), value.to_string());
+    let mut dye_value = None;
+    for (name, value) in headers {
+        let name = name.as_str();
+        if name == DYE_HEADER {
+            // The first, as `HeaderMap::get` reads it.
+            dye_value.get_or_insert(value);
+        } else if TRACE_HEADERS.contains(&name) && value.len() <= MAX_TRACE_VALUE {
+            if let Ok(value) = value.to_str() {
+                // The first of repeated headers, as `HeaderMap::get` reads them.
+                status.entry(name.to_string()).or_insert_with(|| value.to_string());
             }
         }
+    }
+    let dye = dye_value
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && d.len() <= MAX_DYE)
+        .map(str::to_string);
+    if status.is_empty() {
+        return (None, dye);
     }
     let carrier = Carrier::new(&status, 0);
     let mut found = trace::extract(&carrier);
     if found.is_none() {
         B3.extract(&carrier, &mut found);
     }
-    let dye = headers
-        .get(DYE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|d| !d.is_empty() && d.len() <= MAX_DYE)
-        .map(str::to_string);
     (found, dye)
 }
 
@@ -63,14 +76,23 @@ pub fn incoming_context(headers: &HeaderMap) -> (Option<TraceContext>, Option<St
 /// `X-Forwarded-For-Pound`, else the first address of `X-Forwarded-For`, else the peer's IP.
 /// A header value that is not an address is skipped (it would be a stat head of its own).
 pub fn client_address(headers: &HeaderMap, peer: SocketAddr) -> String {
-    let first = |name: &str| {
-        let value = headers.get(name)?.to_str().ok()?;
+    // The first value of each proxy header, in one pass.
+    let mut found: [Option<&str>; 3] = [None; 3];
+    for (name, value) in headers {
+        if let Some(i) = CLIENT_HEADERS.iter().position(|h| *h == name.as_str()) {
+            if found[i].is_none() {
+                found[i] = value.to_str().ok();
+            }
+        }
+    }
+    let address = |value: &str| {
         let candidate = value.split(',').next()?.trim();
         candidate.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
     };
-    first("x-real-ip")
-        .or_else(|| first("x-forwarded-for-pound"))
-        .or_else(|| first("x-forwarded-for"))
+    found
+        .into_iter()
+        .flatten()
+        .find_map(address)
         .unwrap_or_else(|| peer.ip().to_string())
 }
 

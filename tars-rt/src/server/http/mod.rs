@@ -21,6 +21,10 @@
 //! `queuetimeout`: a request refused answers 503). HTTP/1.1 with keep-alive and HTTP/2 (h2c,
 //! and over TLS) are served by hyper.
 //!
+//! Handlers reach the platform (config, communicator, properties, notify) as an extractor,
+//! `Extension<Platform>`, which the application adds to every route; a TARS call a handler
+//! makes continues the request's trace and dye.
+//!
 //! Each request, in the order it meets them ([`service`]):
 //!
 //! 1. the in-flight count graceful shutdown waits on, and admission;
@@ -69,7 +73,13 @@ pub const UNMATCHED_ROUTE: &str = "(unmatched)";
 pub struct HttpServant {
     router: Router,
     exception: Arc<dyn Fn(StatusCode) -> bool + Send + Sync>,
+    /// Puts into every request's extensions what the servant gives its handlers (the
+    /// application's `Platform`).
+    extend: Option<Extend>,
 }
+
+/// Puts values into a request's extensions.
+pub(crate) type Extend = Arc<dyn Fn(&mut axum::http::Extensions) + Send + Sync>;
 
 impl std::fmt::Debug for HttpServant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,6 +93,7 @@ impl HttpServant {
         HttpServant {
             router,
             exception: Arc::new(|status| status.as_u16() >= 400),
+            extend: None,
         }
     }
 
@@ -95,6 +106,20 @@ impl HttpServant {
         S::Future: Send + 'static,
     {
         HttpServant::new(Router::new().fallback_service(service))
+    }
+
+    /// Gives every handler `value` through the `axum::Extension<T>` extractor (the application gives its
+    /// [`Platform`](crate::framework::Platform) so). Put into each request as it comes in:
+    /// unlike `Router::layer(Extension(..))`, no route is wrapped once more.
+    pub fn with_extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        let before = self.extend.take();
+        self.extend = Some(Arc::new(move |extensions| {
+            if let Some(before) = &before {
+                before(extensions);
+            }
+            extensions.insert(value.clone());
+        }));
+        self
     }
 
     /// Counts an answer with status `is_exception(status)` as an exception in stat (TarsGo's

@@ -29,6 +29,8 @@ pub(crate) struct HttpAdapter {
     /// The servant's router, each route wrapped to record its pattern in the response.
     router: Router,
     exception: Arc<dyn Fn(StatusCode) -> bool + Send + Sync>,
+    /// Puts the servant's extensions into a request.
+    extend: Option<super::Extend>,
     admission: Arc<Admission>,
     observer: Option<Arc<dyn ServeObserver>>,
     /// The largest request body (`maxPackageLength`).
@@ -45,6 +47,7 @@ impl HttpAdapter {
         HttpAdapter {
             router: servant.router.clone().layer(RecordRouteLayer),
             exception: servant.exception.clone(),
+            extend: servant.extend.clone(),
             admission,
             observer,
             max_body,
@@ -105,10 +108,13 @@ impl HttpAdapter {
         );
         #[cfg(feature = "opentelemetry")]
         let here = crate::trace::otel::server_span_context(&span, incoming.as_ref(), here);
-        let current = Arc::new(Current {
-            deadline: None,
-            dye,
-            trace: here,
+        // A request with no trace and no dye passes nothing on: it runs in no scope.
+        let current = (here.is_some() || dye.is_some()).then(|| {
+            Arc::new(Current {
+                deadline: None,
+                dye,
+                trace: here,
+            })
         });
         // Layer 3: the body limit. A declared length over it is refused before any byte of
         // the body is read; an undeclared one stops at the limit (axum's extractors answer
@@ -125,10 +131,18 @@ impl HttpAdapter {
             )
         } else {
             // Layer 4: the router.
-            req.extensions_mut().insert(ConnectInfo(peer));
+            let extensions = req.extensions_mut();
+            extensions.insert(ConnectInfo(peer));
+            if let Some(extend) = &self.extend {
+                extend(extensions);
+            }
             let req = req.map(|body| Body::new(http_body_util::Limited::new(body, self.max_body)));
-            let routed = self.router.clone().oneshot(req);
-            match current.scope(routed).instrument(span.clone()).await {
+            let routed = self.router.clone().oneshot(req).instrument(span.clone());
+            let answered = match current {
+                Some(current) => current.scope(routed).await,
+                None => routed.await,
+            };
+            match answered {
                 Ok(rsp) => rsp,
                 Err(never) => match never {},
             }
