@@ -11,7 +11,7 @@
 //! |---|---|---|---|
 //! | 1 wire | [`codec`], [`protocol`], [`status`], [`idl`], [`transport`] | the TARS encoding; packets, TUP, JSON, return codes and status keys; interface descriptors; frames, endpoints, TLS, the framed connection's reader and batching writer, the request memory budget | sockets (codec); proxies, servants, the framework |
 //! | 2 shared | [`config`], [`trace`], [`context`], [`balance`], [`discovery`], [`filter`] | the config file as typed settings; trace ids, propagators, spans; the call being served and what it passes on; balancers and endpoint health; the `Discover` trait; the generic filter chain | the client, the server, the framework services |
-//! | 3 core | [`client`], [`server`] | communicator, proxies, the call path ([`client::path`]); servants, the request path ([`server::path`]), plan, listeners, shutdown | tarsregistry, tarsstat, tarsnode… (they plug in through [`discovery::Discover`], [`client::CallObserver`], [`server::ServeObserver`]) |
+//! | 3 core | [`client`], [`server`] | communicator, proxies, the call path ([`client::path`]); servants, the request path ([`server::path`]), HTTP servants (`server::http`, feature `http`), plan, listeners, shutdown | tarsregistry, tarsstat, tarsnode… (they plug in through [`discovery::Discover`], [`client::CallObserver`], [`server::ServeObserver`]) |
 //! | 4 framework wing | [`framework`] | registry, stat, property, notify, node heartbeat, remote config, logs, the admin servant, the [`framework::Platform`] handle; the framework IDL's proxies | — |
 //! | 5 application | [`application`] | [`application::Application`]: plan → bind → run, one communicator per process shared by the wing and the user's proxies | — |
 //!

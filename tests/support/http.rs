@@ -107,18 +107,27 @@ protocol=not_tars
 
 /// Starts the two objects on `config`, the gateway's proxy aimed at the TARS one.
 pub(crate) async fn start(config: &str) -> Result<(Server, SocketAddr), ServerError> {
-    let backend = Backend::default();
+    start_with_backend(config, None).await
+}
+
+/// [`start`], the gateway's proxy aimed at `backend` (an endpoint) when given.
+pub(crate) async fn start_with_backend(
+    config: &str,
+    backend: Option<&str>,
+) -> Result<(Server, SocketAddr), ServerError> {
+    let gateway = Backend::default();
     let app = Application::new(config.parse().unwrap());
     let comm = app.communicator();
     let server = app
         .servant(OBJ, Mirror)
-        .http_servant(HTTP_OBJ, router(backend.clone()))
+        .http_servant(HTTP_OBJ, router(gateway.clone()))
         .start()
         .await?;
-    let proxy = comm
-        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
-        .unwrap();
-    let _ = backend.set(proxy);
+    let target = match backend {
+        Some(endpoint) => endpoint.to_string(),
+        None => server.endpoint(OBJ).unwrap().to_string(),
+    };
+    let _ = gateway.set(comm.string_to_proxy(&format!("{OBJ}@{target}")).unwrap());
     let http = server.local_addr(HTTP_OBJ).unwrap();
     Ok((server, http))
 }

@@ -2,7 +2,7 @@
 //! config file (`--config=…`, or an embedded default), takes the servants, filters and
 //! protocols, and [`start`](Application::start)s in three steps:
 //!
-//! 1. **plan** ([`crate::server::plan`]): adapters grouped by endpoint, servants found,
+//! 1. **plan** (`crate::server::plan`): adapters grouped by endpoint, servants found,
 //!    admission, TLS and each adapter's observer set up; every mistake is an error naming
 //!    the adapter, before anything listens;
 //! 2. **bind** ([`Listeners`]): the listeners, accepting connections;
@@ -201,7 +201,7 @@ impl Application {
         self
     }
 
-    /// Serves `servant` (an [`axum::Router`](crate::server::http::axum::Router), or any tower
+    /// Serves `servant` (an [`axum::Router`], or any tower
     /// service through [`HttpServant::from_service`](crate::server::http::HttpServant::from_service))
     /// as the HTTP object `name` (full or short, as for [`servant`](Self::servant)), on the
     /// adapter the config gives it (see [`crate::server::http`]). Its handlers can take the

@@ -7,18 +7,18 @@
 //! 2. **per-call filters** ([`CommunicatorBuilder::filter`](super::CommunicatorBuilder::filter)),
 //!    outermost first: they may read or change the request (its deadline too), answer it, or
 //!    look at the reply;
-//! 3. **scope** ([`super::scope`]): the parent's dye and trace go into the request's `status`,
+//! 3. **scope** (`super::scope`): the parent's dye and trace go into the request's `status`,
 //!    and the call gets its `tracing` span; **stat**: when the call ends, the communicator's
 //!    [`CallObserver`] hears how and how long (the framework wing counts it for tarsstat);
 //! 4. **deadline**: everything below runs within the request's deadline; a call that runs
 //!    out of time fails with -7, counts against its endpoint, and lets go of a connection
 //!    whose reply stopped half-way;
-//! 5. **routing** ([`super::routing`]): discovery's endpoints, the balancer, endpoint health,
+//! 5. **routing** (`super::routing`): discovery's endpoints, the balancer, endpoint health,
 //!    and another endpoint when the request could not be sent;
 //! 6. **per-attempt filters**
 //!    ([`CommunicatorBuilder::attempt_filter`](super::CommunicatorBuilder::attempt_filter)):
 //!    once per endpoint tried, with the endpoint in `req.endpoint`;
-//! 7. **connection** ([`super::pool`], [`super::connection`]): the endpoint's one multiplexed
+//! 7. **connection** (`super::pool`, `super::connection`): the endpoint's one multiplexed
 //!    connection, dialled once for all callers; the request id, `iTimeout` (what is left of
 //!    the deadline, written once, as the request leaves), the frame, and the reply.
 //!

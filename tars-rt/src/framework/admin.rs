@@ -2,7 +2,7 @@
 //! what tarsnode and the web console call to stop a server (`shutdown`) and to run commands
 //! (`notify`): `tars.viewversion`, `tars.setloglevel <LEVEL>`, `tars.loadconfig <file>`,
 //! `tars.viewstatus`, `tars.connection`, `tars.help`, and the commands the application
-//! registers ([`Application::admin_command`](super::Application::admin_command)). Replies
+//! registers ([`Application::admin_command`](crate::application::Application::admin_command)). Replies
 //! read as TarsGo's where TarsGo has the command, as TarsCpp's otherwise; every command is
 //! also reported to tarsnotify (`AdminServant::notify:<command>`).
 

@@ -4,7 +4,7 @@
 //! A request goes down the layers of [`path`]: admission (-9 over capacity at once, -6 when
 //! late), its scope and span, the observer (stat and properties, when the framework wing
 //! plugs them in), the filters, and dispatch to the servant. Connections read with
-//! backpressure and write replies in batches ([`connection`]); graceful shutdown tells
+//! backpressure and write replies in batches (`connection`); graceful shutdown tells
 //! clients to reconnect elsewhere (`_reconnect_`) and waits for requests in flight
 //! ([`Listeners::stop`]).
 //!

@@ -1,16 +1,16 @@
 //! The path of a TARS request through an adapter, built once per endpoint. Its layers, in the
 //! order a request goes down them, each with one job:
 //!
-//! 1. **admission** ([`super::admission`]): the adapter's `queuecap` (over it: -9 at once),
+//! 1. **admission** (`super::admission`): the adapter's `queuecap` (over it: -9 at once),
 //!    `threads` and `queuetimeout` (a request that waited past it, or past its own
 //!    `iTimeout`, answers -6 without running);
-//! 2. **scope** ([`super::scope`]): the request's `tracing` span, and what the calls its
-//!    servant makes inherit ([`Current`](crate::context::Current): trace, dye, deadline);
+//! 2. **scope** (`super::scope`): the request's `tracing` span, and what the calls its
+//!    servant makes inherit ([`crate::context::Current`]: trace, dye, deadline);
 //! 3. **observe**: the adapter's [`ServeObserver`] times the handling (the framework wing
 //!    reports it to tarsproperty as `handleTime`);
 //! 4. **filters** ([`Application::filter`](crate::application::Application::filter)),
 //!    outermost first (see [`crate::filter`]);
-//! 5. **dispatch** ([`super::dispatch`]): the servant the request names, its method, its
+//! 5. **dispatch** (`super::dispatch`): the servant the request names, its method, its
 //!    results.
 //!
 //! Admission tells the observer how long a request waited and whether it was refused; and

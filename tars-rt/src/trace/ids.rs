@@ -89,7 +89,7 @@ pub struct TraceContext {
 }
 
 impl TraceContext {
-    /// The context of span `span_id` in trace `trace_id` (what a [`Propagator`] reads out of
+    /// The context of span `span_id` in trace `trace_id` (what a [`Propagator`](super::Propagator) reads out of
     /// a request).
     pub fn new(trace_id: TraceId, span_id: SpanId, sampled: bool) -> Self {
         TraceContext {

@@ -17,7 +17,7 @@
 //!
 //! Every server request and client call is a `tracing` span (`tars.server`, `tars.client`)
 //! with the OpenTelemetry RPC conventions as fields; with the `opentelemetry` cargo feature
-//! those spans are OpenTelemetry spans whose parent is the caller's (see [`otel`]).
+//! those spans are OpenTelemetry spans whose parent is the caller's (see `otel` (feature `opentelemetry`)).
 
 mod ids;
 mod propagation;

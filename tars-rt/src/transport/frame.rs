@@ -25,7 +25,7 @@ pub enum FrameError {
 
 /// Takes one complete frame's payload (without the header) off the front of `buf`, or
 /// `Ok(None)` if more bytes are needed. It reserves nothing: a header announcing a large
-/// frame costs no memory until the bytes arrive (see [`super::reader`]).
+/// frame costs no memory until the bytes arrive (see `super::reader`).
 pub fn decode_frame(buf: &mut BytesMut, max: usize) -> Result<Option<Bytes>, FrameError> {
     if buf.len() < 4 {
         return Ok(None);

@@ -25,7 +25,7 @@
 //! `Extension<Platform>`, which the application adds to every route; a TARS call a handler
 //! makes continues the request's trace and dye.
 //!
-//! Each request, in the order it meets them ([`service`]):
+//! Each request, in the order it meets them (`service`):
 //!
 //! 1. the in-flight count graceful shutdown waits on, and admission;
 //! 2. its scope: the trace context of the request headers (W3C `traceparent`, B3 single or
