@@ -154,3 +154,58 @@ async fn one_trace_across_three_hops_to_the_node_server() {
     assert_eq!(attr(&b_client, "tars.return_code").as_deref(), Some("0"));
     drop((a, b, node));
 }
+
+/// An HTTP request with a `traceparent` header: its `http.server` span is a child of the
+/// caller's span, named after the route, with OpenTelemetry's HTTP fields; the TARS call its
+/// handler makes is the span's child.
+#[cfg(feature = "http")]
+#[tokio::test]
+async fn an_http_request_is_a_server_span_under_the_callers_with_http_fields() {
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("tars-rs-test")));
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let cfg = support::http::config("", "tcp -h 127.0.0.1 -p 0 -t 60000", "");
+    let (server, addr) = support::http::start(&cfg).await.unwrap();
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
+    let mut c = support::http::Conn::h1(addr).await;
+    let a = c
+        .send(
+            "GET",
+            "/api/tars/x",
+            &[("traceparent", &format!("00-{trace}-{caller_span}-01"))],
+            "",
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.body);
+    provider.force_flush().unwrap();
+    let spans = exporter.get_finished_spans().unwrap();
+    let http = spans
+        .iter()
+        .find(|s| s.span_kind == SpanKind::Server && s.name == "GET /api/tars/{name}")
+        .unwrap_or_else(|| panic!("no HTTP span: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()));
+    assert_eq!(hex(&http.span_context.trace_id().to_bytes()), trace);
+    assert_eq!(hex(&http.parent_span_id.to_bytes()), caller_span);
+    let attr = |key: &str| {
+        http.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.to_string())
+    };
+    assert_eq!(attr("http.request.method").as_deref(), Some("GET"));
+    assert_eq!(attr("http.route").as_deref(), Some("/api/tars/{name}"));
+    assert_eq!(attr("http.response.status_code").as_deref(), Some("200"));
+    assert_eq!(attr("url.path").as_deref(), Some("/api/tars/x"));
+    let call = spans
+        .iter()
+        .find(|s| s.span_kind == SpanKind::Client && s.name == "TestApp.HelloServer.HelloObj/testHello")
+        .expect("the handler's TARS call");
+    assert_eq!(call.parent_span_id, http.span_context.span_id());
+    assert_eq!(call.span_context.trace_id(), http.span_context.trace_id());
+    server.shutdown().await;
+}

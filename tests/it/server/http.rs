@@ -380,3 +380,22 @@ async fn adapters_that_cannot_serve_http_are_start_up_errors_naming_them() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn any_tower_service_is_an_http_servant_counted_under_one_name() {
+    use tars::server::http::axum::handler::HandlerWithoutStateExt;
+    use tars::server::http::HttpServant;
+    let service = (|| async { "from a plain service" }).into_service();
+    let cfg = config("", "tcp -h 127.0.0.1 -p 0 -t 60000", "protocol=http");
+    let server = Application::new(cfg.replace("protocol=not_tars\n", "").parse().unwrap())
+        .servant(OBJ, Mirror)
+        .http_servant(HTTP_OBJ, HttpServant::from_service(service))
+        .start()
+        .await
+        .unwrap();
+    let mut c = Conn::h1(server.local_addr(HTTP_OBJ).unwrap()).await;
+    for path in ["/", "/any/path"] {
+        assert_eq!(c.get(path).await.body, "from a plain service");
+    }
+    server.shutdown().await;
+}
