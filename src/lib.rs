@@ -25,6 +25,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "protobuf")]
+pub use tars_macros::include_proto;
 pub use tars_macros::{include_tars, servant, TarsEnum, TarsStruct};
 pub use tars_rt::*;
 

@@ -242,6 +242,7 @@ fn lower(module: &str, interface: &str, methods: &[Method]) -> crate::interface:
     Interface {
         module: module.to_string(),
         name: interface.to_string(),
+        format: crate::interface::WireFormat::Tars,
         methods: methods
             .iter()
             .map(|m| {

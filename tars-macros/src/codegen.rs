@@ -461,6 +461,9 @@ pub(crate) struct ProxyMethod {
     /// The first `routekey` parameter, if any: its value goes into the request's status as
     /// `STATUS_GRID_KEY` (as tars2cpp's proxies do) and routes the call by hash.
     pub route_key: Option<syn::Ident>,
+    /// Protobuf: the one argument is the request message, the one result the response
+    /// message, each the whole `sBuffer`; one-way only when the response is `Empty` (`()`).
+    pub protobuf: bool,
 }
 
 /// A client proxy type: `method(args)`, `method_with(&CallOptions, args)` (returning the
@@ -482,7 +485,14 @@ pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], chec
             1 => (types[0].clone(), reads[0].clone()),
             _ => (quote!((#(#types),*)), quote!((#(#reads),*))),
         };
-        let read_fields = (!m.results.is_empty()).then(|| quote!(let mut __r = self.proxy.reply_fields(#wire, &__rsp);));
+        let read_fields = (!m.results.is_empty() && !m.protobuf)
+            .then(|| quote!(let mut __r = self.proxy.reply_fields(#wire, &__rsp);));
+        let value = if m.protobuf {
+            let ty = &types[0];
+            quote!(#p::proto_reply::<#ty>(&self.proxy, #wire, &__rsp)?)
+        } else {
+            value
+        };
         let mut doc_lines: Vec<String> = m.doc.clone();
         if !doc_lines.is_empty() {
             doc_lines.push(String::new());
@@ -498,11 +508,22 @@ pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], chec
             ),
             None => (quote!(opts), quote!(&#p::CallOptions::default())),
         };
-        let encode_args = if args.is_empty() {
+        let oneway_wanted = !m.protobuf || m.results.first().is_some_and(|(t, _)| t.to_string() == "()");
+        let encode_args = if m.protobuf {
+            quote!(#p::proto_encode(#(#args)*))
+        } else if args.is_empty() {
             quote!(#p::Bytes::new())
         } else {
             quote!(#p::encode_exact(|__b| { #(#p::TarsEncode::encode(&#args, #tags, __b);)* }))
         };
+        let oneway = oneway_wanted.then(|| {
+            quote! {
+                #[doc = #oneway_doc]
+                pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
+                    self.proxy.invoke_one_way(#wire, #encode_args, #opts_oneway).await
+                }
+            }
+        });
         quote! {
             #(#[doc = #doc_lines])*
             pub async fn #fn_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<#output, #p::CallError> {
@@ -517,10 +538,7 @@ pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], chec
                 ::core::result::Result::Ok(__rsp.into_reply(value))
             }
 
-            #[doc = #oneway_doc]
-            pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
-                self.proxy.invoke_one_way(#wire, #encode_args, #opts_oneway).await
-            }
+            #oneway
         }
     });
     quote! {

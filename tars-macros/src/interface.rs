@@ -13,6 +13,17 @@ pub(crate) struct Interface {
     pub module: String,
     pub name: String,
     pub methods: Vec<Method>,
+    /// How arguments and results travel in `sBuffer`.
+    pub format: WireFormat,
+}
+
+/// How a method's arguments and results are encoded in `sBuffer`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WireFormat {
+    /// TARS (by tag), TUP or JSON, per the request's `iVersion`.
+    Tars,
+    /// One protobuf message each way, the whole `sBuffer` (TarsGo's `protoc-gen-go-tarsrpc`).
+    Protobuf,
 }
 
 /// One method.
@@ -166,15 +177,24 @@ impl Interface {
         let arms = self.methods.iter().map(|m| {
             let (wire, ident) = (&m.wire, &m.ident);
             let args: Vec<Ident> = (0..m.inputs().count()).map(|i| format_ident!("__arg{}", i)).collect();
+            let protobuf = self.format == WireFormat::Protobuf;
             let reads = m.inputs().zip(&args).map(|(prm, a)| {
                 let (ty, tag, name) = (&prm.value.ty, prm.tag, &prm.wire);
-                quote!(let #a: #ty = call.arg(#tag, #name)?;)
+                if protobuf {
+                    quote!(let #a: #ty = call.proto_arg()?;)
+                } else {
+                    quote!(let #a: #ty = call.arg(#tag, #name)?;)
+                }
             });
             let mut binds: Vec<Ident> = Vec::new();
             let mut writes: Vec<TokenStream> = Vec::new();
             if m.ret.is_some() {
                 binds.push(format_ident!("__ret"));
-                writes.push(quote!(call.set_return(&__ret);));
+                writes.push(if protobuf {
+                    quote!(call.set_proto_result(&__ret);)
+                } else {
+                    quote!(call.set_return(&__ret);)
+                });
             }
             for (k, out) in m.outs().enumerate() {
                 let b = format_ident!("__out{}", k);
@@ -228,6 +248,7 @@ impl Interface {
                     .chain(m.outs().map(|prm| (prm.value.ty.clone(), prm.tag)))
                     .collect(),
                 route_key: m.inputs().find(|prm| prm.routekey).map(|prm| prm.ident.clone()),
+                protobuf: self.format == WireFormat::Protobuf,
             })
             .collect();
         codegen::proxy(ident, doc, &methods, checks)

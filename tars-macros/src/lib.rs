@@ -11,6 +11,8 @@ mod derive;
 mod idl;
 mod interface;
 mod ir;
+#[cfg(feature = "protobuf")]
+mod proto;
 mod servant;
 
 use proc_macro::TokenStream;
@@ -79,6 +81,32 @@ pub fn include_tars(input: TokenStream) -> TokenStream {
         .local_file()
         .and_then(|f| f.parent().map(std::path::Path::to_path_buf));
     idl::expand(input, call_dir).into()
+}
+
+/// Compiles a `.proto` file at build time: its messages (prost types, as tonic users have
+/// them) in a `pub mod` per package and, for each `service Greeter`, its descriptor
+/// `GREETER_SERVICE`, its servant trait `Greeter` (implement it and put `#[tars::servant]` on
+/// the impl) and its client proxy `GreeterProxy`, speaking TarsGo's protobuf-over-TARS: the
+/// request and response messages are the whole `sBuffer`.
+///
+/// ```ignore
+/// mod pb {
+///     tars::include_proto!("proto/helloworld.proto");
+/// }
+/// ```
+///
+/// The path is relative to the crate root, or to the invoking file; imports resolve
+/// relative to the file's directory, then to each `include = "dir"` given, then to
+/// protobuf's well-known types. `types_only`, `client_only` and `server_only` choose parts
+/// as for `include_tars!`. Errors point into the `.proto` file; streaming rpcs are errors.
+#[cfg(feature = "protobuf")]
+#[proc_macro]
+pub fn include_proto(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as proto::Input);
+    let call_dir = proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|f| f.parent().map(std::path::Path::to_path_buf));
+    proto::expand(input, call_dir).into()
 }
 
 /// Makes a type a TARS servant.

@@ -72,3 +72,36 @@ macro_rules! int_route_key {
     )*};
 }
 int_route_key!(i8, i16, i32, i64, u8, u16, u32, bool);
+
+#[cfg(feature = "protobuf")]
+pub use protobuf::*;
+
+/// The codec of protobuf servants and proxies (`include_proto!`): a call's `sBuffer` is the
+/// protobuf encoding of the request message itself, the reply's that of the response, as
+/// TarsGo's `protoc-gen-go-tarsrpc` code sends them.
+#[cfg(feature = "protobuf")]
+mod protobuf {
+    pub use prost;
+    pub use prost_types;
+
+    use super::{Bytes, CallError, ServantProxy};
+    use crate::client::{CallErrorKind, ClientResponse};
+    use crate::codec::DecodeError;
+
+    /// The request's `sBuffer`: `message` encoded.
+    pub fn proto_encode<M: prost::Message>(message: &M) -> Bytes {
+        Bytes::from(message.encode_to_vec())
+    }
+
+    /// The reply of `function`, decoded as `M` (a client decode error, -12, if it is not one).
+    pub fn proto_reply<M: prost::Message + Default>(
+        proxy: &ServantProxy,
+        function: &str,
+        rsp: &ClientResponse,
+    ) -> Result<M, CallError> {
+        M::decode(rsp.packet.s_buffer.clone()).map_err(|e| {
+            let kind = CallErrorKind::Decode(DecodeError::Custom(format!("protobuf reply: {e}")));
+            CallError::new(proxy.name(), function, rsp.endpoint.clone(), kind)
+        })
+    }
+}

@@ -38,15 +38,15 @@ impl Parts {
 
     /// Interface descriptors: both sides describe the interface (the servant trait returns
     /// it; a client may list it), so only `types_only` leaves them out.
-    fn descriptors(self) -> bool {
+    pub(crate) fn descriptors(self) -> bool {
         self != Parts::TypesOnly
     }
 
-    fn servant_traits(self) -> bool {
+    pub(crate) fn servant_traits(self) -> bool {
         matches!(self, Parts::All | Parts::ServerOnly)
     }
 
-    fn proxies(self) -> bool {
+    pub(crate) fn proxies(self) -> bool {
         matches!(self, Parts::All | Parts::ClientOnly)
     }
 }
@@ -609,6 +609,7 @@ fn lower(m: &model::Module, i: &model::Interface) -> interface::Interface {
     interface::Interface {
         module: m.name.clone(),
         name: i.name.clone(),
+        format: interface::WireFormat::Tars,
         methods: i
             .methods
             .iter()

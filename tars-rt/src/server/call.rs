@@ -169,6 +169,34 @@ impl Call {
         }
     }
 
+    /// The request message of a protobuf servant: the whole `sBuffer`, decoded as `M`. Only
+    /// TARS requests (`iVersion` 1) carry one, as TarsGo's protobuf servants read them.
+    #[cfg(feature = "protobuf")]
+    pub fn proto_arg<M: prost::Message + Default>(&self) -> Result<M, Status> {
+        match &self.args {
+            Args::Tars(body) => {
+                if self.lease.as_ref().is_some_and(|l| !l.grow(body.len())) {
+                    return Err(over_budget());
+                }
+                M::decode(body.clone())
+                    .map_err(|e| Status::decode_error(format!("{}: the protobuf request: {e}", self.function)))
+            }
+            _ => Err(Status::decode_error(format!(
+                "{}: a protobuf servant takes TARS requests (iVersion 1), not {:?}",
+                self.function, self.encoding
+            ))),
+        }
+    }
+
+    /// Writes the response message of a protobuf servant: the reply's whole `sBuffer`.
+    #[cfg(feature = "protobuf")]
+    pub fn set_proto_result<M: prost::Message>(&mut self, message: &M) {
+        if let Results::Tars(buf) = &mut self.results {
+            buf.reserve(message.encoded_len());
+            message.encode_raw(buf);
+        }
+    }
+
     /// Writes the return value (tag 0).
     pub fn set_return<T: TarsEncode + TarsJson>(&mut self, value: &T) {
         let ty = self.method.and_then(|m| m.ret_tup_type);
