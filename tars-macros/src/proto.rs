@@ -192,8 +192,9 @@ fn messages(set: &FileDescriptorSet) -> Result<Vec<(Vec<String>, String)>, std::
         .collect();
     let mut config = prost_build::Config::new();
     config
-        .prost_path("::tars::__private::prost")
-        .prost_types_path("::tars::__private::prost_types");
+        // Paths whose segments are snake case: prost-build rewrites the others.
+        .prost_path("::tars::protobuf::prost")
+        .prost_types_path("::tars::protobuf::prost_types");
     let generated = config.generate(requests)?;
     let mut out: Vec<(Vec<String>, String)> = generated
         .into_iter()
@@ -307,7 +308,7 @@ fn well_known(full: &str) -> Option<TokenStream> {
         "UInt64Value" => quote!(u64),
         other => {
             let ident = names::ident(other);
-            quote!(::tars::__private::prost_types::#ident)
+            quote!(::tars::protobuf::prost_types::#ident)
         }
     })
 }

@@ -81,8 +81,7 @@ pub use protobuf::*;
 /// TarsGo's `protoc-gen-go-tarsrpc` code sends them.
 #[cfg(feature = "protobuf")]
 mod protobuf {
-    pub use prost;
-    pub use prost_types;
+    pub use crate::protobuf::{prost, prost_types};
 
     use super::{Bytes, CallError, ServantProxy};
     use crate::client::{CallErrorKind, ClientResponse};

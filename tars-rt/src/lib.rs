@@ -37,6 +37,16 @@ pub mod idl;
 pub mod protocol;
 mod random;
 pub mod server;
+
+/// The protobuf crates that protobuf servants and proxies (`include_proto!`) are built on:
+/// generated message types derive `prost::Message` through this path, and well-known types
+/// (`Timestamp`, `Duration`, `Any`…) are `prost_types`'. Encode and decode messages with
+/// `prost::Message` from here, with no version of prost to match.
+#[cfg(feature = "protobuf")]
+pub mod protobuf {
+    pub use prost;
+    pub use prost_types;
+}
 pub mod status;
 mod sync;
 pub mod trace;

@@ -11,5 +11,7 @@ mod codec;
 mod framework;
 pub(crate) mod idl;
 mod interop;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 mod server;
 mod trace;
