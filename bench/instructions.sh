@@ -15,13 +15,17 @@
 # With --http, the HTTP servant instead: `GET /hello/{name}` on http_server's HttpObj, plain
 # (`--plain-axum`), through the TARS layer, and with stat and properties on, loaded by
 # `load --http` over 16 keep-alive connections.
+#
+# With --pb, a protobuf servant instead: `SayHello` on pb_server next to `testHello` on
+# hello_server, the same 128-byte string, raw load over 1 connection with 64 in flight.
 set -euo pipefail
 
 HTTP=""
-if [ "${1:-}" = "--http" ]; then
-    HTTP=1
-    shift
-fi
+PB=""
+case "${1:-}" in
+    --http) HTTP=1; shift ;;
+    --pb) PB=1; shift ;;
+esac
 SECS="${1:-4}"
 
 # shellcheck source=bench/common.sh
@@ -95,6 +99,35 @@ if [ -n "$HTTP" ]; then
     http_case "axum::serve" 10018 --plain-axum 127.0.0.1:10018
     http_case "http_servant" 10017
     http_case "http_servant, stat+property on" 10017 --config="$ROOT/bench/http-stat.conf"
+    exit 0
+fi
+
+# A server ($3, object $4) on port $2 loaded in raw mode (extra load flags $5…): instructions
+# and requests of one run of $1 seconds.
+raw_run() {
+    local secs="$1" port="$2" bin="$3" obj="$4" file="$OUT/raw.$1"
+    shift 4
+    valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/$bin" >/dev/null 2>&1 &
+    local pid=$!
+    wait_port "$port"
+    local n
+    n=$("$EX/load" "$@" --servant "$obj" --addr "127.0.0.1:$port" -c 64 -k 1 -b 128 -d "$secs" | grep RESULT | requests "$secs")
+    kill -TERM "$pid"
+    wait "$pid" || true
+    echo "$(total_ir "$file") $n"
+}
+
+if [ -n "$PB" ]; then
+    if [ -z "${EXAMPLES:-}" ]; then
+        cargo build --release --example pb_server >&2
+    fi
+    pb_case() { # label port binary object load-flags...
+        local label="$1" port="$2" bin="$3" obj="$4"
+        shift 4
+        echo "$label: $(per_unit "$(raw_run "$SECS" "$port" "$bin" "$obj" "$@")" "$(raw_run $((2 * SECS)) "$port" "$bin" "$obj" "$@")") instructions per request"
+    }
+    pb_case "TARS testHello (hello_server)" "$PORT_RS" hello_server TestApp.HelloServer.HelloObj
+    pb_case "protobuf SayHello (pb_server)" 10019 pb_server TestApp.PbServer.GreeterObj --pb
     exit 0
 fi
 

@@ -20,6 +20,15 @@
 //! `--stat 'tars.tarsstat.StatObj@tcp -h HOST -p PORT'` makes the client count every call
 //! for tarsstat, to measure what stat reporting costs.
 //!
+//! `--pb` sends protobuf `SayHello` requests instead (raw mode; `examples/pb_server`, or any
+//! TarsGo protobuf servant of `helloworld.proto`), to compare the cost of a protobuf call with
+//! the same call on a TARS IDL interface:
+//!
+//! ```text
+//! cargo run --release --example pb_server &
+//! cargo run --release --example load -- --pb --addr 127.0.0.1:10019 --servant TestApp.PbServer.GreeterObj
+//! ```
+//!
 //! `--http PATH` loads an HTTP server instead, as wrk and oha do: `K` keep-alive HTTP/1.1
 //! connections, each with one `GET PATH` in flight at a time (`-c` is ignored):
 //!
@@ -56,9 +65,11 @@ struct Args {
     stat: Option<String>,
     /// `--http PATH`: load an HTTP server with `GET PATH`.
     http: Option<String>,
+    /// `--pb`: protobuf `SayHello` requests (raw mode).
+    pb: bool,
 }
 
-const USAGE: &str = "usage: load [--client | --http PATH] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ]";
+const USAGE: &str = "usage: load [--client | --http PATH | --pb] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ]";
 
 /// The arguments, or `Err(message)` for a bad one (`Ok(None)`: `--help` was answered).
 fn parse_args() -> Result<Option<Args>, String> {
@@ -72,6 +83,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         seconds: 10,
         stat: None,
         http: None,
+        pb: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -90,6 +102,7 @@ fn parse_args() -> Result<Option<Args>, String> {
             "-d" => a.seconds = number(&flag, value()?)?,
             "--stat" => a.stat = Some(value()?),
             "--http" => a.http = Some(value()?),
+            "--pb" => a.pb = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -225,16 +238,35 @@ struct Template {
 }
 
 impl Template {
+    /// `testHello(sReq)` with a `payload`-byte string.
     fn new(servant: &str, payload: usize) -> Template {
         let mut body = BytesMut::new();
         "x".repeat(payload).encode(1, &mut body);
+        Template::of(servant, "testHello", body.freeze())
+    }
+
+    /// Protobuf `SayHello(HelloRequest{name})` with a `payload`-byte name: field 1, length
+    /// delimited, as Go's `proto.Marshal` writes it.
+    fn protobuf(servant: &str, payload: usize) -> Template {
+        let mut body = vec![0x0a];
+        let mut len = payload;
+        while len >= 0x80 {
+            body.push((len as u8 & 0x7f) | 0x80);
+            len >>= 7;
+        }
+        body.push(len as u8);
+        body.extend(std::iter::repeat_n(b'x', payload));
+        Template::of(servant, "SayHello", body.into())
+    }
+
+    fn of(servant: &str, function: &str, body: tars::bytes::Bytes) -> Template {
         let encode = |id: i32| {
             let req = RequestPacket {
                 i_version: 1,
                 i_request_id: id,
                 s_servant_name: servant.into(),
-                s_func_name: "testHello".into(),
-                s_buffer: body.clone().freeze(),
+                s_func_name: function.into(),
+                s_buffer: body.clone(),
                 i_timeout: 3000,
                 ..RequestPacket::default()
             };
@@ -355,7 +387,11 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     }
     // Raw sockets: the callers are spread over the connections as their in-flight windows.
-    let template = Arc::new(Template::new(&args.servant, args.payload));
+    let template = Arc::new(if args.pb {
+        Template::protobuf(&args.servant, args.payload)
+    } else {
+        Template::new(&args.servant, args.payload)
+    });
     let started = Instant::now();
     let conns: Vec<_> = (0..args.connections)
         .map(|k| {
