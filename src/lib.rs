@@ -36,6 +36,22 @@ pub use tars_rt::application::Application;
 #[doc(hidden)]
 pub use tars_rt::__private;
 
+/// Includes a file that `tars_build` generated into `OUT_DIR` from a `build.rs`:
+/// `include_generated!("hello")` is `OUT_DIR/hello.rs`, the code of `hello.tars` (or
+/// `hello.proto`), the same code `include_tars!` (or `include_proto!`) makes.
+///
+/// ```ignore
+/// mod hello {
+///     tars::include_generated!("hello");
+/// }
+/// ```
+#[macro_export]
+macro_rules! include_generated {
+    ($name:literal) => {
+        ::core::include!(::core::concat!(::core::env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
+
 /// The README's examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

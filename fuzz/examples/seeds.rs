@@ -279,7 +279,7 @@ fn idls() -> Vec<(String, Vec<u8>)> {
             ));
         }
     }
-    // Small snippets for the error paths (from tars-macros/src/idl/tests.rs).
+    // Small snippets for the error paths (from tars-build/src/idl/tests.rs).
     let snippets: [(&str, &str); 6] = [
         ("errors.tars", "module M {\n  struct S {\n    0 require int a;\n    0 require int b;\n    300 optional int c;\n    2 optional vector<int> v = 1;\n    4 optional byte e = 1000;\n  };\n  enum E { A, B, A };\n  struct tarsX { 0 require int x; };\n  struct Broken { 0 require int ; };\n  struct AfterBroken { 0 require Nope n; };\n};\n"),
         ("enum-values.tars", "module M { enum E { A, B = 5, C, D = B, E2 = -3, F, G = 0x10 }; const E X = C; const long L = -9223372036854775808; const double D = 1.5e3; };"),

@@ -3,9 +3,8 @@
 //!
 //! * [`targets`] (everything but the IDL compiler) is also compiled into the workspace's
 //!   `tests/fuzz_corpus.rs` with `#[path]`, which replays `corpus/` and `regressions/`;
-//! * [`idl`] compiles the `.tars` front end of the `tars-macros` proc macro as ordinary
-//!   modules (a proc-macro crate cannot be a library dependency); its replay is a test in
-//!   `tars-macros/src/idl/tests.rs`.
+//! * [`idl`] runs the `.tars` compiler of `tars-build` (what `include_tars!` calls) on
+//!   inputs in memory; its replay is a test in `tars-build/src/idl/tests.rs`.
 
 /// Structs generated from `idl/rich.tars` (a copy of the workspace's `tests/idl/rich.tars`).
 /// [`targets`] names them as `crate::rich`, so each crate including it declares this module
@@ -15,18 +14,5 @@ pub mod rich {
 }
 
 pub mod targets;
-
-// The compiler front end and code generator of `tars-macros`, from its source files. `gen`
-// names `crate::codegen`, `crate::interface` and `crate::ir`, so they sit at this crate's
-// root as in `tars-macros` (when `gen` names another module of that crate, add it here).
-#[allow(dead_code, clippy::all)]
-#[path = "../../tars-macros/src/codegen.rs"]
-mod codegen;
-#[allow(dead_code, clippy::all)]
-#[path = "../../tars-macros/src/interface.rs"]
-mod interface;
-#[allow(dead_code, clippy::all)]
-#[path = "../../tars-macros/src/ir.rs"]
-mod ir;
 
 pub mod idl;

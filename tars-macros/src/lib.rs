@@ -1,19 +1,7 @@
 //! Procedural macros of tars-rs. Use them through the `tars` crate.
 //!
-//! This file only parses macro input and hands it to the pipeline, in the style of
-//! serde_derive: front-ends build a typed IR ([`ir`]) and report every problem through a
-//! [`ctxt::Ctxt`]; [`codegen`] turns a valid IR into code that calls `tars::__private`.
-
-mod code_first;
-mod codegen;
-mod ctxt;
-mod derive;
-mod idl;
-mod interface;
-mod ir;
-#[cfg(feature = "protobuf")]
-mod proto;
-mod servant;
+//! Only the entry points live here: each hands its input to the compiler in `tars-build`
+//! (`tars_build::macros`), which a `build.rs` can use directly for the same code.
 
 use proc_macro::TokenStream;
 
@@ -28,8 +16,7 @@ use proc_macro::TokenStream;
 /// is, `::tars` unless renamed).
 #[proc_macro_derive(TarsStruct, attributes(tars))]
 pub fn derive_tars_struct(input: TokenStream) -> TokenStream {
-    let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    derive::expand_struct(&input).into()
+    tars_build::macros::derive_struct(input.into()).into()
 }
 
 /// Derives `TarsEnum` and the int32 codec for a C-like enum. Decoding a value the enum does
@@ -38,8 +25,7 @@ pub fn derive_tars_struct(input: TokenStream) -> TokenStream {
 /// Container attributes: `name = "Module.Enum"`, `crate = "path"`.
 #[proc_macro_derive(TarsEnum, attributes(tars))]
 pub fn derive_tars_enum(input: TokenStream) -> TokenStream {
-    let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    derive::expand_enum(&input).into()
+    tars_build::macros::derive_enum(input.into()).into()
 }
 
 /// Compiles a `.tars` file at build time into Rust: a `pub mod` per TARS module with its
@@ -76,11 +62,7 @@ pub fn derive_tars_enum(input: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro]
 pub fn include_tars(input: TokenStream) -> TokenStream {
-    let input = syn::parse_macro_input!(input as idl::Input);
-    let call_dir = proc_macro::Span::call_site()
-        .local_file()
-        .and_then(|f| f.parent().map(std::path::Path::to_path_buf));
-    idl::expand(input, call_dir).into()
+    tars_build::macros::include_tars(input.into(), call_dir()).into()
 }
 
 /// Compiles a `.proto` file at build time: its messages (prost types, as tonic users have
@@ -102,11 +84,7 @@ pub fn include_tars(input: TokenStream) -> TokenStream {
 #[cfg(feature = "protobuf")]
 #[proc_macro]
 pub fn include_proto(input: TokenStream) -> TokenStream {
-    let input = syn::parse_macro_input!(input as proto::Input);
-    let call_dir = proc_macro::Span::call_site()
-        .local_file()
-        .and_then(|f| f.parent().map(std::path::Path::to_path_buf));
-    proto::expand(input, call_dir).into()
+    tars_build::macros::include_proto(input.into(), call_dir()).into()
 }
 
 /// Makes a type a TARS servant.
@@ -116,6 +94,13 @@ pub fn include_proto(input: TokenStream) -> TokenStream {
 /// file), it derives the interface from the `async fn`s' signatures.
 #[proc_macro_attribute]
 pub fn servant(args: TokenStream, item: TokenStream) -> TokenStream {
-    let item = syn::parse_macro_input!(item as syn::ItemImpl);
-    servant::expand(args.into(), item).into()
+    tars_build::macros::servant(args.into(), item.into()).into()
+}
+
+/// The directory of the file that invokes the macro (where `include_tars!` and
+/// `include_proto!` look when the crate root has no such file).
+fn call_dir() -> Option<std::path::PathBuf> {
+    proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|f| f.parent().map(std::path::Path::to_path_buf))
 }

@@ -1,31 +1,10 @@
 //! The `idl` target: the `.tars` compiler of `include_tars!` (lexer → parser → resolver →
-//! code generator), built from `tars-macros/src/idl/*.rs`. This module tree mirrors
-//! `tars-macros/src/idl/mod.rs`, whose `compile_lenient` is reproduced in [`fuzz`] (its module
-//! `resolve` is private there, so an in-memory [`resolve::Source`] cannot be named through
-//! it).
-
-#![allow(dead_code, clippy::all)]
-
-#[path = "../../../tars-macros/src/idl/ast.rs"]
-mod ast;
-#[path = "../../../tars-macros/src/idl/error.rs"]
-mod error;
-#[path = "../../../tars-macros/src/idl/gen.rs"]
-mod gen;
-#[path = "../../../tars-macros/src/idl/lexer.rs"]
-mod lexer;
-#[path = "../../../tars-macros/src/idl/model.rs"]
-pub mod model;
-#[path = "../../../tars-macros/src/idl/names.rs"]
-pub(crate) mod names;
-#[path = "../../../tars-macros/src/idl/parser.rs"]
-mod parser;
-#[path = "../../../tars-macros/src/idl/resolve.rs"]
-pub mod resolve;
+//! code generator), from `tars-build`, reading the fuzz input and the files it may include
+//! from memory.
 
 use std::path::{Path, PathBuf};
 
-use resolve::{Options, Source};
+use tars_build::idl::{compile_lenient, Options, Parts, Source};
 
 /// Files the fuzzed main file may `#include` (`#include "rich_common.tars"`): the copies of
 /// the workspace's `tests/idl/rich*.tars` and the framework IDLs of `tars-rt/idl`, except
@@ -76,24 +55,18 @@ pub fn fuzz(data: &[u8]) {
     compile(text, Options::default());
     // The framework's own IDLs may use names starting with `tars`.
     if text.contains("tars") {
-        compile(text, Options { with_tars: true });
+        let mut options = Options::default();
+        options.with_tars = true;
+        compile(text, options);
     }
 }
 
 fn compile(text: &str, options: Options) {
     let mem = Mem { main: text };
-    let (spec, errors) = resolve::load(&mem, Path::new("/idl/main.tars"), "main.tars", options);
-    // As `tars_macros::idl::compile` reports them.
-    let names: Vec<String> = spec.files.iter().map(|(_, d)| d.clone()).collect();
+    let (tokens, errors) = compile_lenient(&mem, Path::new("/idl/main.tars"), "main.tars", options, Parts::All);
     for e in &errors {
-        let rendered = error::Rendered {
-            error: e,
-            file_names: &names,
-        }
-        .to_string();
-        assert!(!rendered.is_empty());
+        assert!(!e.is_empty());
     }
-    let tokens = gen::generate(&spec);
     if let Err(e) = syn::parse2::<syn::File>(tokens.clone()) {
         panic!(
             "include_tars! generated code that is not a Rust file: {e}\n--- IDL ---\n{text}\n--- code ---\n{tokens}"

@@ -1,7 +1,7 @@
 //! Replays the fuzz corpora (`fuzz/corpus/<target>/`) and the minimized crash reproducers
 //! (`fuzz/regressions/<target>/`) through the same target bodies cargo-fuzz runs
 //! (`fuzz/src/targets.rs`), so every input the fuzzer ever tripped on stays fixed. The `idl`
-//! target is replayed by a test in `tars-macros/src/idl/tests.rs`.
+//! target is replayed by a test in `tars-build/src/idl/tests.rs`.
 
 use std::path::{Path, PathBuf};
 

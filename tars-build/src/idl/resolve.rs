@@ -10,11 +10,15 @@ use super::model::{self, QualName, Type, Value};
 use super::{lexer, parser};
 
 /// Where `.tars` text comes from (the file system, or memory in tests).
-pub(crate) trait Source {
+/// Where `.tars` files are read from (the file system, or memory for tests and fuzzing).
+pub trait Source {
+    /// The text of the file at `path`.
     fn read(&self, path: &Path) -> std::io::Result<String>;
 }
 
-pub(super) struct FileSystem;
+/// The file system.
+#[derive(Debug, Clone, Copy)]
+pub struct FileSystem;
 
 impl Source for FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String> {
@@ -24,8 +28,10 @@ impl Source for FileSystem {
 
 /// Options of one compilation that change what the IDL may say (what to generate is
 /// `gen::Parts`).
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Options {
+/// How strictly names are checked.
+#[derive(Clone, Copy, Default, Debug)]
+#[non_exhaustive]
+pub struct Options {
     /// Accept names that start with `tars` (tars2cpp's `--with-tars`), for the framework's
     /// own IDL.
     pub with_tars: bool,

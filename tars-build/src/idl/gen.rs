@@ -16,7 +16,7 @@ use crate::ir;
 /// that only calls a service needs no servant traits, one that only serves it needs no
 /// proxies, and one that only shares the types needs neither. Types are always generated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Parts {
+pub enum Parts {
     /// Descriptors, servant traits and proxies.
     #[default]
     All,

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 
-pub(crate) use gen::Parts;
-pub(crate) use resolve::Options;
+pub use gen::Parts;
+pub use resolve::{FileSystem, Options, Source};
 
 /// `include_tars!("path/to/file.tars" [, with_tars] [, types_only | client_only | server_only])`
 pub(crate) struct Input {
@@ -118,7 +118,7 @@ pub(crate) fn expand(input: Input, call_dir: Option<PathBuf>) -> TokenStream {
             path = beside;
         }
     }
-    let (mut tokens, messages) = compile_lenient(&resolve::FileSystem, &path, &rel, input.options, input.parts);
+    let (mut tokens, messages) = compile_lenient(&FileSystem, &path, &rel, input.options, input.parts);
     let span = input.path.span();
     tokens.extend(messages.iter().map(|m| syn::Error::new(span, m).to_compile_error()));
     tokens
@@ -127,7 +127,7 @@ pub(crate) fn expand(input: Input, call_dir: Option<PathBuf>) -> TokenStream {
 /// Compiles a `.tars` file to Rust, or returns every error as `file:line:col: message`.
 #[cfg(test)]
 pub(crate) fn compile(
-    source: &dyn resolve::Source,
+    source: &dyn Source,
     path: &Path,
     display: &str,
     options: Options,
@@ -143,8 +143,8 @@ pub(crate) fn compile(
 /// every error as `file:line:col: message`; the code holds every item that resolved, and
 /// stand-ins for those in error (as serde_derive emits fallback impls), so one mistake is one
 /// error, not a cascade at every use.
-pub(crate) fn compile_lenient(
-    source: &dyn resolve::Source,
+pub fn compile_lenient(
+    source: &dyn Source,
     path: &Path,
     display: &str,
     options: Options,
