@@ -141,3 +141,35 @@ async fn errors_are_return_codes_and_empty_replies_allow_one_way_calls() {
     assert_eq!(names, ["Echo", "FailWith", "Notify"]);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_protobuf_servant_and_an_idl_servant_share_one_endpoint() {
+    use crate::support::server::hello::test_app::HelloProxy;
+    use crate::support::server::{SleepyHello, OBJ as HELLO_OBJ};
+    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+        .servant(OBJ, RichImp::default())
+        .servant(HELLO_OBJ, SleepyHello)
+        .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")
+        .unwrap()
+        .endpoint(HELLO_OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let (pb_at, hello_at) = (server.local_addr(OBJ).unwrap(), server.local_addr(HELLO_OBJ).unwrap());
+    assert_eq!(pb_at, hello_at, "one listener, the servants told apart by name");
+    let comm = Communicator::new();
+    let rich: RichProxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("{HELLO_OBJ}@{}", server.endpoint(HELLO_OBJ).unwrap()))
+        .unwrap();
+    let ping = Everything {
+        f_string: "pb".into(),
+        ..Everything::default()
+    };
+    assert_eq!(rich.echo(&ping).await.unwrap(), ping);
+    assert_eq!(hello.test_hello("tars").await.unwrap(), (0, "tars".to_string()));
+    server.shutdown().await;
+}
