@@ -54,19 +54,30 @@ async fn serve(name: &'static str, obj: &str, next: HelloProxy, seen_dye: Arc<Mu
         .unwrap()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[tokio::test]
-async fn one_trace_across_three_hops_to_the_node_server() {
+/// Spans recorded in memory through tracing-opentelemetry, for this thread while the guard
+/// lives.
+fn recorded_spans() -> (
+    InMemorySpanExporter,
+    SdkTracerProvider,
+    tracing::subscriber::DefaultGuard,
+) {
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("tars-rs-test")));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let guard = tracing::subscriber::set_default(subscriber);
+    (exporter, provider, guard)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn one_trace_across_three_hops_to_the_node_server() {
+    let (exporter, provider, _guard) = recorded_spans();
 
     let node = tokio::task::spawn_blocking(start_node_server).await.unwrap();
     let comm = Communicator::new();
@@ -161,13 +172,7 @@ async fn one_trace_across_three_hops_to_the_node_server() {
 #[cfg(feature = "http")]
 #[tokio::test]
 async fn an_http_request_is_a_server_span_under_the_callers_with_http_fields() {
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let subscriber = tracing_subscriber::registry()
-        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("tars-rs-test")));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (exporter, provider, _guard) = recorded_spans();
 
     let cfg = support::http::config("", "tcp -h 127.0.0.1 -p 0 -t 60000", "");
     let (server, addr) = support::http::start(&cfg).await.unwrap();

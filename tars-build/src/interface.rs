@@ -228,6 +228,44 @@ impl Interface {
         }
     }
 
+    /// The servant trait `ident` users implement: its documented method signatures `sigs`,
+    /// then the hidden descriptor and dispatcher `#[tars::servant]` calls (`desc` is the
+    /// descriptor's static).
+    pub(crate) fn servant_trait(
+        &self,
+        ident: &Ident,
+        doc: &TokenStream,
+        sigs: impl Iterator<Item = TokenStream>,
+        desc: &Ident,
+    ) -> TokenStream {
+        let p = quote!(::tars::__private);
+        let dispatch = self.dispatch(&p);
+        quote! {
+            #doc
+            pub trait #ident: ::core::marker::Send + ::core::marker::Sync + 'static {
+                #(#sigs)*
+
+                #[doc(hidden)]
+                fn __tars_interface() -> &'static #p::InterfaceDesc
+                where
+                    Self: Sized,
+                {
+                    &#desc
+                }
+
+                #[doc(hidden)]
+                #[allow(unused_variables, clippy::let_unit_value)]
+                fn __tars_dispatch<'a>(&'a self, ctx: &'a #p::Context, call: &'a mut #p::Call)
+                    -> impl ::core::future::Future<Output = ::core::result::Result<(), #p::Status>> + ::core::marker::Send + 'a
+                where
+                    Self: Sized,
+                {
+                    async move { #dispatch }
+                }
+            }
+        }
+    }
+
     /// The client proxy `ident`; `checks` are where-clause predicates for its impl.
     pub(crate) fn proxy(&self, ident: &Ident, doc: &str, checks: &[TokenStream]) -> TokenStream {
         let methods: Vec<ProxyMethod> = self

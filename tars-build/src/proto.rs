@@ -486,31 +486,7 @@ fn servant_trait(i: &Interface, desc: &syn::Ident, full: &str) -> TokenStream {
                 -> impl ::core::future::Future<Output = ::core::result::Result<#output, #p::Status>> + ::core::marker::Send;
         }
     });
-    let dispatch = i.dispatch(&p);
-    quote! {
-        #[doc = #doc]
-        pub trait #trait_ident: ::core::marker::Send + ::core::marker::Sync + 'static {
-            #(#sigs)*
-
-            #[doc(hidden)]
-            fn __tars_interface() -> &'static #p::InterfaceDesc
-            where
-                Self: Sized,
-            {
-                &#desc
-            }
-
-            #[doc(hidden)]
-            #[allow(unused_variables, clippy::let_unit_value)]
-            fn __tars_dispatch<'a>(&'a self, ctx: &'a #p::Context, call: &'a mut #p::Call)
-                -> impl ::core::future::Future<Output = ::core::result::Result<(), #p::Status>> + ::core::marker::Send + 'a
-            where
-                Self: Sized,
-            {
-                async move { #dispatch }
-            }
-        }
-    }
+    i.servant_trait(&trait_ident, &quote!(#[doc = #doc]), sigs, desc)
 }
 
 #[cfg(test)]

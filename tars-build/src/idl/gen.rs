@@ -743,29 +743,5 @@ fn servant_trait(
                 -> impl ::core::future::Future<Output = ::core::result::Result<#output, #p::Status>> + ::core::marker::Send;
         }
     });
-    let dispatch = lowered.dispatch(&p);
-    quote! {
-        #trait_doc
-        pub trait #trait_ident: ::core::marker::Send + ::core::marker::Sync + 'static {
-            #(#sigs)*
-
-            #[doc(hidden)]
-            fn __tars_interface() -> &'static #p::InterfaceDesc
-            where
-                Self: Sized,
-            {
-                &#desc
-            }
-
-            #[doc(hidden)]
-            #[allow(unused_variables, clippy::let_unit_value)]
-            fn __tars_dispatch<'a>(&'a self, ctx: &'a #p::Context, call: &'a mut #p::Call)
-                -> impl ::core::future::Future<Output = ::core::result::Result<(), #p::Status>> + ::core::marker::Send + 'a
-            where
-                Self: Sized,
-            {
-                async move { #dispatch }
-            }
-        }
-    }
+    lowered.servant_trait(&trait_ident, &trait_doc, sigs, desc)
 }
