@@ -257,3 +257,34 @@ pub mod macros {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use quote::quote;
+
+    /// A build script and a macro given the same file make the same code, token for token.
+    #[test]
+    fn the_builder_and_the_macros_generate_the_same_code() {
+        let builder = super::configure();
+        let hello = "../tests/idl/hello.tars";
+        assert_eq!(
+            super::macros::include_tars(quote!(#hello), None).to_string(),
+            builder.generate(Path::new(hello), &[]).unwrap().to_string()
+        );
+        let client_only = super::configure().server(false);
+        assert_eq!(
+            super::macros::include_tars(quote!(#hello, client_only), None).to_string(),
+            client_only.generate(Path::new(hello), &[]).unwrap().to_string()
+        );
+        #[cfg(feature = "protobuf")]
+        {
+            let proto = "../examples/proto/helloworld.proto";
+            assert_eq!(
+                super::macros::include_proto(quote!(#proto), None).to_string(),
+                builder.generate(Path::new(proto), &[]).unwrap().to_string()
+            );
+        }
+    }
+}
