@@ -393,7 +393,7 @@ fn lower(
         methods.push(Method {
             ident: names::ident(&names::snake_case(m.name())),
             wire: go_camel_case(m.name()),
-            doc: Vec::new(),
+            doc: comments(file, &[6, index as i32, 2, j as i32]),
             takes_context: true,
             params: vec![Param {
                 ident: format_ident!("req"),
@@ -422,6 +422,21 @@ fn lower(
         methods,
         format: WireFormat::Protobuf,
     })
+}
+
+/// The comment before the element at `path` in `file`, as doc lines.
+fn comments(file: &FileDescriptorProto, path: &[i32]) -> Vec<String> {
+    file.source_code_info
+        .as_ref()
+        .and_then(|info| info.location.iter().find(|l| l.path == path))
+        .and_then(|l| l.leading_comments.as_deref())
+        .map(|c| {
+            c.lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `file:line:col` of the element at `path` in `file` (source info), or the file's name.
@@ -479,9 +494,13 @@ fn servant_trait(i: &Interface, desc: &syn::Ident, full: &str) -> TokenStream {
         let fn_ident = &m.ident;
         let req = &m.params[0].value.ty;
         let output = m.output();
-        let fn_doc = format!(" `{}` on the wire.", m.wire);
+        let mut lines: Vec<String> = m.doc.iter().map(|l| format!(" {l}")).collect();
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.push(format!(" `{}` on the wire.", m.wire));
         quote! {
-            #[doc = #fn_doc]
+            #(#[doc = #lines])*
             fn #fn_ident(&self, ctx: &#p::Context, req: #req)
                 -> impl ::core::future::Future<Output = ::core::result::Result<#output, #p::Status>> + ::core::marker::Send;
         }
