@@ -44,6 +44,8 @@ pub(crate) struct Recorded {
     /// info's fields.
     pub logs: Vec<(String, String, String, String, Vec<String>)>,
     pub logs_by_info: Vec<(LogInfo, Vec<String>)>,
+    /// (function, the request's `node_name` context entry) of every call the doubles got.
+    pub node_names: Vec<(String, Option<String>)>,
 }
 
 /// The framework, as far as a server sees it.
@@ -78,11 +80,30 @@ impl FrameworkDouble {
             .servant(PROPERTY_OBJ, PropertyDouble(self.clone()))
             .servant(NOTIFY_OBJ, NotifyDouble(self.clone()))
             .servant(CONFIG_OBJ, ConfigDouble(self.clone()))
-            .servant(LOG_OBJ, LogDouble(self.clone()));
+            .servant(LOG_OBJ, LogDouble(self.clone()))
+            .filter(RecordNodeName(self.clone()));
         for obj in [NODE_OBJ, STAT_OBJ, PROPERTY_OBJ, NOTIFY_OBJ, CONFIG_OBJ, LOG_OBJ] {
             app = app.endpoint(obj, "tcp -h 127.0.0.1 -p 0 -t 60000").unwrap();
         }
         app.start().await.unwrap()
+    }
+}
+
+/// Records the `node_name` context entry of every request the doubles serve.
+struct RecordNodeName(FrameworkDouble);
+
+impl tars::filter::Filter<tars::server::ServerRequest, tars::server::ServerResponse> for RecordNodeName {
+    async fn call(
+        &self,
+        req: tars::server::ServerRequest,
+        next: tars::filter::Next<'_, tars::server::ServerRequest, tars::server::ServerResponse>,
+    ) -> tars::server::ServerResponse {
+        let seen = (
+            req.packet.s_func_name.clone(),
+            req.packet.context.get(tars::framework::NODE_NAME).cloned(),
+        );
+        self.0.rec().node_names.push(seen);
+        next.run(req).await
     }
 }
 

@@ -50,6 +50,7 @@ impl FrameworkClient {
             identity: None,
             intervals: None,
             cache_file: None,
+            node_name: None,
         }
     }
 
@@ -60,6 +61,9 @@ impl FrameworkClient {
         let mut builder = Self::builder(config.client.clone())
             .set_division(config.set().map(ToString::to_string))
             .identity(Identity::from_config(config));
+        if let Some(name) = config.server.as_ref().and_then(|s| s.node_name.clone()) {
+            builder = builder.node_name(name);
+        }
         if let Some(s) = &config.server {
             builder = builder.report_intervals(s.stat_report_interval, s.property_report_interval);
             if !s.data_path.is_empty() {
@@ -76,16 +80,19 @@ impl FrameworkClient {
         let every = config.report_interval;
         let intervals = b.intervals.unwrap_or((every, every));
         let (set, cache_file) = (b.set, b.cache_file);
+        let node_name = b.node_name.unwrap_or_else(|| identity.local_ip.clone());
         let named = |o: &Option<String>| o.as_deref().map(str::trim).filter(|o| !o.is_empty()).map(String::from);
         let base = Communicator::builder()
             .config(config.clone())
             .framework_keys_handled()
             .set_division(set)
             .build();
-        let framework = match named(&config.locator) {
+        // The wing's own calls carry `node_name`; the process's calls are left as they are.
+        let tagged = |c: &Communicator| c.to_builder().filter(NodeName(node_name.clone())).build();
+        let communicator = match named(&config.locator) {
             None => base,
             // The registry is asked through the locator's endpoints, on the same connections.
-            Some(locator) => match base.servant_proxy(&locator) {
+            Some(locator) => match tagged(&base).servant_proxy(&locator) {
                 Ok(query) => {
                     let mut registry = Registry::builder(query).refresh_interval(config.refresh_endpoint_interval);
                     if let Some(file) = cache_file {
@@ -99,11 +106,15 @@ impl FrameworkClient {
                 }
             },
         };
+        let framework = tagged(&communicator);
         let reporter = (named(&config.stat).is_some() || named(&config.property).is_some())
             .then(|| Arc::new(Reporter::new(identity, config, intervals, &framework)));
         let communicator = match &reporter {
-            Some(r) => framework.to_builder().observer(Arc::new(CallStats(r.clone()))).build(),
-            None => framework.clone(),
+            Some(r) => communicator
+                .to_builder()
+                .observer(Arc::new(CallStats(r.clone())))
+                .build(),
+            None => communicator,
         };
         FrameworkClient {
             communicator,
@@ -165,9 +176,17 @@ pub struct FrameworkClientBuilder {
     identity: Option<Identity>,
     intervals: Option<(Duration, Duration)>,
     cache_file: Option<PathBuf>,
+    node_name: Option<String>,
 }
 
 impl FrameworkClientBuilder {
+    /// The name of the node (host) this process runs on, sent as the `node_name` context
+    /// entry of its calls, as TarsGo sends it (by default the identity's IP).
+    pub fn node_name(mut self, name: impl Into<String>) -> Self {
+        self.node_name = Some(name.into());
+        self
+    }
+
     /// Runs the caller in `set` (`name.area.group`): objects are looked up within it and
     /// calls carry its name.
     pub fn set_division(mut self, set: Option<String>) -> Self {
@@ -200,6 +219,28 @@ impl FrameworkClientBuilder {
         FrameworkClient::build(self)
     }
 }
+
+/// Puts the `node_name` context entry into the framework calls (keepAlive, reportVersion,
+/// the registry's look-ups, stat, property, notify, config, log), as TarsGo 1.4.5 does; a
+/// call that already carries one keeps it.
+struct NodeName(String);
+
+impl crate::filter::Filter<crate::client::ClientRequest, crate::client::CallResult> for NodeName {
+    async fn call(
+        &self,
+        mut req: crate::client::ClientRequest,
+        next: crate::filter::Next<'_, crate::client::ClientRequest, crate::client::CallResult>,
+    ) -> crate::client::CallResult {
+        req.packet
+            .context
+            .entry(NODE_NAME.to_string())
+            .or_insert_with(|| self.0.clone());
+        next.run(req).await
+    }
+}
+
+/// The context key of [`FrameworkClientBuilder::node_name`].
+pub const NODE_NAME: &str = "node_name";
 
 /// The communicators the framework wing builds.
 impl Communicator {

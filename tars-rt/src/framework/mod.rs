@@ -35,5 +35,5 @@ pub mod remote_config;
 pub mod reporter;
 pub mod stat;
 
-pub use client::{FrameworkClient, FrameworkClientBuilder};
+pub use client::{FrameworkClient, FrameworkClientBuilder, NODE_NAME};
 pub use platform::Platform;

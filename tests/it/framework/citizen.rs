@@ -372,3 +372,41 @@ servant={OBJ}
     server.shutdown().await;
     assert!(t.elapsed() < Duration::from_secs(2), "shutdown took {:?}", t.elapsed());
 }
+
+/// The framework calls carry the `node_name` context entry, as TarsGo 1.4.5 sends it: the
+/// config's `nodename` (tarsnode writes it), else the local IP.
+#[tokio::test]
+async fn framework_calls_carry_the_node_name() {
+    for (keys, expected) in [("nodename=node-7", "node-7"), ("", "127.0.0.1")] {
+        let fw = FrameworkDouble::default();
+        let fw_server = fw.start().await;
+        let server = Application::new(config(&fw_server, keys, ""))
+            .servant(OBJ, SleepyHello)
+            .start()
+            .await
+            .unwrap();
+        crate::support::wait_for("two heartbeats", Duration::from_secs(5), || {
+            fw.rec().keep_alives.len() >= 2
+        })
+        .await;
+        let seen = fw.rec().node_names.clone();
+        for function in ["reportVersion", "keepAlive", "loadConfig", "reportServer"] {
+            let calls: Vec<_> = seen.iter().filter(|(f, _)| f == function).collect();
+            if function == "loadConfig" || function == "reportServer" {
+                // Only what the server was asked to do.
+                assert!(
+                    calls.iter().all(|(_, n)| n.as_deref() == Some(expected)),
+                    "{function}: {calls:?}"
+                );
+                continue;
+            }
+            assert!(!calls.is_empty(), "no {function} in {seen:?}");
+            assert!(
+                calls.iter().all(|(_, n)| n.as_deref() == Some(expected)),
+                "{function}: {calls:?}"
+            );
+        }
+        server.shutdown().await;
+        fw_server.shutdown().await;
+    }
+}
