@@ -309,12 +309,8 @@ impl Application {
                 )
             });
         notifier.report("restart");
-        Ok(Server::new(
-            listeners,
-            platform,
-            heartbeat,
-            server_cfg.grace_down_timeout,
-        ))
+        let budget = server::StopBudget::new(server_cfg.grace_down_timeout, server_cfg.deactivating_timeout);
+        Ok(Server::new(listeners, platform, heartbeat, budget))
     }
 
     /// The admin object on `local=`, as TarsGo and TarsCpp serve it; it learns the bound

@@ -11,13 +11,47 @@ use crate::transport::endpoint::Endpoint;
 /// How long shutdown waits for tarsnotify, tarsstat and tarslog to take the last reports.
 const FINAL_REPORT_LIMIT: Duration = Duration::from_secs(1);
 
+/// What a stop takes besides the drain: the connections' last writes (`Listeners::stop`)
+/// and some room before the process exits.
+const AFTER_DRAIN: Duration = Duration::from_millis(300);
+
+/// How long each part of a stop may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StopBudget {
+    /// Waiting for requests in flight.
+    pub(super) drain: Duration,
+    /// The last reports and log lines.
+    pub(super) final_reports: Duration,
+}
+
+impl StopBudget {
+    /// With `deactivating-timeout` (tarsnode's wait before SIGKILL), everything fits in it: a
+    /// fifth (at most a second) for the last reports, the rest, less [`AFTER_DRAIN`], for the
+    /// drain. Without, the drain takes up to `gracedowntimeout`.
+    pub(super) fn new(grace_down: Duration, deactivating: Option<Duration>) -> Self {
+        match deactivating {
+            Some(limit) => {
+                let final_reports = (limit / 5).min(FINAL_REPORT_LIMIT);
+                StopBudget {
+                    drain: limit.saturating_sub(final_reports + AFTER_DRAIN).min(grace_down),
+                    final_reports,
+                }
+            }
+            None => StopBudget {
+                drain: grace_down,
+                final_reports: FINAL_REPORT_LIMIT,
+            },
+        }
+    }
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct Server {
     listeners: Listeners,
     platform: Platform,
     heartbeat: Option<tokio::task::JoinHandle<()>>,
-    grace: Duration,
+    budget: StopBudget,
 }
 
 impl Server {
@@ -25,13 +59,13 @@ impl Server {
         listeners: Listeners,
         platform: Platform,
         heartbeat: Option<tokio::task::JoinHandle<()>>,
-        grace: Duration,
+        budget: StopBudget,
     ) -> Self {
         Server {
             listeners,
             platform,
             heartbeat,
-            grace,
+            budget,
         }
     }
 
@@ -74,7 +108,9 @@ impl Server {
 
     /// Tells tarsnode and tarsnotify the server stops, stops the listeners gracefully
     /// (`_reconnect_` to every connection, in-flight requests waited for up to
-    /// `gracedowntimeout`), then sends the last reports and log lines.
+    /// `gracedowntimeout`), then sends the last reports and log lines. With
+    /// `deactivating-timeout` in the config (tarsnode's wait before SIGKILL), the whole stop
+    /// fits within it.
     pub async fn shutdown(mut self) {
         // tarsnode stops expecting heartbeats once it knows; the platform is told first.
         if let Some(h) = self.heartbeat.take() {
@@ -82,17 +118,14 @@ impl Server {
         }
         let notifier = self.platform.notifier();
         notifier.report("stop");
-        self.listeners.stop(self.grace).await;
+        self.listeners.stop(self.budget.drain).await;
         let log = self.platform.log().cloned();
-        tokio::join!(
-            notifier.flush(FINAL_REPORT_LIMIT),
-            self.platform.framework().flush(FINAL_REPORT_LIMIT),
-            async {
-                if let Some(l) = log {
-                    l.flush(FINAL_REPORT_LIMIT).await;
-                }
+        let limit = self.budget.final_reports;
+        tokio::join!(notifier.flush(limit), self.platform.framework().flush(limit), async {
+            if let Some(l) = log {
+                l.flush(limit).await;
             }
-        );
+        });
     }
 
     /// Serves until SIGTERM, Ctrl-C or the admin `shutdown`, then shuts down gracefully.
@@ -125,4 +158,23 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_fits_in_tarsnodes_deactivating_timeout() {
+        let s = |ms: u64| Duration::from_millis(ms);
+        // The standard template: 2000 ms.
+        let b = StopBudget::new(s(60_000), Some(s(2000)));
+        assert_eq!((b.drain, b.final_reports), (s(1300), s(400)));
+        assert!(b.drain + b.final_reports + AFTER_DRAIN <= s(2000));
+        // gracedowntimeout still bounds the drain when shorter.
+        assert_eq!(StopBudget::new(s(500), Some(s(10_000))).drain, s(500));
+        assert_eq!(StopBudget::new(s(60_000), Some(s(10_000))).drain, s(8700));
+        // Without it, gracedowntimeout alone.
+        assert_eq!(StopBudget::new(s(5000), None).drain, s(5000));
+    }
 }

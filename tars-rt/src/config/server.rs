@@ -69,6 +69,10 @@ pub struct ServerConfig {
     pub handle_timeout: Duration,
     /// `gracedowntimeout`: how long shutdown waits for in-flight requests.
     pub grace_down_timeout: Duration,
+    /// `deactivating-timeout` (tarsnode writes it, 2000 ms in the standard template): how long
+    /// tarsnode waits after `AdminF.shutdown` before SIGKILL, clamped to 2–60 s as tarsnode
+    /// clamps it. When set, the whole stop fits in it (see [`ServerConfig::stop_limit`]).
+    pub deactivating_timeout: Option<Duration>,
     /// `maxPackageLength` (also `maxpackagelength`): largest accepted frame.
     pub max_package_length: usize,
     /// `propertyreportinterval`.
@@ -246,7 +250,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
 /// Keys tarsnode writes into `<server>` and reads back itself.
 const TARSNODE: &[&str] = &[
     "activating-timeout",
-    "deactivating-timeout",
     "hearttimeout",
     "env",
     "packageFormat",
@@ -320,6 +323,9 @@ pub(super) fn parse(d: &Domain) -> Result<ServerConfig, ConfigError> {
         malloc_trim: k.bool("malloctrim", false)?,
         handle_timeout: k.ms("handletimeout", 0)?,
         grace_down_timeout: k.ms("gracedowntimeout", 60_000)?,
+        deactivating_timeout: k
+            .opt_ms("deactivating-timeout")?
+            .map(|d| d.clamp(Duration::from_secs(2), Duration::from_secs(60))),
         max_package_length,
         property_report_interval: k.ms("propertyreportinterval", 10_000)?,
         stat_report_interval: k.ms("statreportinterval", 10_000)?,

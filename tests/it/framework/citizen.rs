@@ -410,3 +410,39 @@ async fn framework_calls_carry_the_node_name() {
         fw_server.shutdown().await;
     }
 }
+
+/// tarsnode sends SIGKILL `deactivating-timeout` after `AdminF.shutdown` (2000 ms in the
+/// standard template): the stop fits in it even with a request that would take longer.
+#[tokio::test]
+async fn a_stop_fits_in_the_deactivating_timeout() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    let server = Application::new(config(
+        &fw_server,
+        "deactivating-timeout=2000\ngracedowntimeout=60000",
+        "",
+    ))
+    .servant(OBJ, SleepyHello)
+    .start()
+    .await
+    .unwrap();
+    let hello: HelloProxy = Communicator::new()
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    let stuck = tokio::spawn(async move {
+        hello
+            .test_hello_with(&CallOptions::new().timeout(Duration::from_secs(20)), "sleep 10000")
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    server.shutdown().await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(2000), "the stop took {took:?}");
+    assert!(
+        took >= Duration::from_millis(1000),
+        "the drain waited for the request: {took:?}"
+    );
+    stuck.abort();
+    fw_server.shutdown().await;
+}
