@@ -24,6 +24,7 @@ use crate::filter::{Chain, Filter};
 use crate::framework::admin::{AdminCommand, AdminServant, CommandError, ADMIN_ADAPTER, ADMIN_OBJ};
 use crate::framework::log::{self, LogSettings, Logger};
 use crate::framework::notify::Notifier;
+use crate::framework::panics::PanicWatch;
 use crate::framework::remote_config::{ConfigLevel, LoadedConfig};
 use crate::framework::reporter::AdapterReport;
 use crate::framework::{node, Platform};
@@ -57,6 +58,7 @@ pub struct Application {
     remote_configs: Vec<(String, ConfigLevel)>,
     loggers: Vec<Logger>,
     remote_log: bool,
+    exit_on_panic: bool,
 }
 
 impl std::fmt::Debug for Application {
@@ -84,6 +86,7 @@ impl Application {
             remote_configs: Vec::new(),
             loggers: Vec::new(),
             remote_log: false,
+            exit_on_panic: false,
         }
     }
 
@@ -129,6 +132,14 @@ impl Application {
     /// (and to tarslog if it is remote) instead of the main log.
     pub fn logger(mut self, logger: Logger) -> Self {
         self.loggers.push(logger);
+        self
+    }
+
+    /// Exits the process (code 255, after telling tarsnotify) when a servant panics, as
+    /// TarsGo's `CheckPanic` does; tarsnode then restarts the server. Off by default: the
+    /// call answers -99, the panic is reported, and the server goes on.
+    pub fn exit_on_panic(mut self, exit: bool) -> Self {
+        self.exit_on_panic = exit;
         self
     }
 
@@ -278,10 +289,19 @@ impl Application {
             server_cfg.malloc_trim,
         );
         let reporter = platform.framework().reporter().cloned();
+        // Servant panics go to tarsnotify (once per stat interval), and end the process when
+        // the application asks for it.
+        let panics = (server_cfg.notify.is_some() || self.exit_on_panic).then(|| {
+            Arc::new(PanicWatch::new(
+                notifier.clone(),
+                server_cfg.stat_report_interval,
+                self.exit_on_panic,
+            ))
+        });
         let observer = |a: &AdapterConfig| {
-            reporter
-                .as_ref()
-                .map(|r| Arc::new(AdapterReport::new(r, &a.name)) as Arc<dyn ServeObserver>)
+            (reporter.is_some() || panics.is_some()).then(|| {
+                Arc::new(AdapterReport::new(reporter.as_ref(), panics.clone(), &a.name)) as Arc<dyn ServeObserver>
+            })
         };
         let planned = plan::plan(&PlanInputs {
             server: &server_cfg,

@@ -28,6 +28,7 @@ pub mod idl;
 pub mod log;
 pub mod node;
 pub mod notify;
+pub(crate) mod panics;
 pub mod platform;
 pub mod property;
 pub mod registry;

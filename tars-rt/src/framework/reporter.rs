@@ -484,8 +484,10 @@ impl CallObserver for CallStats {
 /// `.timeoutNum`: requests answered -6; `.connectRate`: connections in use, in percent of
 /// `maxconns`), with how long requests wait and run (`.queueTime`, `.handleTime`, in ms).
 pub(crate) struct AdapterReport {
-    reporter: Arc<Reporter>,
+    reporter: Option<Arc<Reporter>>,
     properties: Option<AdapterProperties>,
+    /// Where servant panics go (tarsnotify, and the exit when asked).
+    panics: Option<Arc<super::panics::PanicWatch>>,
 }
 
 struct AdapterProperties {
@@ -497,20 +499,27 @@ struct AdapterProperties {
 }
 
 impl AdapterReport {
-    /// The report of adapter `adapter`: its stat, and its properties when properties go
-    /// anywhere.
-    pub(crate) fn new(reporter: &Arc<Reporter>, adapter: &str) -> Self {
+    /// The report of adapter `adapter`: its stat (with a reporter), its properties when
+    /// properties go anywhere, and its servants' panics (with a watch).
+    pub(crate) fn new(
+        reporter: Option<&Arc<Reporter>>,
+        panics: Option<Arc<super::panics::PanicWatch>>,
+        adapter: &str,
+    ) -> Self {
         use Policy::{Avg, Max, Sum};
-        let properties = reporter.reports_properties().then(|| AdapterProperties {
-            queue: reporter.property(&format!("{adapter}.queue"), &[Avg]),
-            queue_time: reporter.property(&format!("{adapter}.queueTime"), &[Avg, Max]),
-            handle_time: reporter.property(&format!("{adapter}.handleTime"), &[Avg, Max]),
-            timeouts: reporter.property(&format!("{adapter}.timeoutNum"), &[Sum]),
-            connect_rate: reporter.property(&format!("{adapter}.connectRate"), &[Avg]),
-        });
+        let properties = reporter
+            .filter(|r| r.reports_properties())
+            .map(|reporter| AdapterProperties {
+                queue: reporter.property(&format!("{adapter}.queue"), &[Avg]),
+                queue_time: reporter.property(&format!("{adapter}.queueTime"), &[Avg, Max]),
+                handle_time: reporter.property(&format!("{adapter}.handleTime"), &[Avg, Max]),
+                timeouts: reporter.property(&format!("{adapter}.timeoutNum"), &[Sum]),
+                connect_rate: reporter.property(&format!("{adapter}.connectRate"), &[Avg]),
+            });
         AdapterReport {
-            reporter: reporter.clone(),
+            reporter: reporter.cloned(),
             properties,
+            panics,
         }
     }
 }
@@ -534,12 +543,22 @@ impl ServeObserver for AdapterReport {
     }
 
     fn answered(&self, function: &str, one_way: bool, code: i32, elapsed: Duration) {
-        self.reporter.served(function, one_way, code, elapsed);
+        if let Some(r) = &self.reporter {
+            r.served(function, one_way, code, elapsed);
+        }
+    }
+
+    fn panicked(&self, servant: &str, function: &str, what: &str) {
+        if let Some(p) = &self.panics {
+            p.panicked(servant, function, what);
+        }
     }
 
     #[cfg(feature = "http")]
     fn http_answered(&self, exchange: &crate::server::http::HttpExchange<'_>) {
-        self.reporter.served_http(exchange);
+        if let Some(r) = &self.reporter {
+            r.served_http(exchange);
+        }
     }
 
     fn connections(&self, open: usize, max: usize) {

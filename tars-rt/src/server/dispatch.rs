@@ -80,7 +80,10 @@ pub(crate) fn dispatch<'a>(
             Err(panic) => {
                 let what = panic_message(&*panic);
                 tracing::error!(servant = %ctx.servant(), function = %ctx.function(), panic = %what, "servant panicked");
-                ServerResponse::from_status(&Status::unknown(format!("servant panicked: {what}")))
+                ServerResponse {
+                    panic: Some(what.as_str().into()),
+                    ..ServerResponse::from_status(&Status::unknown(format!("servant panicked: {what}")))
+                }
             }
         }
     }

@@ -37,6 +37,12 @@ pub trait ServeObserver: Send + Sync + 'static {
         let _ = exchange;
     }
 
+    /// A servant method of `servant` panicked while serving `function` (the caller got -99);
+    /// `what` is the panic's message.
+    fn panicked(&self, servant: &str, function: &str, what: &str) {
+        let _ = (servant, function, what);
+    }
+
     /// The adapter holds `open` connections, out of at most `max` (0: no limit).
     fn connections(&self, open: usize, max: usize) {
         let _ = (open, max);

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::time::Instant;
@@ -50,6 +51,8 @@ pub struct ServerResponse {
     pub context: BTreeMap<String, String>,
     /// The response `status` map.
     pub status: BTreeMap<String, String>,
+    /// What the servant's panic said, when it panicked (the response is then -99).
+    pub(crate) panic: Option<Arc<str>>,
 }
 
 impl ServerResponse {

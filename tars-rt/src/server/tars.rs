@@ -124,6 +124,9 @@ impl TarsProtocol {
             };
             if let Some(observer) = &self.path.admitting(called).observer {
                 observer.answered(&to.function, one_way, response.code, received.elapsed());
+                if let Some(what) = &response.panic {
+                    observer.panicked(&to.servant, &to.function, what);
+                }
             }
             if one_way {
                 return Handled::Nothing;

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::framework::idl::{AdminFProxy, Notifylevel, ReportType};
+use crate::support::framework::idl::{AdminFProxy, Notifylevel, ReportInfo, ReportType};
 use crate::support::framework::{obj, FrameworkDouble, CONFIG_OBJ, NODE_OBJ, NOTIFY_OBJ};
 use crate::support::server::{hello::test_app::HelloProxy, SleepyHello, OBJ};
 use tars::application::Server;
@@ -444,5 +444,69 @@ async fn a_stop_fits_in_the_deactivating_timeout() {
         "the drain waited for the request: {took:?}"
     );
     stuck.abort();
+    fw_server.shutdown().await;
+}
+
+/// A servant that panics on `testHello("panic …")`.
+struct Panicky;
+
+#[tars::servant]
+impl crate::support::server::hello::test_app::Hello for Panicky {
+    async fn test(&self, _ctx: &tars::Context) -> Result<i32, tars::Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, _ctx: &tars::Context, s_req: String) -> Result<(i32, String), tars::Status> {
+        if let Some(what) = s_req.strip_prefix("panic ") {
+            panic!("{what}");
+        }
+        Ok((0, s_req))
+    }
+}
+
+/// A servant's panic answers -99, the server goes on, and tarsnotify hears of it once per
+/// interval with how many there were.
+#[tokio::test]
+async fn servant_panics_answer_minus_99_and_are_reported_once_per_interval() {
+    let fw = FrameworkDouble::default();
+    let fw_server = fw.start().await;
+    let server = Application::new(config(&fw_server, "statreportinterval=60000", ""))
+        .servant(OBJ, Panicky)
+        .start()
+        .await
+        .unwrap();
+    let hello: HelloProxy = Communicator::new()
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    for n in 0..3 {
+        let e = hello.test_hello(&format!("panic number {n}")).await.unwrap_err();
+        assert_eq!(e.code(), -99, "{e}");
+    }
+    assert_eq!(hello.test_hello("still serving").await.unwrap().1, "still serving");
+    crate::support::wait_for("the panic report", Duration::from_secs(5), || {
+        fw.rec()
+            .notifies
+            .iter()
+            .any(|n| n.s_message.contains("servant panicked"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let panics: Vec<ReportInfo> = fw
+        .rec()
+        .notifies
+        .iter()
+        .filter(|n| n.s_message.contains("servant panicked"))
+        .cloned()
+        .collect();
+    assert_eq!(panics.len(), 1, "once per interval: {panics:?}");
+    assert!(
+        panics[0]
+            .s_message
+            .contains(&format!("{OBJ}.testHello: number 0 (1 panic since the last report)")),
+        "{}",
+        panics[0].s_message
+    );
+    assert_eq!(panics[0].e_level, Notifylevel::Notifyerror);
+    server.shutdown().await;
     fw_server.shutdown().await;
 }
