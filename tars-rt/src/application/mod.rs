@@ -329,6 +329,9 @@ impl Application {
                 )
             });
         notifier.report("restart");
+        // Started by a graceful restart: the sockets are ours now; the previous process stops.
+        #[cfg(unix)]
+        crate::server::restart::tell_parent_ready();
         let budget = server::StopBudget::new(server_cfg.grace_down_timeout, server_cfg.deactivating_timeout);
         Ok(Server::new(listeners, platform, heartbeat, budget))
     }

@@ -128,16 +128,81 @@ impl Server {
         });
     }
 
-    /// Serves until SIGTERM, Ctrl-C or the admin `shutdown`, then shuts down gracefully.
+    /// Serves until SIGTERM, Ctrl-C or the admin `shutdown`, then shuts down gracefully. A
+    /// graceful restart (SIGUSR1, or the admin command `tars.gracerestart`) hands the
+    /// listening sockets to a new process of the same binary and stops this one once the new
+    /// one serves (see [`Server::restart`]).
     pub async fn run_until_signal(self) {
-        tokio::select! {
-            _ = wait_for_signal() => {}
-            _ = self.platform.stop_requested() => {}
+        #[cfg(unix)]
+        let mut usr1 = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()).ok();
+        loop {
+            #[cfg(unix)]
+            let restart_signal = async {
+                match usr1.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let restart_signal = std::future::pending::<()>();
+            tokio::select! {
+                _ = wait_for_signal() => break,
+                _ = self.platform.stop_requested() => break,
+                _ = restart_signal => {}
+                _ = self.platform.restart_requested() => {}
+            }
+            #[cfg(unix)]
+            match self.restart().await {
+                Ok(()) => break,
+                Err(e) => tracing::error!(error = %e, "graceful restart failed; this process serves on"),
+            }
         }
         tracing::info!("shutting down");
         self.shutdown().await;
     }
+
+    /// Starts the process that takes over (this binary, same arguments, inheriting every
+    /// listening socket, with `GRACE_RESTART=1`) and waits until it serves (it sends SIGUSR2)
+    /// — then returns `Ok`, and the caller stops this process gracefully. An error (the new
+    /// process cannot start, exits, or stays silent for 30 s) leaves this one serving.
+    #[cfg(unix)]
+    pub async fn restart(&self) -> std::io::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        // Listening before the child exists: SIGUSR2's default action would end this process.
+        let mut ready = signal(SignalKind::user_defined2())?;
+        let mut child = self.listeners.spawn_successor()?;
+        tracing::info!(pid = child.id(), "graceful restart: the new process starts");
+        let waited = tokio::time::timeout(RESTART_LIMIT, async {
+            loop {
+                tokio::select! {
+                    _ = ready.recv() => return Ok(()),
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                        if let Some(status) = child.try_wait()? {
+                            return Err(std::io::Error::other(format!("the new process exited: {status}")));
+                        }
+                    }
+                }
+            }
+        })
+        .await;
+        match waited {
+            Ok(result) => result,
+            Err(_) => {
+                let _ = child.kill();
+                Err(std::io::Error::other(format!(
+                    "the new process did not serve within {} s",
+                    RESTART_LIMIT.as_secs()
+                )))
+            }
+        }
+    }
 }
+
+/// How long a graceful restart waits for the new process to serve.
+#[cfg(unix)]
+const RESTART_LIMIT: Duration = Duration::from_secs(30);
 
 async fn wait_for_signal() {
     #[cfg(unix)]

@@ -335,7 +335,8 @@ async fn keep_alive_pings(conn: Weak<Connection>, keep_alive: KeepAlive, ping_as
     loop {
         tokio::time::sleep(keep_alive.check_every).await;
         let Some(c) = conn.upgrade() else { return };
-        if c.shared.closed.load(Ordering::Acquire) {
+        // Closed, or told to move away (`_reconnect_`): nothing more to keep alive here.
+        if !c.is_usable() {
             return;
         }
         let since_call = c.idle_for();

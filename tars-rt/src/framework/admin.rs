@@ -41,8 +41,9 @@ pub(crate) struct AdminServant {
     pub(crate) adapters: Arc<OnceLock<Vec<BoundAdapter>>>,
 }
 
-const BUILT_IN: [&str; 6] = [
+const BUILT_IN: [&str; 7] = [
     "tars.connection",
+    "tars.gracerestart",
     "tars.help",
     "tars.loadconfig",
     "tars.setloglevel",
@@ -88,6 +89,11 @@ impl AdminServant {
                 Err(e) => format!("Getconfig Error!: {args}: {e}"),
             },
             "tars.viewstatus" => self.view_status(),
+            // TarsGo's answer, then the restart (a new process takes the sockets over).
+            "tars.gracerestart" => {
+                self.platform.request_restart();
+                "restart gracefully!".to_string()
+            }
             "tars.connection" => self.connections(),
             "tars.help" => {
                 let mut names: Vec<&str> = BUILT_IN.to_vec();

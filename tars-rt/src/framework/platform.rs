@@ -42,6 +42,8 @@ struct Inner {
     listeners: RwLock<Vec<ConfigListener>>,
     stop: Notify,
     stop_requested: Mutex<bool>,
+    /// Graceful restarts asked for (`tars.gracerestart`), waiting for the server to act.
+    restart: Notify,
 }
 
 impl std::fmt::Debug for Platform {
@@ -77,6 +79,7 @@ impl Platform {
                 listeners: RwLock::default(),
                 stop: Notify::new(),
                 stop_requested: Mutex::new(false),
+                restart: Notify::new(),
             }),
         }
     }
@@ -173,6 +176,17 @@ impl Platform {
     pub fn request_stop(&self) {
         *lock(&self.inner.stop_requested) = true;
         self.inner.stop.notify_waiters();
+    }
+
+    /// Asks the running server for a graceful restart (as SIGUSR1 does): a new process of
+    /// the same binary takes the listening sockets over, then this one stops gracefully.
+    pub fn request_restart(&self) {
+        self.inner.restart.notify_one();
+    }
+
+    /// Resolves at each [`request_restart`](Self::request_restart).
+    pub async fn restart_requested(&self) {
+        self.inner.restart.notified().await;
     }
 
     /// Resolves when [`request_stop`](Self::request_stop) was called.

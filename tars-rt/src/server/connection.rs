@@ -77,7 +77,25 @@ enum End {
     FrameTimeout,
     WriterGone,
     ProtocolClose,
-    Shutdown,
+    /// The server stopped, and the connection went quiet after the goodbye.
+    Drained,
+}
+
+/// How long a connection of a stopping server stays open after its goodbye with nothing in
+/// flight and nothing coming: requests the client wrote before it read the goodbye still
+/// arrive (and are served) in that time.
+const DRAIN_QUIET: Duration = Duration::from_millis(300);
+
+/// The longest a connection reads after its goodbye.
+const DRAIN_LIMIT: Duration = Duration::from_secs(1);
+
+/// Sends the protocol's goodbye (`_reconnect_` for TARS), if it has one; `false` if the
+/// writer is gone.
+async fn say_goodbye(tx: &mpsc::Sender<Outgoing>, protocol: &dyn ServerProtocol) -> bool {
+    match protocol.goodbye() {
+        Some(goodbye) => tx.send(Outgoing::frame(goodbye)).await.is_ok(),
+        None => true,
+    }
 }
 
 /// Serves one connection, given its read and write halves (plain TCP or TLS).
@@ -119,6 +137,13 @@ pub(crate) async fn serve<R, W>(
     // Replies of requests answered inline, sent as one frame batch, and their slots.
     let mut replies = BytesMut::new();
     let mut replies_permit: Option<OwnedSemaphorePermit> = None;
+    // Once the server stops, the connection drains: `_reconnect_` goes out at once, and
+    // requests the client sent before it read that are still served, until nothing is in
+    // flight and nothing has come for DRAIN_QUIET (the caller's deadline bounds it all).
+    let mut draining = false;
+    // And a client that keeps sending past DRAIN_LIMIT (one that ignores the goodbye) is let
+    // go then; what it has in flight is still answered.
+    let mut drain_until = never();
 
     let end = 'conn: loop {
         // A slot first: at the cap, nothing more is read until a reply has been written
@@ -134,7 +159,15 @@ pub(crate) async fn serve<R, W>(
                     s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
                     _ = tx.closed() => break End::WriterGone,
                     _ = close.notified() => break End::ProtocolClose,
-                    _ = shutdown.changed() => break End::Shutdown,
+                    _ = shutdown.changed(), if !draining => {
+                        draining = true;
+                        last_request = Instant::now();
+                        drain_until = last_request + DRAIN_LIMIT;
+                        if !say_goodbye(&tx, &*protocol).await {
+                            break End::WriterGone;
+                        }
+                        continue;
+                    }
                 }
             }
         };
@@ -148,7 +181,11 @@ pub(crate) async fn serve<R, W>(
             if !send_replies(&tx, &mut replies, &mut replies_permit).await {
                 break 'conn End::WriterGone;
             }
-            let idle_at = settings.idle_timeout.map(|t| last_request + t);
+            let idle_at = if draining {
+                Some((last_request + DRAIN_QUIET).min(drain_until))
+            } else {
+                settings.idle_timeout.map(|t| last_request + t)
+            };
             let frame_at = settings
                 .frame_timeout
                 .zip(reader.mid_frame_since())
@@ -175,17 +212,27 @@ pub(crate) async fn serve<R, W>(
                         break 'conn End::FrameTimeout;
                     }
                     if idle_at.is_some_and(|at| at <= now) {
+                        if drain_until <= now {
+                            break 'conn End::Drained;
+                        }
                         // Idle only with nothing in flight (the slot taken for the next
                         // request aside); a long request keeps its connection.
                         if max_in_flight - slots.available_permits() == 1 {
-                            break 'conn End::Idle;
+                            break 'conn if draining { End::Drained } else { End::Idle };
                         }
                         last_request = now;
                     }
                 }
                 _ = tx.closed() => break 'conn End::WriterGone,
                 _ = close.notified() => break 'conn End::ProtocolClose,
-                _ = shutdown.changed() => break 'conn End::Shutdown,
+                _ = shutdown.changed(), if !draining => {
+                    draining = true;
+                    last_request = Instant::now();
+                    drain_until = last_request + DRAIN_LIMIT;
+                    if !say_goodbye(&tx, &*protocol).await {
+                        break 'conn End::WriterGone;
+                    }
+                }
             }
         };
         // Received when its last bytes were read (one clock read per read, not per request).
@@ -253,11 +300,7 @@ pub(crate) async fn serve<R, W>(
     // What was answered before the end still goes out.
     send_replies(&tx, &mut replies, &mut replies_permit).await;
     match end {
-        End::Shutdown => {
-            if let Some(goodbye) = protocol.goodbye() {
-                let _ = tx.send(Outgoing::frame(goodbye)).await;
-            }
-        }
+        End::Drained => tracing::debug!(%peer, "connection drained after the goodbye"),
         End::BadFrame(e) => tracing::warn!(%peer, error = %e, "bad frame; closing the connection"),
         End::ReadFailed(e) => tracing::debug!(%peer, error = %e, "read failed"),
         End::Idle => tracing::debug!(%peer, "idle connection closed"),

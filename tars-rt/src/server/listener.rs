@@ -67,6 +67,9 @@ pub struct Listeners {
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
     in_flight: Arc<InFlight>,
+    /// The listening sockets, for a graceful restart to hand over.
+    #[cfg(unix)]
+    inheritable: Vec<super::restart::Inheritable>,
 }
 
 impl std::fmt::Debug for Listeners {
@@ -82,6 +85,8 @@ impl Listeners {
         let in_flight = Arc::new(InFlight::default());
         let mut tasks = JoinSet::new();
         let mut bound = Vec::new();
+        #[cfg(unix)]
+        let mut inheritable = Vec::new();
         for plan in plans {
             let first = &plan.adapters[0];
             let bind_err = |source| ServerError::Bind {
@@ -91,7 +96,23 @@ impl Listeners {
             };
             let (local, connections) = match plan.endpoint.proto {
                 Proto::Tcp | Proto::Ssl => {
-                    let listener = listen(&plan.endpoint, &plan.accept).await.map_err(bind_err)?;
+                    // After a graceful restart, the socket the previous process listened on.
+                    #[cfg(unix)]
+                    let inherited = super::restart::take_tcp(&plan.endpoint.address());
+                    #[cfg(not(unix))]
+                    let inherited: Option<std::net::TcpListener> = None;
+                    let listener = match inherited {
+                        Some(l) => TcpListener::from_std(l).map_err(bind_err)?,
+                        None => listen(&plan.endpoint, &plan.accept).await.map_err(bind_err)?,
+                    };
+                    #[cfg(unix)]
+                    inheritable.push(
+                        super::restart::Inheritable::of(
+                            super::restart::key("tcp", &plan.endpoint.address()),
+                            &listener,
+                        )
+                        .map_err(bind_err)?,
+                    );
                     let local = listener.local_addr().map_err(bind_err)?;
                     let connections = Arc::new(Connections::new(plan.observer.clone(), plan.accept.max_conns));
                     let accepting = Accepting {
@@ -111,7 +132,19 @@ impl Listeners {
                     let Some(protocol) = plan.serve.protocol() else {
                         continue;
                     };
-                    let socket = UdpSocket::bind(plan.endpoint.address()).await.map_err(bind_err)?;
+                    #[cfg(unix)]
+                    let inherited = super::restart::take_udp(&plan.endpoint.address());
+                    #[cfg(not(unix))]
+                    let inherited: Option<std::net::UdpSocket> = None;
+                    let socket = match inherited {
+                        Some(s) => UdpSocket::from_std(s).map_err(bind_err)?,
+                        None => UdpSocket::bind(plan.endpoint.address()).await.map_err(bind_err)?,
+                    };
+                    #[cfg(unix)]
+                    inheritable.push(
+                        super::restart::Inheritable::of(super::restart::key("udp", &plan.endpoint.address()), &socket)
+                            .map_err(bind_err)?,
+                    );
                     let local = socket.local_addr().map_err(bind_err)?;
                     tasks.spawn(super::udp::serve(
                         socket,
@@ -140,7 +173,16 @@ impl Listeners {
             shutdown,
             tasks,
             in_flight,
+            #[cfg(unix)]
+            inheritable,
         })
+    }
+
+    /// Starts the process that takes over (a graceful restart): this binary again, inheriting
+    /// every listening socket; it tells this one when it serves (SIGUSR2).
+    #[cfg(unix)]
+    pub(crate) fn spawn_successor(&self) -> std::io::Result<std::process::Child> {
+        super::restart::spawn(&self.inheritable)
     }
 
     /// Every adapter, TCP and UDP, with the endpoint it is bound to.
@@ -148,21 +190,22 @@ impl Listeners {
         &self.bound
     }
 
-    /// Stops accepting, pushes `_reconnect_` to every connection, waits for in-flight
-    /// requests (up to `grace`), then stops the connections.
+    /// Stops accepting, pushes `_reconnect_` to every connection, serves what clients still
+    /// send before they move, and waits (up to `grace`) for requests in flight and for the
+    /// connections to go quiet; what is left then is stopped.
     pub async fn stop(mut self, grace: Duration) {
         let _ = self.shutdown.send(true);
-        if tokio::time::timeout(grace, self.in_flight.drained()).await.is_err() {
+        let drained = async {
+            self.in_flight.drained().await;
+            // Connections end once quiet after their goodbye; their last replies go out.
+            while self.tasks.join_next().await.is_some() {}
+        };
+        if tokio::time::timeout(grace, drained).await.is_err() {
             tracing::warn!(
                 grace_ms = grace.as_millis() as u64,
-                "in-flight requests did not finish in time"
+                "in-flight requests or connections did not finish in time"
             );
         }
-        // Give connection tasks a moment to flush the last replies, then stop them.
-        let _ = tokio::time::timeout(Duration::from_millis(200), async {
-            while self.tasks.join_next().await.is_some() {}
-        })
-        .await;
         self.tasks.abort_all();
     }
 }

@@ -28,6 +28,8 @@ pub(crate) mod plan;
 mod protocol;
 mod reply;
 mod request;
+#[cfg(unix)]
+pub(crate) mod restart;
 mod scope;
 mod servant;
 mod tars;
@@ -41,4 +43,6 @@ pub use plan::AdapterLiveness;
 pub use protocol::{Handled, ServerProtocol};
 pub use reply::TarsReply;
 pub use request::{ServerNext, ServerRequest, ServerResponse};
+#[cfg(unix)]
+pub use restart::{GRACE_RESTART, INHERIT_PREFIX};
 pub use servant::Servant;

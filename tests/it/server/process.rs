@@ -15,6 +15,27 @@ use tars::transport::frame::FrameError;
 use tars::Application;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// `examples/config.conf` in a directory of its own (logs and data there), HelloObj on
+/// `port`, the admin object on `admin_port`: the directory and the config file.
+fn example_config(name: &str, port: u16, admin_port: u16) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("tars-rs-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("HelloServer.conf");
+    let text = std::fs::read_to_string("examples/config.conf")
+        .unwrap()
+        .replace("path=.", &format!("path={}", dir.display()))
+        .replace("-p 19385", &format!("-p {admin_port}"))
+        .replace("-p 10016", &format!("-p {port}"));
+    std::fs::write(&conf, text).unwrap();
+    (dir, conf)
+}
+
 fn example(name: &str) -> std::path::PathBuf {
     // target/debug/deps/<this test> → target/debug/examples/<name>
     let exe = std::env::current_exe().unwrap();
@@ -24,20 +45,8 @@ fn example(name: &str) -> std::path::PathBuf {
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_stops_the_example_server_gracefully() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let dir = std::env::temp_dir().join(format!("tars-rs-proc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("HelloServer.conf");
-    let text = std::fs::read_to_string("examples/config.conf")
-        .unwrap()
-        // Logs and data in the test's own directory, the admin port ephemeral.
-        .replace("path=.", &format!("path={}", dir.display()))
-        .replace("-p 19385", "-p 0")
-        .replace("-p 10016", &format!("-p {port}"));
-    std::fs::write(&conf, text).unwrap();
+    let port = free_port();
+    let (dir, conf) = example_config("proc", port, 0);
     let bin = example("hello_server");
     assert!(bin.exists(), "{} is built by `cargo test`", bin.display());
     let mut child = Command::new(&bin)
@@ -123,4 +132,119 @@ protocol=shout
     // An unregistered protocol is an error naming the adapter.
     let err = Application::new(config.parse().unwrap()).start().await.err().unwrap();
     assert!(err.to_string().contains("ShoutAdapter"), "{err}");
+}
+
+/// A graceful restart under load (SIGUSR1, then `tars.gracerestart`, then SIGUSR1 again):
+/// each new process inherits the listening sockets and the old one drains; 16 callers on
+/// connections of their own see no failed call, and the pid changes each time.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_restarts_under_load_fail_no_call() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use tars::client::Communicator;
+
+    use crate::support::framework::idl::AdminFProxy;
+    use crate::support::server::hello::test_app::HelloProxy;
+
+    let (port, admin_port) = (free_port(), free_port());
+    let (dir, conf) = example_config("restart", port, admin_port);
+    let mut first = Command::new(example("hello_server"))
+        .arg(format!("--config={}", conf.display()))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let admin: AdminFProxy = Communicator::new()
+        .string_to_proxy(&format!("AdminObj@tcp -h 127.0.0.1 -p {admin_port} -t 3000"))
+        .unwrap();
+    let pid = || {
+        let admin = admin.clone();
+        async move { admin.get_pid().await.ok() }
+    };
+    let started = Instant::now();
+    let first_pid = loop {
+        if let Some(p) = pid().await {
+            break p;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(first_pid, i64::from(first.id()));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let callers: Vec<_> = (0..16)
+        .map(|_| {
+            // A communicator each: a connection each.
+            let p: HelloProxy = Communicator::new()
+                .string_to_proxy(&format!(
+                    "TestApp.HelloServer.HelloObj@tcp -h 127.0.0.1 -p {port} -t 60000"
+                ))
+                .unwrap();
+            let (stop, ok, failed) = (stop.clone(), ok.clone(), failed.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    match p.test_hello("through a restart").await {
+                        Ok(_) => ok.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => {
+                            eprintln!("failed call: {e}");
+                            failed.fetch_add(1, Ordering::Relaxed)
+                        }
+                    };
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut pids = vec![first_pid];
+    for round in 0..3 {
+        let current = *pids.last().unwrap();
+        let handed_over = Instant::now();
+        if round == 1 {
+            assert_eq!(admin.notify("tars.gracerestart").await.unwrap(), "restart gracefully!");
+        } else {
+            let sent = Command::new("kill")
+                .arg("-USR1")
+                .arg(current.to_string())
+                .status()
+                .unwrap();
+            assert!(sent.success());
+        }
+        let next = loop {
+            match pid().await {
+                Some(p) if p != current => break p,
+                _ => {}
+            }
+            assert!(
+                handed_over.elapsed() < Duration::from_secs(20),
+                "restart {round} did not happen"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        eprintln!(
+            "restart {round}: pid {current} -> {next} in {:?}",
+            handed_over.elapsed()
+        );
+        pids.push(next);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in callers {
+        c.await.unwrap();
+    }
+    let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    eprintln!("{ok} calls across 3 restarts, {failed} failed; pids {pids:?}");
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pids.last().unwrap().to_string())
+        .status();
+    let code = tokio::task::spawn_blocking(move || first.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(code.success(), "the first process exits 0 after handing over: {code}");
+    assert_eq!(failed, 0, "no call may fail across the restarts");
+    assert!(ok > 1000, "the load kept going: {ok} calls");
+    let unique: std::collections::BTreeSet<_> = pids.iter().collect();
+    assert_eq!(unique.len(), 4, "four processes: {pids:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = std::fs::remove_dir_all(dir);
 }
