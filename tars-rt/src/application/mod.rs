@@ -332,7 +332,10 @@ impl Application {
         // Started by a graceful restart: the sockets are ours now; the previous process stops.
         #[cfg(unix)]
         crate::server::restart::tell_parent_ready();
-        let budget = server::StopBudget::new(server_cfg.grace_down_timeout, server_cfg.deactivating_timeout);
+        let stop_limit = server_cfg
+            .deactivating_timeout
+            .or_else(|| server::in_kubernetes().then_some(server::KUBERNETES_STOP_LIMIT));
+        let budget = server::StopBudget::new(server_cfg.grace_down_timeout, stop_limit);
         Ok(Server::new(listeners, platform, heartbeat, budget))
     }
 

@@ -15,6 +15,15 @@ const FINAL_REPORT_LIMIT: Duration = Duration::from_secs(1);
 /// and some room before the process exits.
 const AFTER_DRAIN: Duration = Duration::from_millis(300);
 
+/// How long a pod of K8SFramework has between SIGTERM and SIGKILL: the stop fits in it when
+/// the config does not say `deactivating-timeout`.
+pub(super) const KUBERNETES_STOP_LIMIT: Duration = Duration::from_secs(10);
+
+/// Whether the process runs in a Kubernetes pod (the variable every pod gets).
+pub(super) fn in_kubernetes() -> bool {
+    std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+}
+
 /// How long each part of a stop may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct StopBudget {
@@ -241,5 +250,8 @@ mod tests {
         assert_eq!(StopBudget::new(s(60_000), Some(s(10_000))).drain, s(8700));
         // Without it, gracedowntimeout alone.
         assert_eq!(StopBudget::new(s(5000), None).drain, s(5000));
+        // In a K8SFramework pod: 10 s from SIGTERM to SIGKILL.
+        let pod = StopBudget::new(s(60_000), Some(KUBERNETES_STOP_LIMIT));
+        assert!(pod.drain + pod.final_reports + AFTER_DRAIN <= KUBERNETES_STOP_LIMIT);
     }
 }

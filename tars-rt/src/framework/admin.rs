@@ -41,8 +41,9 @@ pub(crate) struct AdminServant {
     pub(crate) adapters: Arc<OnceLock<Vec<BoundAdapter>>>,
 }
 
-const BUILT_IN: [&str; 7] = [
+const BUILT_IN: [&str; 8] = [
     "tars.connection",
+    "tars.dumpstack",
     "tars.gracerestart",
     "tars.help",
     "tars.loadconfig",
@@ -102,7 +103,11 @@ impl AdminServant {
                 names.dedup();
                 names.iter().map(|n| format!("{n}\r\n")).collect()
             }
-            _ => format!("{command} not support now!"),
+            "tars.dumpstack" => dump_runtime(),
+            _ => match instead(name) {
+                Some(advice) => format!("{command} not support now! {advice}"),
+                None => format!("{command} not support now!"),
+            },
         }
     }
 
@@ -228,4 +233,38 @@ impl AdminServant {
         }
         out
     }
+}
+
+/// `tars.dumpstack`: what a Rust server can tell of its threads and tasks (TarsGo writes its
+/// goroutines' stacks): the runtime's workers and tasks, written to the log and answered.
+fn dump_runtime() -> String {
+    let text = match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            let m = rt.metrics();
+            format!(
+                "dumpstack: pid {}, {} worker threads, {} tasks alive, {} tasks in the global queue",
+                std::process::id(),
+                m.num_workers(),
+                m.num_alive_tasks(),
+                m.global_queue_depth()
+            )
+        }
+        Err(_) => format!("dumpstack: pid {}, no runtime", std::process::id()),
+    };
+    tracing::warn!(target: "tars::admin", "{text}");
+    text
+}
+
+/// What to use instead of the admin commands of TarsGo and TarsCpp that have no Rust
+/// counterpart.
+fn instead(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "tars.pprof" => "Profile the process with `perf record -g -p <pid>` (or tokio-console for tasks).",
+        "tars.closecore" => "Core dumps follow the OS limit (`ulimit -c`) tarsnode starts the server with.",
+        "tars.setdyeing" => "Dye calls at their source: CallOptions::dye, or the X-Tars-Dye header of an HTTP servant.",
+        "tars.enabledaylog" => "Day logs are written by named loggers (Application::logger).",
+        "tars.reloadlocator" => "The registry is asked again every refresh-endpoint-interval.",
+        "tars.viewbuffer" | "tars.resource" => "Use tars.viewstatus and tars.connection.",
+        _ => return None,
+    })
 }

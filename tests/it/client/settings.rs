@@ -94,3 +94,41 @@ async fn a_proxy_refuses_calls_past_objqueuemax_without_sending_them() {
     assert_eq!(proxy.test_hello("again").await.unwrap().1, "again");
     server.shutdown().await;
 }
+
+/// Kubernetes endpoints are host names, and pod IPs change: a server binds a host-name
+/// endpoint, a client dials one, and dials again (resolving again) after the server went
+/// away and came back.
+#[tokio::test]
+async fn host_name_endpoints_bind_and_resolve_again_on_reconnect() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let endpoint = format!("tcp -h localhost -p {port} -t 60000");
+    let config = crate::support::server::config("", &endpoint, "");
+    let start = || async {
+        Application::new(config.parse().unwrap())
+            .servant(OBJ, SleepyHello)
+            .start()
+            .await
+            .unwrap()
+    };
+    let server = start().await;
+    assert_eq!(server.endpoint(OBJ).unwrap().host, "localhost");
+    let proxy: HelloProxy = Communicator::new()
+        .string_to_proxy(&format!("{OBJ}@{endpoint}"))
+        .unwrap();
+    assert_eq!(proxy.test_hello("by name").await.unwrap().1, "by name");
+    server.shutdown().await;
+    let server = start().await;
+    let mut answered = false;
+    for _ in 0..50 {
+        if proxy.test_hello("again").await.is_ok() {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answered, "the proxy reconnects to the host name");
+    server.shutdown().await;
+}

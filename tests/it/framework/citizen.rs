@@ -171,6 +171,13 @@ async fn heartbeat_notify_admin_and_remote_config_as_tarsnode_sees_them() {
     assert_eq!(run("tars.shout hello").await, "HELLO");
     assert_eq!(run("tars.fail").await, "tars.fail failed: it broke");
     assert_eq!(run("tars.bogus 1").await, "tars.bogus 1 not support now!");
+    // TarsGo's and TarsCpp's commands with no Rust counterpart say what to use instead.
+    assert!(run("tars.pprof").await.contains("perf record"));
+    let dump = run("tars.dumpstack").await;
+    assert!(
+        dump.starts_with("dumpstack: pid ") && dump.contains("worker threads"),
+        "{dump}"
+    );
     assert_eq!(
         run("tars.setloglevel LOUD").await,
         "tars.setloglevel failed: unknown log level [LOUD]!"
@@ -249,6 +256,8 @@ async fn heartbeat_notify_admin_and_remote_config_as_tarsnode_sees_them() {
             report("AdminServant::notify:tars.shout hello"),
             report("AdminServant::notify:tars.fail"),
             report("AdminServant::notify:tars.bogus 1"),
+            report("AdminServant::notify:tars.pprof"),
+            report("AdminServant::notify:tars.dumpstack"),
             report("AdminServant::notify:tars.setloglevel LOUD"),
             report("AdminServant::notify:tars.setloglevel"),
             report("AdminServant::notify:tars.help"),
