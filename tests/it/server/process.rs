@@ -140,14 +140,47 @@ protocol=shout
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_restarts_under_load_fail_no_call() {
+    restarts_under_load(None).await;
+}
+
+/// The same over TLS (`ssl` endpoint): the TLS listener's socket is handed over too.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_restarts_over_tls_fail_no_call() {
+    let pki = super::tls::Pki::new("restart");
+    restarts_under_load(Some(&pki)).await;
+}
+
+#[cfg(unix)]
+async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use tars::client::Communicator;
+    use tars::transport::tls::TlsConfig;
 
     use crate::support::framework::idl::AdminFProxy;
     use crate::support::server::hello::test_app::HelloProxy;
 
     let (port, admin_port) = (free_port(), free_port());
-    let (dir, conf) = example_config("restart", port, admin_port);
+    let name = if tls.is_some() { "restart-tls" } else { "restart" };
+    let (dir, conf) = example_config(name, port, admin_port);
+    let proto = if tls.is_some() { "ssl" } else { "tcp" };
+    if let Some(pki) = tls {
+        let text = std::fs::read_to_string(&conf).unwrap().replace(
+            &format!("endpoint=tcp -h 127.0.0.1 -p {port}"),
+            &format!(
+                "cert={}\n        key={}\n        endpoint=ssl -h 127.0.0.1 -p {port}",
+                pki.path("server.pem"),
+                pki.path("server.key")
+            ),
+        );
+        std::fs::write(&conf, text).unwrap();
+    }
+    let communicator = || match tls {
+        Some(pki) => Communicator::builder()
+            .tls(TlsConfig::default().ca(pki.path("ca.pem")))
+            .build(),
+        None => Communicator::new(),
+    };
     let mut first = Command::new(example("hello_server"))
         .arg(format!("--config={}", conf.display()))
         .stdout(Stdio::null())
@@ -175,9 +208,9 @@ async fn graceful_restarts_under_load_fail_no_call() {
     let callers: Vec<_> = (0..16)
         .map(|_| {
             // A communicator each: a connection each.
-            let p: HelloProxy = Communicator::new()
+            let p: HelloProxy = communicator()
                 .string_to_proxy(&format!(
-                    "TestApp.HelloServer.HelloObj@tcp -h 127.0.0.1 -p {port} -t 60000"
+                    "TestApp.HelloServer.HelloObj@{proto} -h 127.0.0.1 -p {port} -t 60000"
                 ))
                 .unwrap();
             let (stop, ok, failed) = (stop.clone(), ok.clone(), failed.clone());
@@ -232,7 +265,7 @@ async fn graceful_restarts_under_load_fail_no_call() {
         c.await.unwrap();
     }
     let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
-    eprintln!("{ok} calls across 3 restarts, {failed} failed; pids {pids:?}");
+    eprintln!("{proto}: {ok} calls across 3 restarts, {failed} failed; pids {pids:?}");
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(pids.last().unwrap().to_string())
