@@ -357,12 +357,7 @@ async fn main() -> std::process::ExitCode {
         let conns: Vec<_> = (0..args.connections)
             .map(|_| tokio::spawn(http_connection(args.addr.clone(), path.clone(), args.seconds)))
             .collect();
-        let (mut all, mut errors) = (Vec::new(), 0);
-        for c in conns {
-            let (latencies, e) = c.await.unwrap();
-            all.extend(latencies);
-            errors += e;
-        }
+        let (all, errors) = gather(conns).await;
         report(&args, "http", all, started.elapsed().as_secs_f64(), errors);
         return std::process::ExitCode::SUCCESS;
     }
@@ -404,14 +399,20 @@ async fn main() -> std::process::ExitCode {
             ))
         })
         .collect();
+    let (all, errors) = gather(conns).await;
+    report(&args, "raw sockets", all, started.elapsed().as_secs_f64(), errors);
+    std::process::ExitCode::SUCCESS
+}
+
+/// The latencies and errors of every connection's task, together.
+async fn gather(conns: Vec<tokio::task::JoinHandle<(Vec<u32>, i32)>>) -> (Vec<u32>, i32) {
     let (mut all, mut errors) = (Vec::new(), 0);
     for c in conns {
-        let (latencies, e) = c.await.unwrap();
+        let (latencies, e) = c.await.expect("a load task panicked");
         all.extend(latencies);
         errors += e;
     }
-    report(&args, "raw sockets", all, started.elapsed().as_secs_f64(), errors);
-    std::process::ExitCode::SUCCESS
+    (all, errors)
 }
 
 fn report(args: &Args, how: &str, mut all: Vec<u32>, elapsed: f64, errors: i32) {

@@ -45,6 +45,25 @@ servant={OBJ}
     .unwrap()
 }
 
+/// A server on `config(fw, server_keys, adapter_keys)` serving `servant` as OBJ, and a proxy
+/// to it.
+async fn serve_hello(
+    fw: &Server,
+    server_keys: &str,
+    adapter_keys: &str,
+    servant: impl tars::server::Servant,
+) -> (Server, HelloProxy) {
+    let server = Application::new(config(fw, server_keys, adapter_keys))
+        .servant(OBJ, servant)
+        .start()
+        .await
+        .unwrap();
+    let hello = Communicator::new()
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    (server, hello)
+}
+
 fn admin(comm: &Communicator, server: &Server) -> AdminFProxy {
     comm.string_to_proxy(&format!("{ADMIN_OBJ}@{}", server.endpoint(ADMIN_OBJ).unwrap()))
         .unwrap()
@@ -289,15 +308,7 @@ async fn a_zombie_adapter_drops_out_of_the_heartbeat_until_it_recovers() {
     let fw = FrameworkDouble::default();
     let fw_server = fw.start().await;
     // One handler; a request holding it for 1.2 s makes the adapter a zombie after 200 ms.
-    let server = Application::new(config(&fw_server, "zombietimeout=200", "threads=1"))
-        .servant(OBJ, SleepyHello)
-        .start()
-        .await
-        .unwrap();
-    let comm = Communicator::new();
-    let hello: HelloProxy = comm
-        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
-        .unwrap();
+    let (server, hello) = serve_hello(&fw_server, "zombietimeout=200", "threads=1", SleepyHello).await;
     let beats = |adapter: &str, after: Instant| {
         fw.rec()
             .keep_alives
@@ -426,18 +437,8 @@ async fn framework_calls_carry_the_node_name() {
 async fn a_stop_fits_in_the_deactivating_timeout() {
     let fw = FrameworkDouble::default();
     let fw_server = fw.start().await;
-    let server = Application::new(config(
-        &fw_server,
-        "deactivating-timeout=2000\ngracedowntimeout=60000",
-        "",
-    ))
-    .servant(OBJ, SleepyHello)
-    .start()
-    .await
-    .unwrap();
-    let hello: HelloProxy = Communicator::new()
-        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
-        .unwrap();
+    let keys = "deactivating-timeout=2000\ngracedowntimeout=60000";
+    let (server, hello) = serve_hello(&fw_server, keys, "", SleepyHello).await;
     let stuck = tokio::spawn(async move {
         hello
             .test_hello_with(&CallOptions::new().timeout(Duration::from_secs(20)), "sleep 10000")
@@ -479,14 +480,7 @@ impl crate::support::server::hello::test_app::Hello for Panicky {
 async fn servant_panics_answer_minus_99_and_are_reported_once_per_interval() {
     let fw = FrameworkDouble::default();
     let fw_server = fw.start().await;
-    let server = Application::new(config(&fw_server, "statreportinterval=60000", ""))
-        .servant(OBJ, Panicky)
-        .start()
-        .await
-        .unwrap();
-    let hello: HelloProxy = Communicator::new()
-        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
-        .unwrap();
+    let (server, hello) = serve_hello(&fw_server, "statreportinterval=60000", "", Panicky).await;
     for n in 0..3 {
         let e = hello.test_hello(&format!("panic number {n}")).await.unwrap_err();
         assert_eq!(e.code(), -99, "{e}");
