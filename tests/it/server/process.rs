@@ -164,6 +164,17 @@ async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
     let name = if tls.is_some() { "restart-tls" } else { "restart" };
     let (dir, conf) = example_config(name, port, admin_port);
     let proto = if tls.is_some() { "ssl" } else { "tcp" };
+    // Over TCP, HelloObj is served on a UDP endpoint too, whose socket is handed over as well.
+    let udp_port = free_port();
+    if tls.is_none() {
+        let udp_adapter = format!(
+            "<TestApp.HelloServer.HelloObjUdpAdapter>\n        endpoint=udp -h 127.0.0.1 -p {udp_port}\n        servant=TestApp.HelloServer.HelloObj\n      </TestApp.HelloServer.HelloObjUdpAdapter>\n    </server>"
+        );
+        let text = std::fs::read_to_string(&conf)
+            .unwrap()
+            .replace("</server>", &udp_adapter);
+        std::fs::write(&conf, text).unwrap();
+    }
     if let Some(pki) = tls {
         let text = std::fs::read_to_string(&conf).unwrap().replace(
             &format!("endpoint=tcp -h 127.0.0.1 -p {port}"),
@@ -205,19 +216,30 @@ async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
 
     let stop = Arc::new(AtomicBool::new(false));
     let (ok, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let udp_ok = Arc::new(AtomicU64::new(0));
     let callers: Vec<_> = (0..16)
-        .map(|_| {
-            // A communicator each: a connection each.
+        .map(|i| {
+            // A communicator each: a connection each (four of them over UDP, without TLS).
+            let over_udp = tls.is_none() && i % 4 == 0;
+            let endpoint = if over_udp {
+                format!("udp -h 127.0.0.1 -p {udp_port} -t 60000")
+            } else {
+                format!("{proto} -h 127.0.0.1 -p {port} -t 60000")
+            };
             let p: HelloProxy = communicator()
-                .string_to_proxy(&format!(
-                    "TestApp.HelloServer.HelloObj@{proto} -h 127.0.0.1 -p {port} -t 60000"
-                ))
+                .string_to_proxy(&format!("TestApp.HelloServer.HelloObj@{endpoint}"))
                 .unwrap();
             let (stop, ok, failed) = (stop.clone(), ok.clone(), failed.clone());
+            let udp_ok = udp_ok.clone();
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     match p.test_hello("through a restart").await {
-                        Ok(_) => ok.fetch_add(1, Ordering::Relaxed),
+                        Ok(_) => {
+                            if over_udp {
+                                udp_ok.fetch_add(1, Ordering::Relaxed);
+                            }
+                            ok.fetch_add(1, Ordering::Relaxed)
+                        }
                         Err(e) => {
                             eprintln!("failed call: {e}");
                             failed.fetch_add(1, Ordering::Relaxed)
@@ -265,7 +287,9 @@ async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
         c.await.unwrap();
     }
     let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
-    eprintln!("{proto}: {ok} calls across 3 restarts, {failed} failed; pids {pids:?}");
+    let udp_ok = udp_ok.load(Ordering::Relaxed);
+    eprintln!("{proto}: {ok} calls ({udp_ok} over UDP) across 3 restarts, {failed} failed; pids {pids:?}");
+    assert!(tls.is_some() || udp_ok > 100, "the UDP callers were served: {udp_ok}");
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(pids.last().unwrap().to_string())
