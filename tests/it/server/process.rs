@@ -305,3 +305,127 @@ async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An HTTP object through graceful restarts: the new process serves the inherited socket;
+/// keep-alive connections of the old one close after their last answer (`Connection: close`)
+/// or while idle, and a client retries a request whose connection closed before any answer
+/// (what HTTP clients do for idempotent requests). No request goes unanswered.
+#[cfg(all(unix, feature = "http"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_restarts_keep_an_http_object_answering() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use tars::client::Communicator;
+
+    use crate::support::framework::idl::AdminFProxy;
+    use crate::support::http::Conn;
+
+    let (port, http_port, admin_port) = (free_port(), free_port(), free_port());
+    let (dir, conf) = example_config("restart-http", port, admin_port);
+    let http_adapter = format!(
+        "<TestApp.HelloServer.HttpObjAdapter>\n        endpoint=tcp -h 127.0.0.1 -p {http_port} -t 60000\n        servant=TestApp.HelloServer.HttpObj\n        protocol=http\n      </TestApp.HelloServer.HttpObjAdapter>\n    </server>"
+    );
+    let text = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("</server>", &http_adapter);
+    std::fs::write(&conf, text).unwrap();
+    let mut first = Command::new(example("http_server"))
+        .arg(format!("--config={}", conf.display()))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let admin: AdminFProxy = Communicator::new()
+        .string_to_proxy(&format!("AdminObj@tcp -h 127.0.0.1 -p {admin_port} -t 3000"))
+        .unwrap();
+    let started = Instant::now();
+    let mut pid = loop {
+        if let Ok(p) = admin.get_pid().await {
+            break p;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let addr: SocketAddr = format!("127.0.0.1:{http_port}").parse().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (answered, retried, unanswered) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (stop, answered, retried, unanswered) =
+                (stop.clone(), answered.clone(), retried.clone(), unanswered.clone());
+            tokio::spawn(async move {
+                let mut conn = Conn::h1(addr).await;
+                while !stop.load(Ordering::Relaxed) {
+                    let mut tries = 0;
+                    loop {
+                        match conn.try_send("GET", "/hello/restart", &[], "").await {
+                            Ok(a) if a.status.is_success() => {
+                                answered.fetch_add(1, Ordering::Relaxed);
+                                // The old process's last answer says so; move on then.
+                                if a.headers.get("connection").is_some_and(|v| v == "close") {
+                                    conn = Conn::h1(addr).await;
+                                }
+                                break;
+                            }
+                            Ok(a) => panic!("status {}", a.status),
+                            // Closed before any answer: safe to send again, on a new connection.
+                            Err(e) if tries < 3 && (e.is_closed() || e.is_incomplete_message() || e.is_canceled()) => {
+                                tries += 1;
+                                retried.fetch_add(1, Ordering::Relaxed);
+                                conn = Conn::h1(addr).await;
+                            }
+                            Err(e) => {
+                                eprintln!("unanswered: {e}");
+                                unanswered.fetch_add(1, Ordering::Relaxed);
+                                conn = Conn::h1(addr).await;
+                                break;
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut pids = vec![pid];
+    for _ in 0..3 {
+        assert!(Command::new("kill")
+            .arg("-USR1")
+            .arg(pid.to_string())
+            .status()
+            .unwrap()
+            .success());
+        let since = Instant::now();
+        pid = loop {
+            match admin.get_pid().await {
+                Ok(p) if p != pid => break p,
+                _ => {}
+            }
+            assert!(since.elapsed() < Duration::from_secs(20), "no restart");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        pids.push(pid);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let (answered, retried, unanswered) = (
+        answered.load(Ordering::Relaxed),
+        retried.load(Ordering::Relaxed),
+        unanswered.load(Ordering::Relaxed),
+    );
+    eprintln!("http: {answered} answered ({retried} retried after a closed connection), {unanswered} unanswered; pids {pids:?}");
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let code = tokio::task::spawn_blocking(move || first.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(code.success(), "{code}");
+    assert_eq!(unanswered, 0);
+    assert!(answered > 500, "{answered}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
