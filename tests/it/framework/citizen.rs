@@ -513,3 +513,45 @@ async fn servant_panics_answer_minus_99_and_are_reported_once_per_interval() {
     server.shutdown().await;
     fw_server.shutdown().await;
 }
+
+/// `Application::exit_on_panic(true)`: the process exits (255) after a servant panics, as
+/// TarsGo's CheckPanic does. Run in a child process: this test binary again, running only
+/// [`exit_on_panic_child`].
+#[cfg(unix)]
+#[tokio::test]
+async fn exit_on_panic_ends_the_process_with_255() {
+    let out = tokio::task::spawn_blocking(|| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "framework::citizen::exit_on_panic_child", "--nocapture"])
+            .env("TARS_RS_EXIT_ON_PANIC_CHILD", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(255), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The child of [`exit_on_panic_ends_the_process_with_255`] (does nothing on its own).
+#[tokio::test]
+async fn exit_on_panic_child() {
+    if std::env::var_os("TARS_RS_EXIT_ON_PANIC_CHILD").is_none() {
+        return;
+    }
+    let server = Application::new(
+        crate::support::server::config("", "tcp -h 127.0.0.1 -p 0", "")
+            .parse()
+            .unwrap(),
+    )
+    .servant(OBJ, Panicky)
+    .exit_on_panic(true)
+    .start()
+    .await
+    .unwrap();
+    let hello: HelloProxy = Communicator::new()
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    let _ = hello.test_hello("panic on purpose").await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    unreachable!("the process should have exited");
+}
