@@ -36,6 +36,24 @@ fn example_config(name: &str, port: u16, admin_port: u16) -> (std::path::PathBuf
     (dir, conf)
 }
 
+/// Starts example `name` on `conf`, and a proxy to its admin object on `admin_port`.
+#[cfg(unix)]
+fn spawn_example(
+    name: &str,
+    conf: &std::path::Path,
+    admin_port: u16,
+) -> (std::process::Child, crate::support::framework::idl::AdminFProxy) {
+    let child = Command::new(example(name))
+        .arg(format!("--config={}", conf.display()))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let admin = tars::client::Communicator::new()
+        .string_to_proxy(&format!("AdminObj@tcp -h 127.0.0.1 -p {admin_port} -t 3000"))
+        .unwrap();
+    (child, admin)
+}
+
 fn example(name: &str) -> std::path::PathBuf {
     // target/debug/deps/<this test> → target/debug/examples/<name>
     let exe = std::env::current_exe().unwrap();
@@ -157,7 +175,6 @@ async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
     use tars::client::Communicator;
     use tars::transport::tls::TlsConfig;
 
-    use crate::support::framework::idl::AdminFProxy;
     use crate::support::server::hello::test_app::HelloProxy;
 
     let (port, admin_port) = (free_port(), free_port());
@@ -192,14 +209,7 @@ async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
             .build(),
         None => Communicator::new(),
     };
-    let mut first = Command::new(example("hello_server"))
-        .arg(format!("--config={}", conf.display()))
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let admin: AdminFProxy = Communicator::new()
-        .string_to_proxy(&format!("AdminObj@tcp -h 127.0.0.1 -p {admin_port} -t 3000"))
-        .unwrap();
+    let (mut first, admin) = spawn_example("hello_server", &conf, admin_port);
     let pid = || {
         let admin = admin.clone();
         async move { admin.get_pid().await.ok() }
@@ -314,9 +324,7 @@ async fn restarts_under_load(tls: Option<&super::tls::Pki>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_restarts_keep_an_http_object_answering() {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    use tars::client::Communicator;
 
-    use crate::support::framework::idl::AdminFProxy;
     use crate::support::http::Conn;
 
     let (port, http_port, admin_port) = (free_port(), free_port(), free_port());
@@ -328,14 +336,7 @@ async fn graceful_restarts_keep_an_http_object_answering() {
         .unwrap()
         .replace("</server>", &http_adapter);
     std::fs::write(&conf, text).unwrap();
-    let mut first = Command::new(example("http_server"))
-        .arg(format!("--config={}", conf.display()))
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let admin: AdminFProxy = Communicator::new()
-        .string_to_proxy(&format!("AdminObj@tcp -h 127.0.0.1 -p {admin_port} -t 3000"))
-        .unwrap();
+    let (mut first, admin) = spawn_example("http_server", &conf, admin_port);
     let started = Instant::now();
     let mut pid = loop {
         if let Ok(p) = admin.get_pid().await {
