@@ -3,7 +3,7 @@
 # a count, not a time, so it repeats whatever else the machine is doing (use it to compare two
 # builds when timings are noisy).
 #
-#   bash bench/instructions.sh [--http] [SECONDS]
+#   bash bench/instructions.sh [--http | --pb] [SECONDS]
 #
 # The server case runs hello_server under callgrind and loads it natively (examples/load, raw
 # sockets, 1 connection, 64 in flight, 128 B); the client case runs load --client under
@@ -45,14 +45,17 @@ requests() { # seconds
     sed -n 's/.*qps=\([0-9]*\).*/\1/p' | awk -v s="$1" '{ print $1 * s }'
 }
 
-# Server: instructions and requests of one run of $1 seconds.
+# One run of $1 seconds: the server command $3 (its words) under callgrind, listening on
+# port $2, loaded natively by `load` with the other arguments: "instructions requests".
 server_run() {
-    local secs="$1" file="$OUT/server.$1"
-    valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/hello_server" >/dev/null 2>&1 &
+    local secs="$1" port="$2" server="$3" file="$OUT/server.$1"
+    shift 3
+    # shellcheck disable=SC2086 # the command's words
+    valgrind --tool=callgrind --callgrind-out-file="$file" $server >/dev/null 2>&1 &
     local pid=$!
-    wait_port "$PORT_RS"
+    wait_port "$port"
     local n
-    n=$("$EX/load" --addr "127.0.0.1:$PORT_RS" -c 64 -k 1 -b 128 -d "$secs" | grep RESULT | requests "$secs")
+    n=$("$EX/load" "$@" --addr "127.0.0.1:$port" -d "$secs" | grep RESULT | requests "$secs")
     kill -TERM "$pid"
     wait "$pid" || true
     echo "$(total_ir "$file") $n"
@@ -72,66 +75,36 @@ per_unit() { # "ir1 n1" "ir2 n2"
     awk -v i1="$i1" -v n1="$n1" -v i2="$i2" -v n2="$n2" 'BEGIN { printf "%.0f (%d vs %d requests)", (i2 - i1) / (n2 - n1), n1, n2 }'
 }
 
-# http_server (with arguments $3…) on port $2: instructions and requests of one run of $1
-# seconds.
-http_run() {
-    local secs="$1" port="$2" file="$OUT/http.$1"
-    shift 2
-    valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/http_server" "$@" >/dev/null 2>&1 &
-    local pid=$!
-    wait_port "$port"
-    local n
-    n=$("$EX/load" --http /hello/world --addr "127.0.0.1:$port" -k 16 -d "$secs" | grep RESULT | requests "$secs")
-    kill -TERM "$pid"
-    wait "$pid" || true
-    echo "$(total_ir "$file") $n"
+# "LABEL: N instructions per request" for the server command $3 on port $2 loaded with the
+# other arguments, from runs of SECS and 2×SECS.
+server_case() { # label port server-command load-args...
+    local label="$1" port="$2" server="$3"
+    shift 3
+    echo "$label: $(per_unit "$(server_run "$SECS" "$port" "$server" "$@")" "$(server_run $((2 * SECS)) "$port" "$server" "$@")") instructions per request"
 }
 
 if [ -n "$HTTP" ]; then
     if [ -z "${EXAMPLES:-}" ]; then
         cargo build --release --example http_server >&2
     fi
-    http_case() { # label port args...
-        local label="$1" port="$2"
-        shift 2
-        echo "$label: $(per_unit "$(http_run "$SECS" "$port" "$@")" "$(http_run $((2 * SECS)) "$port" "$@")") instructions per request"
-    }
-    http_case "axum::serve" 10018 --plain-axum 127.0.0.1:10018
-    http_case "http_servant" 10017
-    http_case "http_servant, stat+property on" 10017 --config="$ROOT/bench/http-stat.conf"
+    load=(--http /hello/world -k 16)
+    server_case "axum::serve" 10018 "$EX/http_server --plain-axum 127.0.0.1:10018" "${load[@]}"
+    server_case "http_servant" 10017 "$EX/http_server" "${load[@]}"
+    server_case "http_servant, stat+property on" 10017 "$EX/http_server --config=$ROOT/bench/http-stat.conf" "${load[@]}"
     exit 0
 fi
-
-# A server ($3, object $4) on port $2 loaded in raw mode (extra load flags $5…): instructions
-# and requests of one run of $1 seconds.
-raw_run() {
-    local secs="$1" port="$2" bin="$3" obj="$4" file="$OUT/raw.$1"
-    shift 4
-    valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/$bin" >/dev/null 2>&1 &
-    local pid=$!
-    wait_port "$port"
-    local n
-    n=$("$EX/load" "$@" --servant "$obj" --addr "127.0.0.1:$port" -c 64 -k 1 -b 128 -d "$secs" | grep RESULT | requests "$secs")
-    kill -TERM "$pid"
-    wait "$pid" || true
-    echo "$(total_ir "$file") $n"
-}
 
 if [ -n "$PB" ]; then
     if [ -z "${EXAMPLES:-}" ]; then
         cargo build --release --example pb_server >&2
     fi
-    pb_case() { # label port binary object load-flags...
-        local label="$1" port="$2" bin="$3" obj="$4"
-        shift 4
-        echo "$label: $(per_unit "$(raw_run "$SECS" "$port" "$bin" "$obj" "$@")" "$(raw_run $((2 * SECS)) "$port" "$bin" "$obj" "$@")") instructions per request"
-    }
-    pb_case "TARS testHello (hello_server)" "$PORT_RS" hello_server TestApp.HelloServer.HelloObj
-    pb_case "protobuf SayHello (pb_server)" 10019 pb_server TestApp.PbServer.GreeterObj --pb
+    raw=(-c 64 -k 1 -b 128)
+    server_case "TARS testHello (hello_server)" "$PORT_RS" "$EX/hello_server" "${raw[@]}"
+    server_case "protobuf SayHello (pb_server)" 10019 "$EX/pb_server" --pb --servant TestApp.PbServer.GreeterObj "${raw[@]}"
     exit 0
 fi
 
-echo "server: $(per_unit "$(server_run "$SECS")" "$(server_run $((2 * SECS)))") instructions per request"
+server_case "server" "$PORT_RS" "$EX/hello_server" -c 64 -k 1 -b 128
 
 if [ -n "$LIMIT" ]; then
     "$LIMIT/limit-server" --port "$PORT_REF" >/dev/null 2>&1 &

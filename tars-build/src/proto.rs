@@ -282,7 +282,8 @@ impl TypeIndex {
         segments.extend(package_parts(package).iter().map(|p| names::ident(p)));
         let (last, outer) = path.split_last()?;
         segments.extend(outer.iter().map(|o| names::ident(&names::snake_case(o))));
-        segments.push(names::ident(&prost_type_name(last)));
+        // prost-build names messages in upper camel case.
+        segments.push(names::ident(&names::upper_camel(last)));
         Some(if ups == 0 {
             quote!(self #(:: #segments)*)
         } else {
@@ -311,11 +312,6 @@ fn well_known(full: &str) -> Option<TokenStream> {
             quote!(::tars::protobuf::prost_types::#ident)
         }
     })
-}
-
-/// A message's Rust name as prost-build writes it (upper camel case).
-fn prost_type_name(name: &str) -> String {
-    names::upper_camel(name)
 }
 
 /// A method's Go name, as `protoc-gen-go` derives it (protogen's `GoCamelCase`): TarsGo

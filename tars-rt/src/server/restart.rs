@@ -5,7 +5,7 @@
 //! (`_reconnect_` to its connections, drain). The listening sockets never close, so a client
 //! sees no refused connection and no failed call.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::net::{TcpListener, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
@@ -22,7 +22,7 @@ pub(crate) fn key(proto: &str, addr: &str) -> String {
 }
 
 /// Inherited descriptors already taken (each is owned once).
-static TAKEN: Mutex<Option<HashSet<RawFd>>> = Mutex::new(None);
+static TAKEN: Mutex<BTreeSet<RawFd>> = Mutex::new(BTreeSet::new());
 
 /// The socket the parent left for `key`, if it did: the descriptor the variable names, when
 /// it is an open socket not taken yet.
@@ -34,8 +34,7 @@ fn take(key: &str) -> Option<OwnedFd> {
         tracing::warn!(%key, fd, "the inherited descriptor is not a socket; binding anew");
         return None;
     }
-    let mut taken = crate::sync::lock(&TAKEN);
-    if !taken.get_or_insert_with(HashSet::new).insert(fd) {
+    if !crate::sync::lock(&TAKEN).insert(fd) {
         return None;
     }
     // SAFETY: `fd` is open (the kernel lists it under /proc/self/fd) and is a socket; the
