@@ -55,6 +55,38 @@ pub trait TarsJson: Sized {
     fn to_json(&self) -> Value;
     /// Reads the JSON form.
     fn from_json(value: &Value) -> Result<Self, JsonError>;
+
+    /// The JSON form of a slice (a `Vec`): an array of the items' forms. `u8` overrides it:
+    /// `Vec<u8>` is `vector<byte>`, an array of signed bytes like `Bytes`.
+    #[doc(hidden)]
+    fn slice_to_json(items: &[Self]) -> Value {
+        Value::Array(items.iter().map(Self::to_json).collect())
+    }
+}
+
+/// A proxy argument's JSON form: a [`TarsJson`] value, or one of the borrowed forms proxies
+/// take arguments as (`&str`, `&[T]`, `&[u8]` for `vector<byte>`).
+pub trait ToJsonArg {
+    /// The JSON form.
+    fn to_json_arg(&self) -> Value;
+}
+
+impl<T: TarsJson> ToJsonArg for T {
+    fn to_json_arg(&self) -> Value {
+        self.to_json()
+    }
+}
+
+impl ToJsonArg for str {
+    fn to_json_arg(&self) -> Value {
+        Value::String(self.to_owned())
+    }
+}
+
+impl<T: TarsJson> ToJsonArg for [T] {
+    fn to_json_arg(&self) -> Value {
+        T::slice_to_json(self)
+    }
 }
 
 fn expected(what: &str, v: &Value) -> JsonError {
@@ -76,20 +108,39 @@ macro_rules! json_int {
                 Value::from(*self)
             }
             fn from_json(v: &Value) -> Result<Self, JsonError> {
-                let n = match v {
-                    Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-                    // 64-bit values may arrive as strings from JavaScript callers.
-                    Value::String(s) => s.parse::<i64>().ok(),
-                    _ => None,
-                };
-                let n = n.ok_or_else(|| expected("an integer", v))?;
-                <$t>::try_from(n).map_err(|_| JsonError::new(format!("{n} is out of range for {}", stringify!($t))))
+                int_from_json(v)
             }
         }
     )*};
 }
 
-json_int!(i8, i16, i32, i64, u8, u16, u32);
+json_int!(i8, i16, i32, i64, u16, u32);
+
+/// `unsigned byte` alone; a slice of them is `vector<byte>`.
+impl TarsJson for u8 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        int_from_json(v)
+    }
+    fn slice_to_json(items: &[Self]) -> Value {
+        bytes_to_json(items)
+    }
+}
+
+fn int_from_json<T: TryFrom<i64>>(v: &Value) -> Result<T, JsonError> {
+    let n = match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        // 64-bit values may arrive as strings from JavaScript callers.
+        Value::String(s) => s.parse::<i64>().ok(),
+        _ => None,
+    };
+    let n = n.ok_or_else(|| expected("an integer", v))?;
+    T::try_from(n).map_err(|_| JsonError::new(format!("{n} is out of range for {}", std::any::type_name::<T>())))
+}
 
 impl TarsJson for bool {
     fn to_json(&self) -> Value {
@@ -182,10 +233,10 @@ impl TarsJson for Bytes {
 }
 
 /// Vectors; `Vec<u8>` and `Vec<i8>` (`vector<byte>`) go through the element impls, which
-/// give the same signed-number arrays.
+/// give the same signed-number arrays (`u8` through `slice_to_json`).
 impl<T: TarsJson> TarsJson for Vec<T> {
     fn to_json(&self) -> Value {
-        Value::Array(self.iter().map(T::to_json).collect())
+        T::slice_to_json(self)
     }
     fn from_json(v: &Value) -> Result<Self, JsonError> {
         match v {
@@ -340,6 +391,10 @@ mod tests {
         let m: BTreeMap<i32, String> = BTreeMap::from([(1, "a".into())]);
         assert_eq!(m.to_json(), serde_json::json!({"1": "a"}));
         assert_eq!(BTreeMap::<i32, String>::from_json(&m.to_json()).unwrap(), m);
+        assert_eq!(vec![1u8, 255].to_json(), serde_json::json!([1, -1]));
+        assert_eq!([1u8, 255][..].to_json_arg(), Bytes::from_static(&[1, 255]).to_json());
+        assert_eq!("s".to_json_arg(), serde_json::json!("s"));
+        assert_eq!(300u16.to_json_arg(), serde_json::json!(300));
         let e = Vec::<i32>::from_json(&serde_json::json!([1, "x"])).unwrap_err();
         assert_eq!(e.to_string(), "[1]: expected an integer, found a string");
     }

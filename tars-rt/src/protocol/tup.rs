@@ -150,6 +150,22 @@ pub fn type_name(idl: &str) -> String {
     }
 }
 
+/// How `@tars/stream` (Node.js) spells the TUP v2 type name `cpp` (TarsCpp's spelling, see
+/// [`type_name`]), when it spells it otherwise: `List<T>` for a vector, except `list<char>` for
+/// `vector<byte>` (`List<int32>`, `map<string,List<Module.Item>>`). `None` when the two agree.
+pub fn stream_type_name(cpp: &str) -> Option<String> {
+    let mut out = String::with_capacity(cpp.len());
+    let mut rest = cpp;
+    while let Some(i) = rest.find("list<") {
+        let after = &rest[i + "list<".len()..];
+        out.push_str(&rest[..i]);
+        out.push_str(if after.starts_with("char>") { "list<" } else { "List<" });
+        rest = after;
+    }
+    out.push_str(rest);
+    (out != cpp).then_some(out)
+}
+
 fn split_top_level_comma(s: &str) -> (&str, &str) {
     let mut depth = 0;
     for (i, c) in s.char_indices() {
@@ -174,6 +190,17 @@ mod tests {
         assert_eq!(type_name("map<string, vector<int>>"), "map<string,list<int32>>");
         assert_eq!(type_name("unsigned int"), "int64");
         assert_eq!(type_name("TestApp::Req"), "TestApp.Req");
+    }
+
+    #[test]
+    fn stream_spells_lists_its_own_way() {
+        assert_eq!(stream_type_name("list<int32>").as_deref(), Some("List<int32>"));
+        assert_eq!(stream_type_name("list<char>"), None);
+        assert_eq!(stream_type_name("int32"), None);
+        assert_eq!(
+            stream_type_name("map<string,list<list<char>>>").as_deref(),
+            Some("map<string,List<list<char>>>")
+        );
     }
 
     #[test]
