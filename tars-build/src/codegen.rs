@@ -454,16 +454,56 @@ pub(crate) struct ProxyMethod {
     pub wire: String,
     /// Doc lines.
     pub doc: Vec<String>,
-    /// Input parameters: name, the type the proxy method takes, tag.
-    pub args: Vec<(syn::Ident, TokenStream, u8)>,
-    /// The return value (tag 0) and `out` parameters: Rust type and tag.
-    pub results: Vec<(TokenStream, u8)>,
+    /// Input parameters.
+    pub args: Vec<ProxyArg>,
+    /// The return value (tag 0, empty name) and `out` parameters: Rust type, tag, wire name.
+    pub results: Vec<(TokenStream, u8, String)>,
     /// The first `routekey` parameter, if any: its value goes into the request's status as
     /// `STATUS_GRID_KEY` (as tars2cpp's proxies do) and routes the call by hash.
     pub route_key: Option<syn::Ident>,
     /// Protobuf: the one argument is the request message, the one result the response
     /// message, each the whole `sBuffer`; one-way only when the response is `Empty` (`()`).
     pub protobuf: bool,
+}
+
+/// An input parameter of a proxy method.
+pub(crate) struct ProxyArg {
+    /// Rust name.
+    pub ident: syn::Ident,
+    /// The type the proxy method takes it as (`&str` for a `String`, …).
+    pub ty: TokenStream,
+    /// Its tag in TARS encoding.
+    pub tag: u8,
+    /// Its IDL name, which TUP and JSON arguments are keyed by.
+    pub wire: String,
+    /// An expression of its TUP v2 type name, as a `&str`.
+    pub tup_type: TokenStream,
+}
+
+/// How a proxy method encodes its arguments in the protocol `protocol` (an expression of
+/// `Encoding`): TARS straight into one buffer, as it always has; the others through
+/// `tars::protocol::Args`, by name.
+fn encode_args(p: &TokenStream, args: &[ProxyArg], protocol: TokenStream) -> TokenStream {
+    let (idents, tags): (Vec<&syn::Ident>, Vec<u8>) = args.iter().map(|a| (&a.ident, a.tag)).unzip();
+    let tars = if args.is_empty() {
+        quote!(#p::Bytes::new())
+    } else {
+        quote!(#p::encode_exact(|__b| { #(#p::TarsEncode::encode(&#idents, #tags, __b);)* }))
+    };
+    let puts = args.iter().map(|a| {
+        let (ident, tag, wire, tup) = (&a.ident, a.tag, &a.wire, &a.tup_type);
+        // `put` takes a reference: arguments taken by reference go as they are.
+        let by_ref =
+            matches!(a.ty.clone().into_iter().next(), Some(proc_macro2::TokenTree::Punct(c)) if c.as_char() == '&');
+        let value = if by_ref { quote!(#ident) } else { quote!(&#ident) };
+        quote!(.put(#tag, #wire, #tup, #value))
+    });
+    quote! {
+        match #protocol {
+            #p::Encoding::Tars => #tars,
+            __protocol => #p::Args::new(__protocol) #(#puts)* .finish(),
+        }
+    }
 }
 
 /// A client proxy type: `method(args)`, `method_with(&CallOptions, args)` (returning the
@@ -475,11 +515,14 @@ pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], chec
         let (fn_ident, wire) = (&m.ident, &m.wire);
         let with_ident = quote::format_ident!("{}_with", m.ident.to_string().trim_start_matches("r#"));
         let oneway_ident = quote::format_ident!("{}_oneway", m.ident.to_string().trim_start_matches("r#"));
-        let args: Vec<&syn::Ident> = m.args.iter().map(|(a, _, _)| a).collect();
-        let arg_types: Vec<&TokenStream> = m.args.iter().map(|(_, t, _)| t).collect();
-        let tags: Vec<u8> = m.args.iter().map(|(_, _, t)| *t).collect();
-        let types: Vec<&TokenStream> = m.results.iter().map(|(t, _)| t).collect();
-        let reads: Vec<TokenStream> = m.results.iter().map(|(t, tag)| quote!(__r.read::<#t>(#tag)?)).collect();
+        let args: Vec<&syn::Ident> = m.args.iter().map(|a| &a.ident).collect();
+        let arg_types: Vec<&TokenStream> = m.args.iter().map(|a| &a.ty).collect();
+        let types: Vec<&TokenStream> = m.results.iter().map(|(t, _, _)| t).collect();
+        let reads: Vec<TokenStream> = m
+            .results
+            .iter()
+            .map(|(t, tag, name)| quote!(__r.read::<#t>(#tag, #name)?))
+            .collect();
         let (output, value) = match m.results.len() {
             0 => (quote!(()), quote!(())),
             1 => (types[0].clone(), reads[0].clone()),
@@ -508,19 +551,21 @@ pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], chec
             ),
             None => (quote!(opts), quote!(&#p::CallOptions::default())),
         };
-        let oneway_wanted = !m.protobuf || m.results.first().is_some_and(|(t, _)| t.to_string() == "()");
-        let encode_args = if m.protobuf {
-            quote!(#p::proto_encode(#(#args)*))
-        } else if args.is_empty() {
-            quote!(#p::Bytes::new())
+        let oneway_wanted = !m.protobuf || m.results.first().is_some_and(|(t, _, _)| t.to_string() == "()");
+        let (encode_args, encode_oneway) = if m.protobuf {
+            let encode = quote!(#p::proto_encode(#(#args)*));
+            (encode.clone(), encode)
         } else {
-            quote!(#p::encode_exact(|__b| { #(#p::TarsEncode::encode(&#args, #tags, __b);)* }))
+            (
+                encode_args(&p, &m.args, quote!(self.proxy.protocol_for(opts))),
+                encode_args(&p, &m.args, quote!(self.proxy.protocol())),
+            )
         };
         let oneway = oneway_wanted.then(|| {
             quote! {
                 #[doc = #oneway_doc]
                 pub async fn #oneway_ident(&self #(, #args: #arg_types)*) -> ::core::result::Result<(), #p::CallError> {
-                    self.proxy.invoke_one_way(#wire, #encode_args, #opts_oneway).await
+                    self.proxy.invoke_one_way(#wire, #encode_oneway, #opts_oneway).await
                 }
             }
         });
@@ -566,6 +611,17 @@ pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], chec
             /// Sets the default call timeout.
             pub fn set_timeout(&mut self, timeout: ::core::time::Duration) {
                 self.proxy.set_timeout(timeout);
+            }
+
+            /// The same proxy speaking another protocol: TARS, TUP (v3, v2) or JSON.
+            pub fn with_protocol(&self, protocol: #p::Encoding) -> Self {
+                #ident { proxy: self.proxy.clone().with_protocol(protocol) }
+            }
+
+            /// Sets the protocol of calls: TARS, TUP (v3, v2) or JSON (TarsGo's
+            /// `TarsSetProtocol`, TarsCpp's `tars_set_protocol`).
+            pub fn set_protocol(&mut self, protocol: #p::Encoding) {
+                self.proxy.set_protocol(protocol);
             }
 
             #(#fns)*

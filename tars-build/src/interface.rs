@@ -6,7 +6,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::codegen::{self, ProxyMethod};
+use crate::codegen::{self, ProxyArg, ProxyMethod};
 
 /// An interface: its methods, and the module and name it has in the IDL.
 pub(crate) struct Interface {
@@ -268,6 +268,7 @@ impl Interface {
 
     /// The client proxy `ident`; `checks` are where-clause predicates for its impl.
     pub(crate) fn proxy(&self, ident: &Ident, doc: &str, checks: &[TokenStream]) -> TokenStream {
+        let p = quote!(::tars::__private);
         let methods: Vec<ProxyMethod> = self
             .methods
             .iter()
@@ -277,13 +278,25 @@ impl Interface {
                 doc: m.doc.clone(),
                 args: m
                     .inputs()
-                    .map(|prm| (prm.ident.clone(), prm.arg_ty.clone(), prm.tag))
+                    .map(|prm| ProxyArg {
+                        ident: prm.ident.clone(),
+                        ty: prm.arg_ty.clone(),
+                        tag: prm.tag,
+                        wire: prm.wire.clone(),
+                        tup_type: match &prm.value.text {
+                            TypeText::Static { tup, .. } => quote!(#tup),
+                            TypeText::OfType => {
+                                let ty = &prm.value.ty;
+                                quote!(&<#ty as #p::IdlType>::tup_type())
+                            }
+                        },
+                    })
                     .collect(),
                 results: m
                     .ret
                     .iter()
-                    .map(|v| (v.ty.clone(), 0))
-                    .chain(m.outs().map(|prm| (prm.value.ty.clone(), prm.tag)))
+                    .map(|v| (v.ty.clone(), 0, String::new()))
+                    .chain(m.outs().map(|prm| (prm.value.ty.clone(), prm.tag, prm.wire.clone())))
                     .collect(),
                 route_key: m.inputs().find(|prm| prm.routekey).map(|prm| prm.ident.clone()),
                 protobuf: self.format == WireFormat::Protobuf,

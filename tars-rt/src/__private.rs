@@ -10,7 +10,7 @@ pub use crate::idl::{
     MethodDesc, ParamDesc, TarsType,
 };
 pub use crate::protocol::json::{self, JsonError, TarsJson};
-pub use crate::protocol::STATUS_GRID_KEY;
+pub use crate::protocol::{Args, Encoding, STATUS_GRID_KEY};
 pub use crate::server::{Call, Servant};
 pub use crate::{Context, Status};
 pub use async_trait::async_trait;

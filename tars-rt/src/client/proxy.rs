@@ -10,11 +10,12 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::balance::{hash_string, Balance, HashKey};
-use crate::codec::{Reader, TarsDecode};
+use crate::codec::{DecodeError, Reader, TarsDecode};
 use crate::context::Current;
 use crate::discovery::Target;
-use crate::protocol::RequestPacket;
-use crate::protocol::{TARSNORMAL, TARSONEWAY, TARSVERSION};
+use crate::protocol::json::TarsJson;
+use crate::protocol::{tup, Encoding, RequestPacket};
+use crate::protocol::{TARSNORMAL, TARSONEWAY};
 use crate::transport::endpoint::Endpoint;
 
 use super::error::{CallError, CallErrorKind};
@@ -38,6 +39,9 @@ pub struct CallOptions {
     pub dye: Option<String>,
     /// Inherits nothing from the request being served (trace, dye, deadline).
     pub detached: bool,
+    /// Overrides the proxy's protocol (how the arguments and results are encoded) for this
+    /// call.
+    pub protocol: Option<Encoding>,
 }
 
 impl CallOptions {
@@ -90,6 +94,12 @@ impl CallOptions {
         self
     }
 
+    /// Encodes this call's arguments and results as `protocol` says, whatever the proxy's.
+    pub fn protocol(mut self, protocol: Encoding) -> Self {
+        self.protocol = Some(protocol);
+        self
+    }
+
     /// Routes by a string key, hashed as TarsGo's `HashString` (mod hash).
     pub fn hash_key(self, key: &str) -> Self {
         self.hash(hash_string(key))
@@ -128,6 +138,7 @@ pub trait Proxy: Sized {
 pub struct ServantProxy {
     inner: Arc<ProxyInner>,
     timeout: Duration,
+    protocol: Encoding,
 }
 
 struct ProxyInner {
@@ -152,6 +163,7 @@ impl std::fmt::Debug for ServantProxy {
         f.debug_struct("ServantProxy")
             .field("target", &self.inner.router.target)
             .field("timeout", &self.timeout)
+            .field("protocol", &self.protocol)
             .finish()
     }
 }
@@ -166,6 +178,7 @@ impl ServantProxy {
                 max_in_flight: max_in_flight.max(1),
             }),
             timeout,
+            protocol: Encoding::Tars,
         }
     }
 
@@ -195,10 +208,35 @@ impl ServantProxy {
         self
     }
 
+    /// The protocol of calls through this proxy: how their arguments and results are encoded
+    /// (TARS unless the object's config or [`ServantProxy::set_protocol`] says otherwise).
+    pub fn protocol(&self) -> Encoding {
+        self.protocol
+    }
+
+    /// Sets the protocol of calls through this proxy (TarsGo's `TarsSetProtocol`, TarsCpp's
+    /// `tars_set_protocol`): TARS (`iVersion` 1), TUP v3 or v2 (arguments by name, for gateways
+    /// and TarsJava-era services) or JSON (`iVersion` 5).
+    pub fn set_protocol(&mut self, protocol: Encoding) {
+        self.protocol = protocol;
+    }
+
+    /// The same proxy with another protocol (see [`ServantProxy::set_protocol`]).
+    pub fn with_protocol(mut self, protocol: Encoding) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// The protocol of a call with `opts`: theirs if they set one, else the proxy's.
+    pub fn protocol_for(&self, opts: &CallOptions) -> Encoding {
+        opts.protocol.unwrap_or(self.protocol)
+    }
+
     /// The same object with another balancing policy (the communicator's by default).
     pub fn with_balance(&self, balance: Arc<dyn Balance>) -> Self {
         let router = self.inner.router.rebuilt(self.inner.router.target.clone(), balance);
         ServantProxy::new(self.inner.path.clone(), router, self.timeout, self.inner.max_in_flight)
+            .with_protocol(self.protocol)
     }
 
     /// The same object looked up in `set` (`name.area.group`), as TarsGo's `WithSet`; the
@@ -207,6 +245,7 @@ impl ServantProxy {
         let target = Target::new(self.name()).in_set(set.map(String::from));
         let router = self.inner.router.rebuilt(target, self.inner.router.balance());
         ServantProxy::new(self.inner.path.clone(), router, self.timeout, self.inner.max_in_flight)
+            .with_protocol(self.protocol)
     }
 
     /// Calls `function` with encoded arguments and returns the reply (the server's return
@@ -255,7 +294,7 @@ impl ServantProxy {
             message_type |= super::set::mark(&mut status, set);
         }
         let packet = RequestPacket {
-            i_version: TARSVERSION,
+            i_version: self.protocol_for(opts).version(),
             c_packet_type: if one_way { TARSONEWAY } else { TARSNORMAL },
             i_message_type: message_type,
             i_request_id: 0,
@@ -278,17 +317,32 @@ impl ServantProxy {
         self.inner.path.call(&self.inner.router, req).await
     }
 
-    /// Decodes field `tag` of a reply (the return value is tag 0, `out` parameters their
-    /// position); a missing field is a client decode error (-12).
-    pub fn reply_field<T: TarsDecode>(&self, function: &str, rsp: &ClientResponse, tag: u8) -> Result<T, CallError> {
-        self.reply_fields(function, rsp).read(tag)
+    /// Decodes the result `name` (tag `tag`) of a reply: the return value is tag 0 with the
+    /// empty name, `out` parameters have their position and IDL name. A missing result is a
+    /// client decode error (-12).
+    pub fn reply_field<T: TarsDecode + TarsJson>(
+        &self,
+        function: &str,
+        rsp: &ClientResponse,
+        tag: u8,
+        name: &str,
+    ) -> Result<T, CallError> {
+        self.reply_fields(function, rsp).read(tag, name)
     }
 
-    /// Reads the fields of a reply in one pass, in ascending tag order (the return value at
-    /// tag 0, then the `out` parameters).
+    /// Reads the results of a reply, in the reply's encoding (its `iVersion`): by tag for TARS,
+    /// in ascending tag order (the return value at tag 0, then the `out` parameters); by name
+    /// for TUP and JSON.
     pub fn reply_fields<'a>(&'a self, function: &'a str, rsp: &'a ClientResponse) -> ReplyFields<'a> {
+        let packet = &rsp.packet;
+        let body = match Encoding::from_version(packet.i_version) {
+            Some(Encoding::Tars) | None => Body::Tars(Reader::from_bytes(&packet.s_buffer)),
+            Some(Encoding::TupV3) => tup_body(&packet.s_buffer, tup::Version::V3),
+            Some(Encoding::TupV2) => tup_body(&packet.s_buffer, tup::Version::V2),
+            Some(Encoding::Json) => json_body(&packet.s_buffer),
+        };
         ReplyFields {
-            reader: Reader::from_bytes(&rsp.packet.s_buffer),
+            body,
             proxy: self,
             function,
             rsp,
@@ -296,28 +350,85 @@ impl ServantProxy {
     }
 }
 
-/// The fields of a reply, read in ascending tag order (see [`ServantProxy::reply_fields`]).
+fn tup_body(bytes: &Bytes, version: tup::Version) -> Body<'_> {
+    match tup::UniAttribute::decode_values(&mut Reader::from_bytes(bytes), version) {
+        Ok(values) => Body::Tup(values),
+        Err(e) => Body::Invalid(DecodeError::Custom(format!("TUP reply body: {e}"))),
+    }
+}
+
+fn json_body(bytes: &Bytes) -> Body<'static> {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(o)) => Body::Json(o),
+        Ok(_) => Body::Invalid(DecodeError::Custom(
+            "JSON reply body: expected an object keyed by result names".into(),
+        )),
+        Err(e) => Body::Invalid(DecodeError::Custom(format!("JSON reply body: {e}"))),
+    }
+}
+
+/// The results of a reply (see [`ServantProxy::reply_fields`]).
 pub struct ReplyFields<'a> {
-    reader: Reader<'a>,
+    body: Body<'a>,
     proxy: &'a ServantProxy,
     function: &'a str,
     rsp: &'a ClientResponse,
 }
 
+/// A reply's body as its encoding lays it out.
+enum Body<'a> {
+    Tars(Reader<'a>),
+    Tup(BTreeMap<String, Bytes>),
+    Json(serde_json::Map<String, serde_json::Value>),
+    /// A body that is not what its encoding says: every read fails with this.
+    Invalid(DecodeError),
+}
+
+/// The name TarsGo gives a return value in TUP and JSON replies (TarsCpp and Node.js give it
+/// the empty name in TUP).
+const TARS_RET: &str = "tars_ret";
+
 impl ReplyFields<'_> {
-    /// Reads field `tag` (after the ones read before); a missing field is a client decode
+    /// Reads the result `name` with tag `tag`: the return value is tag 0 with the empty name,
+    /// `out` parameters have their position and IDL name. TARS replies are read by tag (after
+    /// the results read before), TUP and JSON replies by name (the return value under `""`,
+    /// else `tars_ret`, in TUP; under `tars_ret` in JSON). A missing result is a client decode
     /// error (-12).
-    pub fn read<T: TarsDecode>(&mut self, tag: u8) -> Result<T, CallError> {
-        let err = |e: crate::codec::DecodeError| {
+    pub fn read<T: TarsDecode + TarsJson>(&mut self, tag: u8, name: &str) -> Result<T, CallError> {
+        let result = match &mut self.body {
+            Body::Tars(reader) => match reader.read_field::<T>(tag) {
+                Ok(Some(v)) => Ok(v),
+                Ok(None) => Err(DecodeError::Custom(format!("the reply has no field with tag {tag}"))),
+                Err(e) => Err(e),
+            },
+            Body::Tup(values) => read_tup(values, name),
+            Body::Json(o) => read_json(o, name),
+            Body::Invalid(e) => Err(e.clone()),
+        };
+        result.map_err(|e| {
             let endpoint = self.rsp.endpoint.clone();
             CallError::new(self.proxy.name(), self.function, endpoint, CallErrorKind::Decode(e))
-        };
-        match self.reader.read_field::<T>(tag) {
-            Ok(Some(v)) => Ok(v),
-            Ok(None) => Err(err(crate::codec::DecodeError::Custom(format!(
-                "the reply has no field with tag {tag}"
-            )))),
-            Err(e) => Err(err(e)),
-        }
+        })
     }
+}
+
+fn no_result(name: &str) -> DecodeError {
+    DecodeError::Custom(format!("the reply has no result '{name}'"))
+}
+
+fn read_tup<T: TarsDecode>(values: &BTreeMap<String, Bytes>, name: &str) -> Result<T, DecodeError> {
+    let bytes = match values.get(name) {
+        None if name.is_empty() => values.get(TARS_RET),
+        found => found,
+    };
+    let bytes = bytes.ok_or_else(|| no_result(name))?;
+    Reader::from_bytes(bytes)
+        .read_field::<T>(0)?
+        .ok_or_else(|| DecodeError::Custom(format!("the reply's result '{name}' is empty")))
+}
+
+fn read_json<T: TarsJson>(o: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<T, DecodeError> {
+    let key = if name.is_empty() { TARS_RET } else { name };
+    let v = o.get(key).ok_or_else(|| no_result(key))?;
+    T::from_json(v).map_err(|e| DecodeError::Custom(format!("the reply's result '{key}': {e}")))
 }

@@ -143,6 +143,17 @@ pub mod test_app {
         pub fn set_timeout(&mut self, timeout: ::core::time::Duration) {
             self.proxy.set_timeout(timeout);
         }
+        /// The same proxy speaking another protocol: TARS, TUP (v3, v2) or JSON.
+        pub fn with_protocol(&self, protocol: ::tars::__private::Encoding) -> Self {
+            HelloProxy {
+                proxy: self.proxy.clone().with_protocol(protocol),
+            }
+        }
+        /// Sets the protocol of calls: TARS, TUP (v3, v2) or JSON (TarsGo's
+        /// `TarsSetProtocol`, TarsCpp's `tars_set_protocol`).
+        pub fn set_protocol(&mut self, protocol: ::tars::__private::Encoding) {
+            self.proxy.set_protocol(protocol);
+        }
         /// Calls `test`.
         pub async fn test(
             &self,
@@ -161,10 +172,19 @@ pub mod test_app {
         > {
             let __rsp = self
                 .proxy
-                .invoke("test", ::tars::__private::Bytes::new(), opts)
+                .invoke(
+                    "test",
+                    match self.proxy.protocol_for(opts) {
+                        ::tars::__private::Encoding::Tars => {
+                            ::tars::__private::Bytes::new()
+                        }
+                        __protocol => ::tars::__private::Args::new(__protocol).finish(),
+                    },
+                    opts,
+                )
                 .await?;
             let mut __r = self.proxy.reply_fields("test", &__rsp);
-            let value = __r.read::<i32>(0u8)?;
+            let value = __r.read::<i32>(0u8, "")?;
             ::core::result::Result::Ok(__rsp.into_reply(value))
         }
         /// Sends `test` one-way: no reply, no result.
@@ -174,7 +194,12 @@ pub mod test_app {
             self.proxy
                 .invoke_one_way(
                     "test",
-                    ::tars::__private::Bytes::new(),
+                    match self.proxy.protocol() {
+                        ::tars::__private::Encoding::Tars => {
+                            ::tars::__private::Bytes::new()
+                        }
+                        __protocol => ::tars::__private::Args::new(__protocol).finish(),
+                    },
                     &::tars::__private::CallOptions::default(),
                 )
                 .await
@@ -204,14 +229,26 @@ pub mod test_app {
                 .proxy
                 .invoke(
                     "testHello",
-                    ::tars::__private::encode_exact(|__b| {
-                        ::tars::__private::TarsEncode::encode(&s_req, 1u8, __b);
-                    }),
+                    match self.proxy.protocol_for(opts) {
+                        ::tars::__private::Encoding::Tars => {
+                            ::tars::__private::encode_exact(|__b| {
+                                ::tars::__private::TarsEncode::encode(&s_req, 1u8, __b);
+                            })
+                        }
+                        __protocol => {
+                            ::tars::__private::Args::new(__protocol)
+                                .put(1u8, "sReq", "string", s_req)
+                                .finish()
+                        }
+                    },
                     opts,
                 )
                 .await?;
             let mut __r = self.proxy.reply_fields("testHello", &__rsp);
-            let value = (__r.read::<i32>(0u8)?, __r.read::<::std::string::String>(2u8)?);
+            let value = (
+                __r.read::<i32>(0u8, "")?,
+                __r.read::<::std::string::String>(2u8, "sRsp")?,
+            );
             ::core::result::Result::Ok(__rsp.into_reply(value))
         }
         /// Sends `testHello` one-way: no reply, no result.
@@ -222,9 +259,18 @@ pub mod test_app {
             self.proxy
                 .invoke_one_way(
                     "testHello",
-                    ::tars::__private::encode_exact(|__b| {
-                        ::tars::__private::TarsEncode::encode(&s_req, 1u8, __b);
-                    }),
+                    match self.proxy.protocol() {
+                        ::tars::__private::Encoding::Tars => {
+                            ::tars::__private::encode_exact(|__b| {
+                                ::tars::__private::TarsEncode::encode(&s_req, 1u8, __b);
+                            })
+                        }
+                        __protocol => {
+                            ::tars::__private::Args::new(__protocol)
+                                .put(1u8, "sReq", "string", s_req)
+                                .finish()
+                        }
+                    },
                     &::tars::__private::CallOptions::default(),
                 )
                 .await
