@@ -272,24 +272,17 @@ impl Communicator {
             })?;
             (object.to_string(), discovery)
         };
-        let timeout = self
-            .inner
-            .config
-            .objects
-            .get(&name)
+        let object = self.inner.config.objects.get(&name);
+        let timeout = object
             .and_then(|o| o.timeout)
             .unwrap_or(self.inner.config.async_invoke_timeout);
+        let protocol = object.and_then(|o| o.protocol).unwrap_or_default();
         // Sets are a registry matter: an object with its endpoints written out is outside.
         let set = if direct { None } else { self.inner.set.clone() };
         let target = Target::new(name).in_set(set);
         let router = Router::new(target, discovery, self.inner.balance.clone());
         let max_in_flight = self.inner.config.obj_queue_max;
-        Ok(ServantProxy::new(
-            self.inner.path.clone(),
-            router,
-            timeout,
-            max_in_flight,
-        ))
+        Ok(ServantProxy::new(self.inner.path.clone(), router, timeout, max_in_flight).with_protocol(protocol))
     }
 
     /// Calls in flight on the connection to `endpoint` (for tests and metrics).

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::format::Domain;
 use super::keys::{Keys, UnsupportedKey};
 use super::ConfigError;
+use crate::protocol::Encoding;
 use crate::transport::tls::TlsConfig;
 
 /// `<client>`.
@@ -61,6 +62,10 @@ pub struct ClientConfig {
 pub struct ObjectConfig {
     /// `timeout`: the default timeout of calls to this object (tars-rs's key).
     pub timeout: Option<Duration>,
+    /// `protocol`: how calls to this object encode their arguments and results: `tars`
+    /// (the default), `tup`, `tup2` or `json` (tars-rs's key; TarsGo and TarsCpp set it in
+    /// code, `TarsSetProtocol`, `tars_set_protocol`).
+    pub protocol: Option<Encoding>,
     /// TARS keys read but not acted on, reported at start.
     pub unsupported: Vec<UnsupportedKey>,
     /// Other keys.
@@ -197,9 +202,11 @@ fn parse_object(d: &Domain) -> Result<ObjectConfig, ConfigError> {
     k.unsupported("accesskey", why);
     k.unsupported("secretkey", why);
     let timeout = k.opt_ms("timeout")?;
+    let protocol = k.parsed::<Encoding>("protocol")?;
     let (unsupported, extra) = k.finish();
     Ok(ObjectConfig {
         timeout,
+        protocol,
         unsupported,
         extra,
     })

@@ -194,3 +194,26 @@ fn adapters_take_the_server_level_queuecap_and_maxroutine() {
     let a = &c.server.unwrap().adapters[0];
     assert_eq!((a.queue_cap, a.threads), (77, 9));
 }
+
+#[test]
+fn an_object_names_its_protocol() {
+    let with = |value: &str| SAMPLE.replace("timeout=100", &format!("timeout=100\n        protocol={value}"));
+    for (value, protocol) in [
+        ("tars", crate::protocol::Encoding::Tars),
+        ("tup", crate::protocol::Encoding::TupV3),
+        ("tup2", crate::protocol::Encoding::TupV2),
+        ("JSON", crate::protocol::Encoding::Json),
+    ] {
+        let c: Config = with(value).parse().unwrap();
+        let object = &c.client.objects["TestApp.Other.Obj"];
+        assert_eq!(object.protocol, Some(protocol));
+        assert!(!object.extra.contains_key("protocol"));
+    }
+    let c: Config = SAMPLE.parse().unwrap();
+    assert_eq!(c.client.objects["TestApp.Other.Obj"].protocol, None);
+    let e = with("http").parse::<Config>().unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "line 39: invalid protocol=http: unknown protocol [http] (expected tars, tup, tup2 or json)"
+    );
+}
