@@ -114,3 +114,74 @@ pub(crate) fn item(id: i32) -> Item {
         kind: Kind::KindA,
     }
 }
+
+/// Calls every method shape of `hello.tars` and `interop.tars` through `hello` and `echo` and
+/// checks the answers (of [`HelloImp`] and [`EchoImp`], or the Node.js peer's, which answer
+/// alike): no arguments, in and out parameters, every scalar, strings, bytes, structs,
+/// vectors, maps, enums (an undeclared value too), void, one-way, and a servant's error code
+/// with its message. `what` names the case in failures.
+pub(crate) async fn every_shape(what: &str, hello: &hello::test_app::HelloProxy, echo: &interop::interop::EchoProxy) {
+    use std::time::Instant;
+    assert_eq!(hello.test().await.expect(what), 0, "{what}");
+    assert_eq!(
+        hello.test_hello("héllo").await.expect(what),
+        (0, "héllo".to_string()),
+        "{what}"
+    );
+    let (ret, sum) = echo
+        .scalars(
+            true,
+            -128,
+            -32768,
+            i32::MAX,
+            -9_007_199_254_740_993,
+            1.5,
+            -2.25,
+            255,
+            65535,
+            u32::MAX,
+        )
+        .await
+        .expect(what);
+    let want = -128 - 32768 + i32::MAX as i64 - 9_007_199_254_740_993 + 255 + 65535 + u32::MAX as i64;
+    assert_eq!((ret, sum), (0, want), "{what}");
+    for s in ["", &"x".repeat(300), "héllo 世界"] {
+        assert_eq!(echo.echo_string(s).await.expect(what), s, "{what}");
+    }
+    let blob: Vec<u8> = (0..1000).map(|i| i as u8).collect();
+    assert_eq!(echo.echo_bytes(&blob).await.expect(what).as_ref(), &blob[..], "{what}");
+    assert_eq!(echo.echo_item(&item(5)).await.expect(what), item(5), "{what}");
+    let groups = BTreeMap::from([("g".to_string(), vec![1, 2]), ("h".to_string(), vec![])]);
+    let (n, ids, names) = echo.collections(&[item(1), item(2)], &groups).await.expect(what);
+    assert_eq!(
+        (n, ids, names),
+        (
+            2,
+            vec![1, 2],
+            BTreeMap::from([(1, "item-1".to_string()), (2, "item-2".to_string())])
+        ),
+        "{what}"
+    );
+    assert_eq!(echo.echo_kind(Kind::KindB).await.expect(what), Kind::KindB, "{what}");
+    assert_eq!(
+        echo.echo_kind(Kind::from_value(7)).await.expect(what),
+        Kind::Undeclared(7),
+        "{what}"
+    );
+    echo.nothing().await.expect(what);
+    // One-way, then read it back.
+    let note = format!("note over {what}");
+    echo.note_oneway(&note).await.expect(what);
+    let start = Instant::now();
+    while echo.last_note().await.expect(what).1 != note {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{what}: the one-way note never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A servant's error code and message.
+    let e = echo.fail(-77, "custom failure").await.unwrap_err();
+    assert_eq!(e.code(), -77, "{what}: {e}");
+    assert!(e.to_string().contains("custom failure"), "{what}: {e}");
+}

@@ -2,6 +2,7 @@
 
 mod basic;
 mod faults;
+mod protocols;
 mod registry;
 mod routing;
 mod settings;

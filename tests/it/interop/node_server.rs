@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::support::echo::hello::test_app::HelloProxy;
 use crate::support::echo::interop::interop::{EchoProxy, Kind};
 use crate::support::echo::item;
-use tars::client::{CallOptions, Communicator};
+use tars::client::{CallOptions, Communicator, Encoding};
 
 use crate::support::node::start_node_server;
 
@@ -115,5 +115,39 @@ async fn rust_client_calls_node_server() {
         .string_to_proxy(&format!("Interop.EchoServer.EchoObj@{}", node.udp))
         .unwrap();
     assert_eq!(echo_udp.echo_item(&item(9)).await.unwrap(), item(9));
+    drop(node);
+}
+
+/// The same calls over TUP v3 and v2 (and JSON for Hello, the one interface the Node server
+/// answers JSON on): @tars/rpc answers TUP in the RequestPacket layout with the result code in
+/// its status, reads TUP v2 arguments by its own type names (`List<…>`), and writes the return
+/// value under the empty name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_client_calls_node_server_over_tup() {
+    let node = tokio::task::spawn_blocking(start_node_server).await.unwrap();
+    let comm = Communicator::new();
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("TestApp.HelloServer.HelloObj@{}", node.tcp))
+        .unwrap();
+    let echo: EchoProxy = comm
+        .string_to_proxy(&format!("Interop.EchoServer.EchoObj@{}", node.tcp))
+        .unwrap();
+    for protocol in [Encoding::TupV3, Encoding::TupV2] {
+        let (hello, echo) = (hello.with_protocol(protocol), echo.with_protocol(protocol));
+        crate::support::echo::every_shape(&format!("{protocol} to @tars/rpc"), &hello, &echo).await;
+        let e = echo
+            .slow_with(&CallOptions::new().timeout(Duration::from_millis(200)), 2000)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), -7);
+        // A function the servant does not have: @tars/rpc's -3, through the status map.
+        let untyped = tars::client::Proxy::servant_proxy(&hello);
+        let body = tars::protocol::Args::new(protocol).finish();
+        let e = untyped.invoke("nope", body, &CallOptions::new()).await.unwrap_err();
+        assert_eq!(e.code(), -3, "{protocol}: {e}");
+    }
+    let hello = hello.with_protocol(Encoding::Json);
+    assert_eq!(hello.test().await.unwrap(), 0);
+    assert_eq!(hello.test_hello("json").await.unwrap(), (0, "json".to_string()));
     drop(node);
 }
