@@ -3,7 +3,7 @@
 # a count, not a time, so it repeats whatever else the machine is doing (use it to compare two
 # builds when timings are noisy).
 #
-#   bash bench/instructions.sh [--http | --pb] [SECONDS]
+#   bash bench/instructions.sh [--http | --pb | --protocols] [SECONDS]
 #
 # The server case runs hello_server under callgrind and loads it natively (examples/load, raw
 # sockets, 1 connection, 64 in flight, 128 B); the client case runs load --client under
@@ -18,13 +18,18 @@
 #
 # With --pb, a protobuf servant instead: `SayHello` on pb_server next to `testHello` on
 # hello_server, the same 128-byte string, raw load over 1 connection with 64 in flight.
+#
+# With --protocols, the client case once per protocol its calls can speak (load --client
+# --protocol tars, tup, tup2, json) against a native hello_server, which answers them all.
 set -euo pipefail
 
 HTTP=""
 PB=""
+PROTOCOLS=""
 case "${1:-}" in
     --http) HTTP=1; shift ;;
     --pb) PB=1; shift ;;
+    --protocols) PROTOCOLS=1; shift ;;
 esac
 SECS="${1:-4}"
 
@@ -61,11 +66,13 @@ server_run() {
     echo "$(total_ir "$file") $n"
 }
 
-# Client: instructions and calls of one run of $1 seconds against the native server on $2.
+# Client: instructions and calls of one run of $1 seconds against the native server on $2,
+# load taking the other arguments too.
 client_run() {
     local secs="$1" port="$2" file="$OUT/client.$1"
+    shift 2
     local n
-    n=$(valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/load" --client --addr "127.0.0.1:$port" -c 64 -k 1 -b 128 -d "$secs" 2>/dev/null | grep RESULT | requests "$secs")
+    n=$(valgrind --tool=callgrind --callgrind-out-file="$file" "$EX/load" --client --addr "127.0.0.1:$port" -c 64 -k 1 -b 128 -d "$secs" "$@" 2>/dev/null | grep RESULT | requests "$secs")
     echo "$(total_ir "$file") $n"
 }
 
@@ -101,6 +108,17 @@ if [ -n "$PB" ]; then
     raw=(-c 64 -k 1 -b 128)
     server_case "TARS testHello (hello_server)" "$PORT_RS" "$EX/hello_server" "${raw[@]}"
     server_case "protobuf SayHello (pb_server)" 10019 "$EX/pb_server" --pb --servant TestApp.PbServer.GreeterObj "${raw[@]}"
+    exit 0
+fi
+
+if [ -n "$PROTOCOLS" ]; then
+    "$EX/hello_server" >/dev/null 2>&1 &
+    ref=$!
+    wait_port "$PORT_RS"
+    for p in tars tup tup2 json; do
+        echo "client, $p: $(per_unit "$(client_run "$SECS" "$PORT_RS" --protocol "$p")" "$(client_run $((2 * SECS)) "$PORT_RS" --protocol "$p")") instructions per call"
+    done
+    kill "$ref"
     exit 0
 fi
 

@@ -6,14 +6,17 @@
 //!     --locator 'tars.tarsregistry.QueryObj@tcp -h 10.0.0.1 -p 17890'
 //! cargo run --example hello_client -- OBJ --hash user-42               # mod hash
 //! cargo run --example hello_client -- OBJ --hash user-42 --consistent  # Ketama
+//! cargo run --example hello_client -- OBJ --protocol tup               # TUP v3 (also tup2, json)
 //! ```
 //!
 //! With no object it calls `TestApp.HelloServer.HelloObj@tcp -h 127.0.0.1 -p 10015 -t 3000`.
 //! A `--hash` key that is a number is the hash code itself (TarsGo's
 //! `current.SetClientHash(ctx, type, code)`); any other key is hashed as TarsGo's
-//! `tars.HashString` does. `--set name.area.group` looks the object up in a set.
+//! `tars.HashString` does. `--set name.area.group` looks the object up in a set. `--protocol`
+//! says how the call's arguments and results are encoded: `tars` (the default), `tup` (TUP
+//! v3), `tup2` (TUP v2) or `json`.
 
-use tars::client::{CallOptions, Communicator};
+use tars::client::{CallOptions, Communicator, Encoding};
 
 mod hello {
     tars::include_tars!("tests/idl/hello.tars");
@@ -22,12 +25,14 @@ mod hello {
 use hello::test_app::HelloProxy;
 
 const DEFAULT_OBJ: &str = "TestApp.HelloServer.HelloObj@tcp -h 127.0.0.1 -p 10015 -t 3000";
-const USAGE: &str = "usage: hello_client [OBJECT] [--locator LOCATOR] [--hash KEY [--consistent]] [--set SET]";
+const USAGE: &str =
+    "usage: hello_client [OBJECT] [--locator LOCATOR] [--hash KEY [--consistent]] [--set SET] [--protocol tars|tup|tup2|json]";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut object = None;
     let (mut locator, mut hash, mut consistent, mut set) = (None, None, false, None);
+    let mut protocol = Encoding::Tars;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |flag: &str| args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
@@ -36,6 +41,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--hash" => hash = Some(value("--hash")?),
             "--consistent" => consistent = true,
             "--set" => set = Some(value("--set")?),
+            "--protocol" => {
+                protocol = value("--protocol")?
+                    .parse()
+                    .map_err(|e| format!("--protocol: {e}\n{USAGE}"))?
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -53,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .set_division(set)
         .build();
     let object = object.unwrap_or_else(|| DEFAULT_OBJ.to_string());
-    let proxy: HelloProxy = comm.string_to_proxy(&object)?;
+    let proxy: HelloProxy = comm.string_to_proxy::<HelloProxy>(&object)?.with_protocol(protocol);
     let mut opts = CallOptions::new();
     if let Some(key) = &hash {
         opts = match (key.parse::<u32>(), consistent) {
@@ -66,6 +76,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reply = proxy.test_hello_with(&opts, "hello tars").await?;
     let (ret, s_rsp) = reply.value;
     let at = reply.endpoint.map_or_else(|| "?".to_string(), |e| e.address());
-    println!("{at} testHello(\"hello tars\") returned {ret}, sRsp = {s_rsp:?}");
+    println!("{at} testHello(\"hello tars\") over {protocol} returned {ret}, sRsp = {s_rsp:?}");
     Ok(())
 }

@@ -18,7 +18,9 @@
 //! ```
 //!
 //! `--stat 'tars.tarsstat.StatObj@tcp -h HOST -p PORT'` makes the client count every call
-//! for tarsstat, to measure what stat reporting costs.
+//! for tarsstat, to measure what stat reporting costs. `--protocol tup|tup2|json` makes the
+//! client's calls speak TUP v3, TUP v2 or JSON instead of TARS (against a server that answers
+//! them, such as `hello_server`), to measure what each encoding costs.
 //!
 //! `--pb` sends protobuf `SayHello` requests instead (raw mode; `examples/pb_server`, or any
 //! TarsGo protobuf servant of `helloworld.proto`), to compare the cost of a protobuf call with
@@ -67,9 +69,11 @@ struct Args {
     http: Option<String>,
     /// `--pb`: protobuf `SayHello` requests (raw mode).
     pb: bool,
+    /// `--protocol P`: the client's calls speak P (TARS by default).
+    protocol: tars::client::Encoding,
 }
 
-const USAGE: &str = "usage: load [--client | --http PATH | --pb] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ]";
+const USAGE: &str = "usage: load [--client | --http PATH | --pb] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ] [--protocol tars|tup|tup2|json]";
 
 /// The arguments, or `Err(message)` for a bad one (`Ok(None)`: `--help` was answered).
 fn parse_args() -> Result<Option<Args>, String> {
@@ -84,6 +88,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         stat: None,
         http: None,
         pb: false,
+        protocol: tars::client::Encoding::Tars,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -103,6 +108,7 @@ fn parse_args() -> Result<Option<Args>, String> {
             "--stat" => a.stat = Some(value()?),
             "--http" => a.http = Some(value()?),
             "--pb" => a.pb = true,
+            "--protocol" => a.protocol = value()?.parse().map_err(|e| format!("--protocol: {e}\n{USAGE}"))?,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -112,6 +118,9 @@ fn parse_args() -> Result<Option<Args>, String> {
     }
     if a.callers == 0 || a.connections == 0 {
         return Err(format!("-c and -k take at least 1\n{USAGE}"));
+    }
+    if a.protocol != tars::client::Encoding::Tars && !a.client {
+        return Err(format!("--protocol is for --client\n{USAGE}"));
     }
     if !a.addr.contains(':') {
         return Err(format!("--addr takes HOST:PORT, not '{}'\n{USAGE}", a.addr));
@@ -308,7 +317,10 @@ async fn run_client(
         tars::client::Communicator::from_config(&config)
     };
     let proxies: Vec<hello::test_app::HelloProxy> = (0..args.connections)
-        .map(|_| communicator().string_to_proxy(&obj).expect("proxy"))
+        .map(|_| {
+            let proxy: hello::test_app::HelloProxy = communicator().string_to_proxy(&obj).expect("proxy");
+            proxy.with_protocol(args.protocol)
+        })
         .collect();
     let payload = "x".repeat(args.payload);
     (0..args.callers)
