@@ -26,10 +26,10 @@ mod routing;
 mod scope;
 mod set;
 
+/// The protocol a proxy speaks (see [`ServantProxy::set_protocol`]).
+pub use crate::protocol::Encoding;
 pub use communicator::{Communicator, CommunicatorBuilder};
 pub use error::{CallError, CallErrorKind, ConnectionError};
 pub use observe::{CallObserver, EndedCall};
 pub use proxy::{CallOptions, Proxy, Reply, ReplyFields, ServantProxy};
-/// The protocol a proxy speaks (see [`ServantProxy::set_protocol`]).
-pub use crate::protocol::Encoding;
 pub use request::{CallResult, ClientNext, ClientRequest, ClientResponse};
