@@ -40,15 +40,18 @@ pub(crate) fn expand(args: TokenStream, mut item: syn::ItemImpl) -> TokenStream 
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
         _ => String::new(),
     };
+    let mut hooks = false;
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("module") {
+        if meta.path.is_ident("hooks") {
+            hooks = true;
+        } else if meta.path.is_ident("module") {
             module = meta.value()?.parse::<syn::LitStr>()?.value();
         } else if meta.path.is_ident("interface") {
             interface = meta.value()?.parse::<syn::LitStr>()?.value();
         } else {
-            return Err(
-                meta.error("unknown #[tars::servant] argument; expected `module = \"...\"` or `interface = \"...\"`")
-            );
+            return Err(meta.error(
+                "unknown #[tars::servant] argument; expected `module = \"...\"`, `interface = \"...\"` or `hooks`",
+            ));
         }
         Ok(())
     });
@@ -72,7 +75,7 @@ pub(crate) fn expand(args: TokenStream, mut item: syn::ItemImpl) -> TokenStream 
         let errors = cx.to_compile_errors();
         return quote!(#item #errors);
     }
-    generate(&item, &module, &interface, &methods)
+    generate(&item, &module, &interface, &methods, hooks)
 }
 
 /// Reads one method; `None` for methods that are not served (not async, no `&self`, skipped).
@@ -288,7 +291,8 @@ fn types(methods: &[Method]) -> impl Iterator<Item = &syn::Type> {
     })
 }
 
-fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Method]) -> TokenStream {
+fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Method], hooks: bool) -> TokenStream {
+    let hooks = hooks.then(|| crate::servant::connection_hooks(&quote!(::tars::__private)));
     let p = quote!(::tars::__private);
     let self_ty = &item.self_ty;
     let lowered = lower(module, interface, methods);
@@ -351,6 +355,8 @@ fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Meth
             async fn dispatch(&self, ctx: &#p::Context, call: &mut #p::Call) -> ::core::result::Result<(), #p::Status> {
                 #dispatch
             }
+
+            #hooks
         }
     }
 }

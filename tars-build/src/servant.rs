@@ -11,13 +11,23 @@ use crate::ctxt::Ctxt;
 
 pub(crate) fn expand(args: TokenStream, item: syn::ItemImpl) -> TokenStream {
     let mut cx = Ctxt::default();
-    if !args.is_empty() {
-        cx.error_spanned_by(&args, "#[tars::servant] on a trait impl takes no arguments");
-    }
     let p = quote!(::tars::__private);
     let Some((_, trait_path, _)) = &item.trait_ else {
         return crate::code_first::expand(args, item);
     };
+    let mut hooks = false;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("hooks") {
+            hooks = true;
+            Ok(())
+        } else {
+            Err(meta.error("unknown #[tars::servant] argument; on a trait impl the only one is `hooks` (the type implements `tars::server::ConnectionHooks`)"))
+        }
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, args) {
+        cx.syn_error(e);
+    }
+    let hooks = hooks.then(|| connection_hooks(&p));
     // The impl and the servant are emitted even after an error, so nothing else fails.
     let errors = cx.to_compile_errors();
     let self_ty = &item.self_ty;
@@ -36,6 +46,18 @@ pub(crate) fn expand(args: TokenStream, item: syn::ItemImpl) -> TokenStream {
             async fn dispatch(&self, ctx: &#p::Context, call: &mut #p::Call) -> ::core::result::Result<(), #p::Status> {
                 <Self as #trait_path>::__tars_dispatch(self, ctx, call).await
             }
+
+            #hooks
+        }
+    }
+}
+
+/// `#[tars::servant(hooks)]`: the servant's connection hooks are its own
+/// `ConnectionHooks` impl.
+pub(crate) fn connection_hooks(p: &TokenStream) -> TokenStream {
+    quote! {
+        fn connection_hooks(&self) -> ::core::option::Option<&dyn #p::ConnectionHooks> {
+            ::core::option::Option::Some(self)
         }
     }
 }

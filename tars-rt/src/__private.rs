@@ -11,7 +11,7 @@ pub use crate::idl::{
 };
 pub use crate::protocol::json::{self, JsonError, TarsJson};
 pub use crate::protocol::{Args, Encoding, STATUS_GRID_KEY};
-pub use crate::server::{Call, Servant};
+pub use crate::server::{Call, ConnectionHooks, Servant};
 pub use crate::{Context, Status};
 pub use async_trait::async_trait;
 pub use serde_json::Value as JsonValue;

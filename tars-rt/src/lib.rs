@@ -52,9 +52,9 @@ mod sync;
 pub mod trace;
 pub mod transport;
 
-pub use context::Context;
 /// `serde_json`, whose `Value` is the JSON form of TARS values ([`protocol::json`]).
 pub use serde_json;
+pub use server::Context;
 pub use status::{Code, Status};
 
 /// The `bytes` crate: `vector<byte>` fields are [`bytes::Bytes`].

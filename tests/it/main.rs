@@ -13,5 +13,6 @@ pub(crate) mod idl;
 mod interop;
 #[cfg(feature = "protobuf")]
 mod protobuf;
+mod push;
 mod server;
 mod trace;

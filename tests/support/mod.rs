@@ -7,6 +7,7 @@ pub(crate) mod framework;
 #[cfg(feature = "http")]
 pub(crate) mod http;
 pub(crate) mod node;
+pub(crate) mod push;
 pub(crate) mod raw;
 pub(crate) mod registry;
 pub(crate) mod server;

@@ -30,6 +30,7 @@ use crate::transport::udp;
 use crate::transport::writer::{self, Outgoing};
 
 use super::error::ConnectionError;
+use super::push::PushRoute;
 
 /// The largest reply a client accepts.
 const MAX_REPLY: usize = 100 * 1024 * 1024;
@@ -61,6 +62,10 @@ struct Shared {
     last_read_ms: AtomicU64,
     /// Whether the reader holds part of a frame.
     mid_frame: AtomicBool,
+    /// Where pushes go, and who hears that the connection is gone.
+    pushes: Arc<PushRoute>,
+    /// Whether the push subscribers were told the connection is gone (or draining).
+    told: AtomicBool,
 }
 
 impl Shared {
@@ -72,6 +77,7 @@ impl Shared {
     /// reader and writer stop.
     fn shut(&self, reason: ConnectionError) {
         self.closed.store(true, Ordering::Release);
+        self.tell_subscribers(&reason);
         let pending: Vec<_> = lock(&self.waiters).drain().collect();
         for (_, tx) in pending {
             let _ = tx.send(Delivered::Closed(reason.clone()));
@@ -79,17 +85,28 @@ impl Shared {
         let _ = self.stop.send(true);
     }
 
-    fn deliver(&self, rsp: ResponsePacket) {
-        if rsp.i_request_id == 0 {
-            // A push. `_reconnect_`: the server is going away; new calls go elsewhere while
-            // the calls already sent on this connection finish here.
-            if rsp.s_result_desc == "_reconnect_" {
-                tracing::debug!("server asked to reconnect");
-                self.draining.store(true, Ordering::Release);
-            }
-            return;
+    /// Tells the push subscribers, once, that this connection is gone or going.
+    fn tell_subscribers(&self, reason: &ConnectionError) {
+        if !self.told.swap(true, Ordering::AcqRel) {
+            self.pushes.disconnected(reason.clone());
         }
-        self.complete(rsp.i_request_id, Delivered::Reply(rsp));
+    }
+
+    /// Hands a reply to its call; returns a push, for the reader to deliver.
+    fn deliver(&self, rsp: ResponsePacket) -> Option<ResponsePacket> {
+        if rsp.i_request_id != 0 {
+            self.complete(rsp.i_request_id, Delivered::Reply(rsp));
+            return None;
+        }
+        // `_reconnect_`: the server is going away; new calls go elsewhere while the calls
+        // already sent on this connection finish here.
+        if rsp.s_result_desc == "_reconnect_" {
+            tracing::debug!("server asked to reconnect");
+            self.draining.store(true, Ordering::Release);
+            self.tell_subscribers(&ConnectionError::Reconnect);
+            return None;
+        }
+        Some(rsp)
     }
 
     /// Hands `outcome` to the call waiting for `id`; a reply nobody waits for (timed out,
@@ -100,18 +117,22 @@ impl Shared {
         }
     }
 
-    /// Handles one frame from the server: a reply, a push, or bytes that do not decode (which
-    /// fail the call they name, if they name one, at once rather than at its deadline).
-    fn receive(&self, frame: &Bytes) {
+    /// Handles one frame from the server: a reply, a push (returned, for the reader to
+    /// deliver), or bytes that do not decode (which fail the call they name, if they name
+    /// one, at once rather than at its deadline).
+    fn receive(&self, frame: &Bytes) -> Option<ResponsePacket> {
         match crate::protocol::decode_response(frame) {
             Ok(rsp) => self.deliver(rsp),
-            Err(e) => match Reader::from_bytes(frame).read_field::<i32>(3) {
-                Ok(Some(id)) if id != 0 => {
-                    tracing::warn!(request_id = id, error = %e, "undecodable reply");
-                    self.complete(id, Delivered::Undecodable(e));
+            Err(e) => {
+                match Reader::from_bytes(frame).read_field::<i32>(3) {
+                    Ok(Some(id)) if id != 0 => {
+                        tracing::warn!(request_id = id, error = %e, "undecodable reply");
+                        self.complete(id, Delivered::Undecodable(e));
+                    }
+                    _ => tracing::warn!(error = %e, "undecodable frame from the server dropped"),
                 }
-                _ => tracing::warn!(error = %e, "undecodable frame from the server dropped"),
-            },
+                None
+            }
         }
     }
 }
@@ -144,15 +165,21 @@ pub(crate) struct ConnectionOptions {
     pub write_stall: Duration,
     /// Frames that may wait for the writer (`clientqueuelen`).
     pub queue_len: usize,
-    /// Keep-alive pings, naming the object they are sent as once it is known.
-    pub keep_alive: Option<(KeepAlive, Arc<OnceLock<String>>)>,
+    /// When the connection pings.
+    pub keep_alive: KeepAlive,
+    /// The object keep-alive pings name, once it is known.
+    pub ping_as: Arc<OnceLock<String>>,
+    /// Where pushes go.
+    pub pushes: Arc<PushRoute>,
 }
 
-/// `keep-alive-interval`: a connection that has sent nothing for `after` sends a one-way
-/// `tars_ping`, as TarsGo does, checked every `check_every` (`check-status-interval`).
+/// When a connection that has sent nothing for a while sends a one-way `tars_ping`, as
+/// TarsGo does, checked every `check_every` (`check-status-interval`): after `always`
+/// (`keep-alive-interval`), if set; and while a proxy reads its pushes, after `pushed`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeepAlive {
-    pub(crate) after: Duration,
+    pub(crate) always: Option<Duration>,
+    pub(crate) pushed: Duration,
     pub(crate) check_every: Duration,
 }
 
@@ -175,6 +202,8 @@ impl Connection {
             last_used_ms: AtomicU64::new(0),
             last_read_ms: AtomicU64::new(0),
             mid_frame: AtomicBool::new(false),
+            pushes: options.pushes.clone(),
+            told: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::channel::<Outgoing>(options.queue_len.max(1));
         let addr = endpoint.address();
@@ -226,9 +255,11 @@ impl Connection {
         if !options.idle_timeout.is_zero() {
             tokio::spawn(close_when_idle(Arc::downgrade(&conn), options.idle_timeout));
         }
-        if let Some((keep_alive, ping_as)) = options.keep_alive {
-            tokio::spawn(keep_alive_pings(Arc::downgrade(&conn), keep_alive, ping_as));
-        }
+        tokio::spawn(keep_alive_pings(
+            Arc::downgrade(&conn),
+            options.keep_alive,
+            options.ping_as,
+        ));
         Ok(conn)
     }
 
@@ -309,12 +340,13 @@ impl Connection {
     }
 }
 
-/// Closes the connection once no call has been sent for `idle` and none is in flight.
+/// Closes the connection once no call has been sent for `idle`, none is in flight, and no
+/// proxy reads the pushes that come on it.
 async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
     loop {
         let wait = match conn.upgrade() {
             Some(c) if c.shared.closed.load(Ordering::Acquire) => return,
-            Some(c) if c.in_flight() == 0 && c.idle_for() >= idle => {
+            Some(c) if c.in_flight() == 0 && c.idle_for() >= idle && !c.shared.pushes.is_wanted() => {
                 tracing::debug!("closing idle client connection");
                 c.shared.shut(ConnectionError::Idle);
                 return;
@@ -327,9 +359,9 @@ async fn close_when_idle(conn: Weak<Connection>, idle: Duration) {
 }
 
 /// Sends a one-way `tars_ping` (as TarsGo's `doKeepAlive` does: iVersion 1, the object's
-/// name, no reply) whenever the connection has sent nothing for `keep_alive.after`, so that
-/// load balancers and firewalls between client and server do not drop it. A ping is not a
-/// call: it does not keep the connection from closing for being idle.
+/// name, no reply) whenever the connection has sent nothing for the [`KeepAlive`] interval,
+/// so that the server, load balancers and firewalls do not drop it. A ping is not a call: it
+/// does not keep the connection from closing for being idle (pushes being read do).
 async fn keep_alive_pings(conn: Weak<Connection>, keep_alive: KeepAlive, ping_as: Arc<OnceLock<String>>) {
     let mut last_sent = Instant::now();
     loop {
@@ -339,8 +371,13 @@ async fn keep_alive_pings(conn: Weak<Connection>, keep_alive: KeepAlive, ping_as
         if !c.is_usable() {
             return;
         }
+        let after = match keep_alive.always {
+            Some(after) => after,
+            None if c.shared.pushes.is_wanted() => keep_alive.pushed,
+            None => continue,
+        };
         let since_call = c.idle_for();
-        if since_call < keep_alive.after || last_sent.elapsed() < keep_alive.after {
+        if since_call < after || last_sent.elapsed() < after {
             continue;
         }
         let Some(object) = ping_as.get() else { continue };
@@ -350,7 +387,7 @@ async fn keep_alive_pings(conn: Weak<Connection>, keep_alive: KeepAlive, ping_as
             i_request_id: c.next_request_id(),
             s_servant_name: object.clone(),
             s_func_name: "tars_ping".into(),
-            i_timeout: keep_alive.after.as_millis().min(i32::MAX as u128) as i32,
+            i_timeout: after.as_millis().min(i32::MAX as u128) as i32,
             ..Default::default()
         };
         let frame = crate::codec::encode_exact(|b| frame::encode_frame(b, |b| ping.encode_fields(b)));
@@ -367,7 +404,11 @@ async fn read_stream<R: AsyncRead + Unpin>(rd: R, shared: Arc<Shared>) {
     let reason = 'read: loop {
         loop {
             match reader.next_buffered() {
-                Ok(Some(f)) => shared.receive(&f),
+                Ok(Some(f)) => {
+                    if let Some(push) = shared.receive(&f) {
+                        shared.pushes.deliver(push).await;
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => break 'read ConnectionError::BadFrame(e),
             }
@@ -435,7 +476,9 @@ async fn read_udp(socket: Arc<UdpSocket>, shared: Weak<Shared>) {
             return;
         };
         if let Ok(Some(f)) = udp::frame_of(&buf[..n], |b| frame::decode_frame(b, MAX_REPLY)) {
-            shared.receive(&f);
+            if let Some(push) = shared.receive(&f) {
+                shared.pushes.deliver(push).await;
+            }
         }
     }
 }

@@ -80,6 +80,9 @@ pub enum ConnectionError {
     /// The connection was gone before the request left: it was not sent.
     #[error("the connection is closed")]
     Closed,
+    /// The server is going away and asked its clients to reconnect elsewhere (`_reconnect_`).
+    #[error("the server asked its clients to reconnect (it is shutting down or restarting)")]
+    Reconnect,
 }
 
 impl CallError {

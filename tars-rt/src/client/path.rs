@@ -130,6 +130,9 @@ impl CallPath {
         req: &mut ClientRequest,
         at: &Whereabouts,
     ) -> CallResult {
+        if let Some(hub) = &req.push_to {
+            remote.pushes.add(hub);
+        }
         let conn = match remote.connection().await {
             Ok(c) => c,
             Err(e) => {

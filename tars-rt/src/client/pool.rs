@@ -18,6 +18,7 @@ use crate::sync::lock;
 use crate::transport::endpoint::{Endpoint, Proto};
 
 use super::connection::{Connection, ConnectionOptions, KeepAlive};
+use super::push::{PushRoute, PUSH_KEEP_ALIVE};
 
 type Dialed = Option<Result<Arc<Connection>, Arc<std::io::Error>>>;
 
@@ -27,6 +28,8 @@ pub(crate) struct Remote {
     pub(crate) health: EndpointHealth,
     /// An object served at the endpoint, named in the connection's keep-alive pings.
     object: Arc<OnceLock<String>>,
+    /// Where the pushes of the endpoint's connections go.
+    pub(crate) pushes: Arc<PushRoute>,
     slot: Mutex<Slot>,
     dialer: Dialer,
 }
@@ -44,7 +47,7 @@ pub(crate) struct Dialer {
     pub(crate) idle_timeout: Duration,
     pub(crate) write_stall: Duration,
     pub(crate) queue_len: usize,
-    pub(crate) keep_alive: Option<KeepAlive>,
+    pub(crate) keep_alive: KeepAlive,
     /// Built on the first `ssl` connection.
     pub(crate) tls: Arc<std::sync::OnceLock<Result<Arc<tokio_rustls::rustls::ClientConfig>, String>>>,
     pub(crate) tls_config: crate::transport::tls::TlsConfig,
@@ -57,16 +60,24 @@ impl Dialer {
             idle_timeout: config.client_idle_timeout,
             write_stall: config.client_write_timeout,
             queue_len: config.client_queue_len,
-            keep_alive: (!config.keep_alive_interval.is_zero()).then_some(KeepAlive {
-                after: config.keep_alive_interval,
+            keep_alive: KeepAlive {
+                always: (!config.keep_alive_interval.is_zero()).then_some(config.keep_alive_interval),
+                // TarsGo's push clients ping every half `ClientIdleTimeout`; at most every
+                // PUSH_KEEP_ALIVE here, so that a server's usual 60 s idle limit keeps them.
+                pushed: (config.client_idle_timeout / 2).clamp(Duration::from_millis(10), PUSH_KEEP_ALIVE),
                 check_every: config.check_status_interval.max(Duration::from_millis(10)),
-            }),
+            },
             tls: Arc::default(),
             tls_config: config.tls.clone(),
         }
     }
 
-    async fn dial(&self, endpoint: &Endpoint, ping_as: &Arc<OnceLock<String>>) -> std::io::Result<Arc<Connection>> {
+    async fn dial(
+        &self,
+        endpoint: &Endpoint,
+        ping_as: &Arc<OnceLock<String>>,
+        pushes: &Arc<PushRoute>,
+    ) -> std::io::Result<Arc<Connection>> {
         let tls = match endpoint.proto {
             Proto::Ssl => {
                 let config = self
@@ -84,7 +95,9 @@ impl Dialer {
             idle_timeout: self.idle_timeout,
             write_stall: self.write_stall,
             queue_len: self.queue_len,
-            keep_alive: self.keep_alive.map(|k| (k, ping_as.clone())),
+            keep_alive: self.keep_alive,
+            ping_as: ping_as.clone(),
+            pushes: pushes.clone(),
         };
         Connection::open(endpoint, self.connect_timeout, options, tls).await
     }
@@ -103,7 +116,10 @@ impl Remote {
                     *slot = Slot::Dialing(rx.clone());
                     let remote = self.clone();
                     tokio::spawn(async move {
-                        let result = remote.dialer.dial(&remote.endpoint, &remote.object).await;
+                        let result = remote
+                            .dialer
+                            .dial(&remote.endpoint, &remote.object, &remote.pushes)
+                            .await;
                         let result = result.map_err(|e| {
                             tracing::debug!(endpoint = %remote.endpoint, error = %e, "connect failed");
                             Arc::new(e)
@@ -182,8 +198,10 @@ impl Pool {
             return r.clone();
         }
         remotes.retain(|_, r| Arc::strong_count(r) > 1 || r.is_connected());
+        let endpoint = Arc::new(endpoint.clone());
         let remote = Arc::new(Remote {
-            endpoint: Arc::new(endpoint.clone()),
+            pushes: Arc::new(PushRoute::new(endpoint.clone())),
+            endpoint,
             health: EndpointHealth::default(),
             object: Arc::default(),
             slot: Mutex::new(Slot::Idle),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,6 +20,7 @@ use crate::transport::endpoint::Endpoint;
 
 use super::error::{CallError, CallErrorKind};
 use super::path::CallPath;
+use super::push::{PushHub, PushStream};
 use super::request::{CallResult, ClientRequest, ClientResponse};
 use super::routing::Router;
 
@@ -131,6 +132,12 @@ pub trait Proxy: Sized {
     fn from_servant_proxy(proxy: ServantProxy) -> Self;
     /// The untyped proxy inside.
     fn servant_proxy(&self) -> &ServantProxy;
+
+    /// The messages the servers this proxy calls push to it: see
+    /// [`ServantProxy::on_push`].
+    fn on_push(&self) -> PushStream {
+        self.servant_proxy().on_push()
+    }
 }
 
 /// A proxy to one object: cheap to clone, shares the communicator's connections.
@@ -147,6 +154,8 @@ struct ProxyInner {
     /// Calls in flight through this proxy and its clones, at most `max_in_flight`.
     in_flight: AtomicUsize,
     max_in_flight: usize,
+    /// The proxy's push streams, once it has one ([`ServantProxy::on_push`]).
+    pushes: OnceLock<Arc<PushHub>>,
 }
 
 /// One call in flight through a proxy; counts down on drop.
@@ -176,6 +185,7 @@ impl ServantProxy {
                 router,
                 in_flight: AtomicUsize::new(0),
                 max_in_flight: max_in_flight.max(1),
+                pushes: OnceLock::new(),
             }),
             timeout,
             protocol: Encoding::Tars,
@@ -313,8 +323,17 @@ impl ServantProxy {
             dye: opts.dye.clone(),
             parent,
             endpoint: None,
+            push_to: inner.pushes.get().cloned(),
         };
         self.inner.path.call(&self.inner.router, req).await
+    }
+
+    /// The messages the servers this proxy calls push to it (see [`super::push`]): from now
+    /// on, every connection a call through this proxy (or a clone) uses hands its pushes to
+    /// the stream. Subscribe first, then make the call that registers with the server.
+    /// Each stream gets every event; drop it to stop.
+    pub fn on_push(&self) -> PushStream {
+        self.inner.pushes.get_or_init(Arc::default).subscribe()
     }
 
     /// Decodes the result `name` (tag `tag`) of a reply: the return value is tag 0 with the

@@ -12,6 +12,7 @@ use crate::protocol::{RequestPacket, ResponsePacket};
 use crate::transport::endpoint::Endpoint;
 
 use super::error::CallError;
+use super::push::PushHub;
 
 /// How a call ends: the reply, or why there is none.
 pub type CallResult = Result<ClientResponse, CallError>;
@@ -43,6 +44,9 @@ pub struct ClientRequest {
     /// The endpoint chosen, in per-attempt filters; `None` in per-call filters, before
     /// routing.
     pub endpoint: Option<Arc<Endpoint>>,
+    /// The push streams of the proxy that makes the call: the connection it goes on sends
+    /// them its pushes.
+    pub(crate) push_to: Option<Arc<PushHub>>,
 }
 
 impl ClientRequest {
@@ -56,6 +60,7 @@ impl ClientRequest {
             dye: None,
             parent: None,
             endpoint: None,
+            push_to: None,
         }
     }
 

@@ -197,6 +197,23 @@ impl Call {
         }
     }
 
+    /// The request's whole `sBuffer`, for servants that take raw bytes rather than IDL
+    /// arguments (TarsGo's push servers); `None` for TUP and JSON requests.
+    pub fn raw_body(&self) -> Option<&Bytes> {
+        match &self.args {
+            Args::Tars(body) => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Sets the reply's whole `sBuffer` (TARS requests; see [`Call::raw_body`]).
+    pub fn set_raw_results(&mut self, body: &[u8]) {
+        if let Results::Tars(buf) = &mut self.results {
+            buf.clear();
+            buf.extend_from_slice(body);
+        }
+    }
+
     /// Writes the return value (tag 0).
     pub fn set_return<T: TarsEncode + TarsJson>(&mut self, value: &T) {
         let ty = self.method.and_then(|m| m.ret_tup_type);

@@ -27,6 +27,7 @@ use crate::transport::writer::{self, Outgoing};
 
 use super::in_flight::InFlight;
 use super::protocol::{Handled, ServerProtocol};
+use super::push::PushSender;
 
 pub(crate) struct ConnectionSettings {
     /// Close after this long without a complete request (and none in flight).
@@ -40,6 +41,10 @@ pub(crate) struct ConnectionSettings {
     /// Large frames wait for room here while they arrive.
     pub budget: Option<Arc<MemoryBudget>>,
 }
+
+/// Pushes queued on a connection beyond the replies it may hold, at most (their bytes are
+/// bounded apart, see [`super::push::PUSH_QUEUE_BYTES`]).
+const PUSH_FRAMES: usize = 1024;
 
 /// Inline replies are handed to the writer once they reach this size (or the read is done).
 const REPLY_BATCH: usize = 64 * 1024;
@@ -112,8 +117,11 @@ pub(crate) async fn serve<R, W>(
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let max_in_flight = settings.max_in_flight.max(1);
-    // The permits bound what the queue can hold; one more for the goodbye push.
-    let (tx, mut rx) = mpsc::channel::<Outgoing>(max_in_flight + 1);
+    // The permits bound the replies the queue can hold; one more for the goodbye, and room
+    // for pushes.
+    let (tx, mut rx) = mpsc::channel::<Outgoing>(max_in_flight + 1 + PUSH_FRAMES);
+    let client = PushSender::stream(peer, &tx);
+    protocol.connected(&client);
     let stall = settings.write_stall;
     let writer = tokio::spawn(async move {
         if let Err(e) = writer::write_frames(wr, &mut rx, stall, std::future::pending()).await {
@@ -258,7 +266,7 @@ pub(crate) async fn serve<R, W>(
         let guard = in_flight.enter();
         // Polled once here: a request answered at once joins the replies of this read, which
         // leave together in one write; one still running continues as a task of its own.
-        let mut handling = protocol.clone().handle(peer, request, last_request);
+        let mut handling = protocol.clone().handle(&client, request, last_request);
         match std::future::poll_fn(|cx| Poll::Ready(handling.as_mut().poll(cx))).await {
             Poll::Ready(outcome) => {
                 // The slot and the request's memory go with `guard` at the end of this turn,
@@ -297,8 +305,10 @@ pub(crate) async fn serve<R, W>(
             }
         }
     };
-    // What was answered before the end still goes out.
+    // What was answered before the end still goes out; pushes from now on fail.
     send_replies(&tx, &mut replies, &mut replies_permit).await;
+    client.close();
+    protocol.disconnected(&client);
     match end {
         End::Drained => tracing::debug!(%peer, "connection drained after the goodbye"),
         End::BadFrame(e) => tracing::warn!(%peer, error = %e, "bad frame; closing the connection"),
@@ -337,7 +347,7 @@ mod tests {
 
         fn handle(
             self: Arc<Self>,
-            _peer: SocketAddr,
+            _client: &PushSender,
             request: Bytes,
             _received: Instant,
         ) -> crate::filter::BoxFuture<'static, Handled> {

@@ -42,6 +42,7 @@ pub(crate) fn dispatch<'a>(
             peer,
             received,
             mut packet,
+            client,
         } = req;
         let method = servant.interface().method(&packet.s_func_name);
         let function = match method {
@@ -52,7 +53,7 @@ pub(crate) fn dispatch<'a>(
             Ok(call) => call,
             Err(status) => return ServerResponse::from_status(&status),
         };
-        let ctx = Context::from_request(peer, packet, received, trace);
+        let ctx = Context::from_request(peer, packet, received, trace).with_push_sender(client);
         // A panicking method answers -99 instead of taking the connection's replies (or the
         // process) with it.
         let run = AssertUnwindSafe(servant.dispatch(&ctx, &mut call)).catch_unwind();

@@ -16,6 +16,7 @@ mod access;
 mod admission;
 mod call;
 mod connection;
+mod context;
 mod dispatch;
 mod error;
 #[cfg(feature = "http")]
@@ -26,6 +27,7 @@ mod observe;
 pub mod path;
 pub(crate) mod plan;
 mod protocol;
+pub mod push;
 mod reply;
 mod request;
 #[cfg(unix)]
@@ -36,11 +38,13 @@ mod tars;
 mod udp;
 
 pub use call::{Call, Encoding};
+pub use context::Context;
 pub use error::ServerError;
 pub use listener::{BoundAdapter, Listeners};
 pub use observe::ServeObserver;
 pub use plan::AdapterLiveness;
 pub use protocol::{Handled, ServerProtocol};
+pub use push::{ConnectionHooks, PushError, PushSender, RawPush, RawPushServant};
 pub use reply::TarsReply;
 pub use request::{ServerNext, ServerRequest, ServerResponse};
 #[cfg(unix)]

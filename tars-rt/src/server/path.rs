@@ -79,6 +79,11 @@ impl RequestPath {
         self.servants.iter().find(|s| &*s.name == name)
     }
 
+    /// The connection hooks of the servants here (see [`super::push::ConnectionHooks`]).
+    pub(crate) fn connection_hooks(&self) -> impl Iterator<Item = &dyn super::push::ConnectionHooks> {
+        self.servants.iter().filter_map(|s| s.servant.connection_hooks())
+    }
+
     /// The servant whose adapter's limits and observer a request for `called` (the servant it
     /// names, if the endpoint serves it) goes through: its own, or, for a name the endpoint
     /// does not serve (answered -4 by dispatch, after the filters), the endpoint's first

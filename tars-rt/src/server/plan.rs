@@ -428,7 +428,7 @@ mod tests {
 
         fn handle(
             self: Arc<Self>,
-            _: std::net::SocketAddr,
+            _: &crate::server::PushSender,
             _: bytes::Bytes,
             _: tokio::time::Instant,
         ) -> crate::filter::BoxFuture<'static, super::super::Handled> {

@@ -3,7 +3,6 @@
 //! application can put any other [`ServerProtocol`] on an adapter (`protocol=NAME`,
 //! TarsCpp's `not_tars`).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -12,6 +11,7 @@ use tokio::time::Instant;
 use crate::filter::BoxFuture;
 use crate::transport::frame::FrameError;
 
+use super::push::PushSender;
 use super::reply::TarsReply;
 
 /// What to do after handling one request.
@@ -49,7 +49,20 @@ pub trait ServerProtocol: Send + Sync + 'static {
     /// `received`. The connection polls the returned future once where it reads, and only
     /// spawns it as a task if it is not done then: a request answered at once costs no task,
     /// and its reply leaves with the others of the same read in one write.
-    fn handle(self: Arc<Self>, peer: SocketAddr, request: Bytes, received: Instant) -> BoxFuture<'static, Handled>;
+    ///
+    /// `client` is the connection the request came on (its address: `client.peer()`); a
+    /// protocol that lets its handlers push keeps a clone.
+    fn handle(self: Arc<Self>, client: &PushSender, request: Bytes, received: Instant) -> BoxFuture<'static, Handled>;
+
+    /// A TCP or TLS connection opened (UDP has none): `client` pushes to it until it closes.
+    fn connected(&self, client: &PushSender) {
+        let _ = client;
+    }
+
+    /// That connection closed.
+    fn disconnected(&self, client: &PushSender) {
+        let _ = client;
+    }
 
     /// `Some(max)` if frames are TARS frames (a 4-byte big-endian length that counts
     /// itself) of at most `max` bytes: the connection then reads a large frame's bytes only

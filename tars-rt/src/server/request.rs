@@ -11,6 +11,8 @@ use tokio::time::Instant;
 use crate::protocol::RequestPacket;
 use crate::Status;
 
+use super::push::PushSender;
+
 /// The rest of a server path, as a server filter sees it.
 pub type ServerNext<'a> = crate::filter::Next<'a, ServerRequest, ServerResponse>;
 
@@ -24,6 +26,8 @@ pub struct ServerRequest {
     pub received: Instant,
     /// The decoded packet; `s_buffer` holds the encoded arguments.
     pub packet: RequestPacket,
+    /// The connection the request came on.
+    pub(crate) client: Option<PushSender>,
 }
 
 impl ServerRequest {
@@ -33,7 +37,14 @@ impl ServerRequest {
             peer,
             received: Instant::now(),
             packet,
+            client: None,
         }
+    }
+
+    /// Pushes to the connection the request came on (see [`super::push`]); `None` for a
+    /// request built by hand.
+    pub fn push_sender(&self) -> Option<&PushSender> {
+        self.client.as_ref()
     }
 }
 

@@ -8,6 +8,7 @@ use crate::idl::InterfaceDesc;
 use crate::{Context, Status};
 
 use super::call::Call;
+use super::push::ConnectionHooks;
 
 /// A TARS object that serves calls.
 #[diagnostic::on_unimplemented(
@@ -23,6 +24,12 @@ pub trait Servant: Send + Sync + 'static {
     /// Runs `call.function()`: reads the arguments from `call`, runs the method, writes the
     /// return value and `out` parameters back into `call`.
     async fn dispatch(&self, ctx: &Context, call: &mut Call) -> Result<(), Status>;
+
+    /// What the servant hears of its adapter's connections: `Some(self)` with
+    /// `#[tars::servant(hooks)]` (the type then implements [`ConnectionHooks`]).
+    fn connection_hooks(&self) -> Option<&dyn ConnectionHooks> {
+        None
+    }
 }
 
 #[async_trait::async_trait]
@@ -33,5 +40,9 @@ impl<S: Servant + ?Sized> Servant for Arc<S> {
 
     async fn dispatch(&self, ctx: &Context, call: &mut Call) -> Result<(), Status> {
         (**self).dispatch(ctx, call).await
+    }
+
+    fn connection_hooks(&self) -> Option<&dyn ConnectionHooks> {
+        (**self).connection_hooks()
     }
 }

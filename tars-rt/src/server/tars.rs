@@ -21,6 +21,7 @@ use crate::Status;
 use super::call::Encoding;
 use super::path::{Incoming, RequestPath};
 use super::protocol::{Handled, ServerProtocol};
+use super::push::PushSender;
 use super::reply::{encode_reply, ReplyTo, TarsReply};
 use super::request::{ServerRequest, ServerResponse};
 
@@ -71,11 +72,12 @@ impl TarsProtocol {
     #[allow(clippy::manual_async_fn)] // rust-lang/rust#62958: an async fn stores its arguments twice.
     fn handle_request(
         self: Arc<Self>,
-        peer: SocketAddr,
+        client: PushSender,
         request: Bytes,
         received: Instant,
     ) -> impl Future<Output = Handled> + Send + 'static {
         async move {
+            let peer = client.peer();
             // What the request takes once decoded is drawn from the server's memory budget (its
             // bytes already are, by the connection); what does not fit is refused with -9.
             let Some(lease) = self.budget.try_lease(0) else {
@@ -113,7 +115,12 @@ impl TarsProtocol {
                     to.version
                 ))),
                 Some(encoding) => {
-                    let request = ServerRequest { peer, received, packet };
+                    let request = ServerRequest {
+                        peer,
+                        received,
+                        packet,
+                        client: Some(client),
+                    };
                     let incoming = Incoming {
                         request,
                         encoding,
@@ -141,8 +148,20 @@ impl ServerProtocol for TarsProtocol {
         frame::decode_frame(buf, self.max_package_length)
     }
 
-    fn handle(self: Arc<Self>, peer: SocketAddr, request: Bytes, received: Instant) -> BoxFuture<'static, Handled> {
-        Box::pin(self.handle_request(peer, request, received))
+    fn handle(self: Arc<Self>, client: &PushSender, request: Bytes, received: Instant) -> BoxFuture<'static, Handled> {
+        Box::pin(self.handle_request(client.clone(), request, received))
+    }
+
+    fn connected(&self, client: &PushSender) {
+        for hooks in self.path.connection_hooks() {
+            hooks.on_connect(client);
+        }
+    }
+
+    fn disconnected(&self, client: &PushSender) {
+        for hooks in self.path.connection_hooks() {
+            hooks.on_close(client);
+        }
     }
 
     fn max_frame_length(&self) -> Option<usize> {

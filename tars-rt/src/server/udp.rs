@@ -13,6 +13,7 @@ use crate::transport::udp;
 
 use super::in_flight::InFlight;
 use super::protocol::ServerProtocol;
+use super::push::PushSender;
 
 pub(crate) async fn serve(
     socket: UdpSocket,
@@ -55,8 +56,10 @@ pub(crate) async fn serve(
             continue;
         };
         let (socket, protocol, guard) = (socket.clone(), protocol.clone(), in_flight.enter());
+        // Pushes to a UDP client go to its address as datagrams, while the adapter runs.
+        let client = PushSender::datagram(peer, &socket);
         tokio::spawn(async move {
-            if let Some(reply) = protocol.handle(peer, request, received).await.into_frame() {
+            if let Some(reply) = protocol.handle(&client, request, received).await.into_frame() {
                 if let Err(e) = socket.send_to(&reply, peer).await {
                     tracing::debug!(%peer, error = %e, "udp reply failed");
                 }

@@ -4,3 +4,4 @@
 mod http_to_node;
 mod node_client;
 mod node_server;
+mod tarsgo_push;

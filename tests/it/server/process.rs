@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::support::raw::{request, Conn};
 use tars::bytes::{Bytes, BytesMut};
 use tars::filter::BoxFuture;
-use tars::server::{Handled, ServerProtocol};
+use tars::server::{Handled, PushSender, ServerProtocol};
 use tars::transport::frame::FrameError;
 use tars::Application;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -113,7 +113,7 @@ impl ServerProtocol for Shout {
 
     fn handle(
         self: Arc<Self>,
-        _peer: SocketAddr,
+        _client: &PushSender,
         request: Bytes,
         _received: tokio::time::Instant,
     ) -> BoxFuture<'static, Handled> {

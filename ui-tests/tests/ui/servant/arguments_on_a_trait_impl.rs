@@ -1,4 +1,4 @@
-// Arguments belong to code-first servants, not to trait impls.
+// `module` and `interface` belong to code-first servants; a trait impl takes only `hooks`.
 mod admin {
     tars::include_tars!("admin.tars");
 }

@@ -1,0 +1,143 @@
+//! TarsGo's push client (`tests/peers/tarsgo/push-client`, built from TarsGo's own
+//! `tars/protocol/push`) against a tars-rs push server: the `push` call with raw bytes, the
+//! pushes, and `_reconnect_` when the server stops, then a new connection to its successor.
+//! Opt-in: skipped with a message unless the TarsGo peer is built
+//! (`tests/peers/tarsgo/README.md`).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tars::bytes::Bytes;
+use tars::server::{PushSender, RawPush, RawPushServant};
+use tars::{Application, Status};
+
+const OBJ: &str = "TestApp.PushServer.MessageObj";
+
+/// The TarsGo push client, if built: `$TARSGO_PEER_OUT/bin/tarsgo-push-client`, by default in
+/// `.peers/tarsgo` beside the repository.
+fn tarsgo_push_client() -> Option<PathBuf> {
+    let out = match std::env::var_os("TARSGO_PEER_OUT") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()?
+            .join(".peers/tarsgo"),
+    };
+    let bin = out.join("bin/tarsgo-push-client");
+    bin.exists().then_some(bin)
+}
+
+/// TarsGo's examples/PushServer, in tars-rs: echo the request, then push three messages.
+#[derive(Clone, Default)]
+struct ThreePushes {
+    closed: Arc<Mutex<usize>>,
+}
+
+impl RawPush for ThreePushes {
+    async fn on_connect(&self, client: PushSender, request: Bytes) -> Result<Bytes, Status> {
+        tokio::spawn(async move {
+            for i in 0..3 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                client.push(format!("msg{i}")).unwrap();
+            }
+        });
+        Ok(request)
+    }
+
+    fn on_close(&self, _client: &PushSender) {
+        *self.closed.lock().unwrap() += 1;
+    }
+}
+
+async fn start(port: u16, imp: &ThreePushes) -> tars::application::Server {
+    let config = format!(
+        "<tars><application><server>
+app=TestApp
+server=PushServer
+<TestApp.PushServer.MessageObjAdapter>
+endpoint=tcp -h 127.0.0.1 -p {port} -t 60000
+servant={OBJ}
+</TestApp.PushServer.MessageObjAdapter>
+</server></application></tars>"
+    );
+    Application::new(config.parse().unwrap())
+        .servant(OBJ, RawPushServant(imp.clone()))
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tarsgo_push_client_gets_pushes_and_follows_reconnect() {
+    let Some(bin) = tarsgo_push_client() else {
+        eprintln!("skipped: the TarsGo push client is not built (see tests/peers/tarsgo/README.md)");
+        return;
+    };
+    let imp = ThreePushes::default();
+    let server = start(0, &imp).await;
+    let port = server.local_addr(OBJ).unwrap().port();
+    let mut child = Command::new(bin)
+        .args(["-obj", &format!("{OBJ}@tcp -h 127.0.0.1 -p {port} -t 60000")])
+        .args(["-req", "hello", "-count", "3", "-reconnect", "-timeout", "20s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+        }
+    });
+    connected_and_three_pushes(&mut rx).await;
+    // The server stops: TarsGo's client reads `_reconnect_`, and connects to the next one.
+    server.shutdown().await;
+    let server = start(port, &imp).await;
+    assert_eq!(next_event(&mut rx).await.0, "reconnect");
+    connected_and_three_pushes(&mut rx).await;
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    assert!(
+        *imp.closed.lock().unwrap() >= 1,
+        "the first connection's close was heard"
+    );
+    server.shutdown().await;
+}
+
+type Events = tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>;
+
+/// The client's next JSON line: its `event`, and the whole line.
+async fn next_event(rx: &mut Events) -> (String, serde_json::Value) {
+    let event = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the TarsGo client said nothing for 20 s")
+        .expect("the TarsGo client ended early");
+    (event["event"].as_str().unwrap_or_default().to_string(), event)
+}
+
+/// `connected` with the echoed request, and the three pushes. TarsGo hands each frame to a
+/// goroutine of its own: the pushes may come in any order, and before `connected`.
+async fn connected_and_three_pushes(rx: &mut Events) {
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        let (kind, e) = next_event(rx).await;
+        match kind.as_str() {
+            "connected" => {
+                assert_eq!(e["reply"], "hello", "the raw reply is the raw request");
+                seen.push("connected".to_string());
+            }
+            "push" => seen.push(e["data"].as_str().unwrap_or_default().to_string()),
+            // Connect tried while the server restarts.
+            "error" => {}
+            other => panic!("unexpected {other}: {e}"),
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["connected", "msg0", "msg1", "msg2"]);
+}
