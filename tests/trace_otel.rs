@@ -7,6 +7,10 @@
 #[allow(dead_code)] // This binary uses part of the shared helpers.
 mod support;
 
+/// Reporting to a SkyWalking OAP (feature `skywalking`).
+#[cfg(feature = "skywalking")]
+mod skywalking;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

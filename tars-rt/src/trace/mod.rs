@@ -18,6 +18,8 @@
 //! Every server request and client call is a `tracing` span (`tars.server`, `tars.client`)
 //! with the OpenTelemetry RPC conventions as fields; with the `opentelemetry` cargo feature
 //! those spans are OpenTelemetry spans whose parent is the caller's (see `otel` (feature `opentelemetry`)).
+//! With the `skywalking` cargo feature they can be reported to a SkyWalking OAP as go2sky
+//! reports a Go service's (see `skywalking` (feature `skywalking`)).
 
 mod ids;
 mod propagation;
@@ -25,6 +27,8 @@ mod spans;
 
 #[cfg(feature = "opentelemetry")]
 pub mod otel;
+#[cfg(feature = "skywalking")]
+pub mod skywalking;
 
 use std::sync::{Arc, RwLock};
 

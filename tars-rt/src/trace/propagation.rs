@@ -338,6 +338,13 @@ impl Propagator for SkyWalking {
     }
 
     fn inject(&self, ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
+        // Reported to SkyWalking: the call's own segment and exit span.
+        #[cfg(feature = "skywalking")]
+        if let Some(value) = super::skywalking::exit_sw8(ctx, carrier.peer) {
+            carrier.status.insert(SW8.into(), value);
+            carrier.status.entry(SW8_CORRELATION.into()).or_default();
+            return;
+        }
         let Some(sw8) = &ctx.sw8 else {
             return;
         };
@@ -370,7 +377,7 @@ fn hash128(s: &str) -> u128 {
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-fn base64_encode(bytes: &[u8]) -> String {
+pub(super) fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];

@@ -156,4 +156,6 @@ fn record_ids(span: &Span, trace: Option<&TraceContext>, parent_span_id: Option<
     if let Some(key) = dyed {
         span.record("tars.dyed", key);
     }
+    #[cfg(feature = "skywalking")]
+    super::skywalking::span_context(span, trace);
 }
