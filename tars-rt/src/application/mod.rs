@@ -14,6 +14,8 @@
 //! keep them; the platform takes the config the server starts on.
 
 mod server;
+#[cfg(feature = "skywalking")]
+mod skywalking;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -59,6 +61,8 @@ pub struct Application {
     loggers: Vec<Logger>,
     remote_log: bool,
     exit_on_panic: bool,
+    #[cfg(feature = "skywalking")]
+    skywalking: Option<crate::trace::skywalking::Settings>,
 }
 
 impl std::fmt::Debug for Application {
@@ -87,6 +91,8 @@ impl Application {
             loggers: Vec::new(),
             remote_log: false,
             exit_on_panic: false,
+            #[cfg(feature = "skywalking")]
+            skywalking: None,
         }
     }
 
@@ -140,6 +146,14 @@ impl Application {
     /// call answers -99, the panic is reported, and the server goes on.
     pub fn exit_on_panic(mut self, exit: bool) -> Self {
         self.exit_on_panic = exit;
+        self
+    }
+
+    /// Reports the spans of requests and calls to a SkyWalking OAP with `settings`, instead
+    /// of what the config's `<skywalking>` section says (see [`crate::trace::skywalking`]).
+    #[cfg(feature = "skywalking")]
+    pub fn skywalking(mut self, settings: crate::trace::skywalking::Settings) -> Self {
+        self.skywalking = Some(settings);
         self
     }
 
@@ -266,7 +280,21 @@ impl Application {
         let platform = self.platform.clone();
         platform.set_config(self.config.clone());
         platform.register_running();
+        // SkyWalking's reporter before the logs: the subscriber they install reports to it.
+        #[cfg(feature = "skywalking")]
+        let skywalking = self
+            .skywalking
+            .take()
+            .or_else(|| skywalking::settings_from_config(&self.config, &server_cfg, &platform));
+        #[cfg(feature = "skywalking")]
+        if let Some(settings) = skywalking.clone() {
+            skywalking::start(settings).map_err(ServerError::SkyWalking)?;
+        }
         self.install_logs(&server_cfg);
+        #[cfg(feature = "skywalking")]
+        if skywalking.is_some() {
+            skywalking::ensure_layer();
+        }
         for key in self.config.unsupported() {
             tracing::warn!("config {key}");
         }
@@ -367,7 +395,14 @@ impl Application {
         settings.remote_main = self.remote_log;
         settings.set = self.platform.set_name();
         let remote = server.log.as_deref().and_then(|o| self.platform.framework_proxy(o));
-        match log::install(&settings, remote) {
+        #[cfg(feature = "skywalking")]
+        let installed = match crate::trace::skywalking::current_reporter() {
+            Some(_) => skywalking::install_with_logs(&settings, remote),
+            None => log::install(&settings, remote),
+        };
+        #[cfg(not(feature = "skywalking"))]
+        let installed = log::install(&settings, remote);
+        match installed {
             Ok(handle) => self.platform.set_log(handle),
             Err(e) => tracing::debug!(error = %e, "tars-rs logs not installed"),
         }

@@ -14,6 +14,7 @@ mod client;
 mod format;
 mod keys;
 mod server;
+mod skywalking;
 mod values;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ pub use server::{
     AdapterConfig, ServerConfig, DEFAULT_BACKLOG, DEFAULT_MAX_CONNS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REQUEST_MEMORY,
     DEFAULT_QUEUE_CAP, DEFAULT_QUEUE_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, DEFAULT_WRITE_TIMEOUT_MS,
 };
+pub use skywalking::SkyWalkingConfig;
 pub use values::{AdapterProtocol, BadSetDivision, LogLevel, SetDivision, UnknownLevel};
 
 use keys::Keys;
@@ -76,6 +78,8 @@ pub struct Config {
     pub server: Option<ServerConfig>,
     /// `<client>`.
     pub client: ClientConfig,
+    /// `<skywalking>`, when the application reports spans to a SkyWalking OAP.
+    pub skywalking: Option<SkyWalkingConfig>,
     /// The parsed tree, for sections and keys of the application's own.
     pub tree: Domain,
 }
@@ -117,6 +121,9 @@ impl Config {
         if let Some(s) = &self.server {
             all.extend(s.unsupported_keys());
         }
+        if let Some(s) = &self.skywalking {
+            all.extend(&s.unsupported);
+        }
         all.sort_by_key(|k| k.line);
         all
     }
@@ -145,11 +152,13 @@ impl std::str::FromStr for Config {
         };
         let server = app.domain("server").map(server::parse).transpose()?;
         let client = app.domain("client").map(client::parse).transpose()?.unwrap_or_default();
+        let skywalking = app.domain("skywalking").map(skywalking::parse).transpose()?;
         Ok(Config {
             enable_set,
             set_division,
             server,
             client,
+            skywalking,
             tree: tree.clone(),
         })
     }

@@ -68,6 +68,10 @@ pub enum ServerError {
         /// What is wrong.
         source: TlsError,
     },
+    /// The SkyWalking reporter cannot start (feature `skywalking`).
+    #[cfg(feature = "skywalking")]
+    #[error(transparent)]
+    SkyWalking(crate::trace::skywalking::SkyWalkingError),
     /// A listener could not be bound.
     #[error("cannot listen on {endpoint} for {servant}: {source}")]
     Bind {
