@@ -16,6 +16,7 @@ use crate::codec::TarsEncode;
 /// [`finish`](Args::finish)ed into the request's `sBuffer`.
 ///
 /// ```
+/// # use tars_rt as tars;
 /// use tars::protocol::{Args, Encoding};
 /// let body = Args::new(Encoding::Json).put(1, "sReq", "string", "hi").finish();
 /// assert_eq!(&body[..], br#"{"sReq":"hi"}"#);
