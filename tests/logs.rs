@@ -1,12 +1,17 @@
 //! A server's logs under tarsnode: the main log and a named day logger under
 //! `logpath/<App>/<Server>/`, rolled by size; the level from `logLevel`, changed at run time;
-//! lines to a tarslog double in order and in batches; dyed requests in the dye log. (One
-//! test: the logs are the process's `tracing` subscriber.)
+//! lines to a tarslog double in order and in batches; dyed requests in the dye log; the trace
+//! and span ids at the end of the lines of a traced request, in the files and at tarslog.
+//! (One test: the logs are the process's `tracing` subscriber; then, with trace ids off, a
+//! layer is its thread's.)
 
 #[allow(dead_code)] // This binary uses part of the shared helpers.
 mod support;
 
 use std::time::Duration;
+
+use tracing::instrument::WithSubscriber;
+use tracing::subscriber::NoSubscriber;
 
 use support::framework::{obj, FrameworkDouble, LOG_OBJ};
 use support::server::hello::test_app::{Hello, HelloProxy};
@@ -16,6 +21,20 @@ use tars::Application;
 use tars::{Context, Status};
 
 const OBJ: &str = "TestApp.HelloServer.HelloObj";
+/// The trace of the traced requests, as a caller's `traceparent` carries it.
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// A call from outside any trace: the client's own span is not recorded (in this process the
+/// server's subscriber would record it, and a recorded call outside a trace starts one).
+async fn untraced<F: std::future::IntoFuture>(call: F) -> F::Output {
+    call.into_future().with_subscriber(NoSubscriber::default()).await
+}
+
+/// A call within the trace [`TRACE_ID`], as a caller's span `00f067aa0ba902b7`.
+async fn traced(hello: &HelloProxy) -> String {
+    let opts = CallOptions::new().status("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"));
+    untraced(hello.test_hello_with(&opts, "traced")).await.unwrap().value.1
+}
 
 struct Chatty;
 
@@ -25,7 +44,12 @@ impl Hello for Chatty {
         Ok(0)
     }
 
-    async fn test_hello(&self, _ctx: &Context, s: String) -> Result<(i32, String), Status> {
+    async fn test_hello(&self, ctx: &Context, s: String) -> Result<(i32, String), Status> {
+        if s == "traced" {
+            tracing::info!("traced line");
+            let ids = ctx.trace().map(|t| format!("{} {}", t.trace_id, t.span_id));
+            return Ok((0, ids.unwrap_or_default()));
+        }
         if let Some(n) = s.strip_prefix("many ") {
             for i in 0..n.parse::<usize>().unwrap() {
                 tracing::info!(target: "TLOG", i, "bulk");
@@ -75,18 +99,25 @@ servant={OBJ}
     let hello: HelloProxy = comm
         .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
         .unwrap();
-    hello.test_hello("a").await.unwrap();
-    hello
-        .test_hello_with(&CallOptions::new().dye("user42"), "dyed")
+    untraced(hello.test_hello("a")).await.unwrap();
+    untraced(hello.test_hello_with(&CallOptions::new().dye("user42"), "dyed"))
         .await
         .unwrap();
     platform.set_log_level(LogLevel::Debug).unwrap();
-    hello.test_hello("b").await.unwrap();
+    untraced(hello.test_hello("b")).await.unwrap();
+    // The servant's trace context: the caller's trace, and this server's span.
+    let ids = traced(&hello).await;
+    let (trace_id, span_id) = ids.split_once(' ').expect("the request is traced");
+    assert_eq!(trace_id, TRACE_ID);
+    let with_ids = format!("|INFO|traced line trace_id={TRACE_ID} span_id={span_id}");
     log.flush(Duration::from_secs(5)).await;
 
     let dir = logpath.join("TestApp").join("HelloServer");
     let main = std::fs::read_to_string(dir.join("TestApp.HelloServer.log")).unwrap();
-    let lines: Vec<&str> = main.lines().filter(|l| l.contains("line")).collect();
+    let lines: Vec<&str> = main
+        .lines()
+        .filter(|l| l.contains("line") && !l.contains("traced line"))
+        .collect();
     // INFO hides the first request's debug line; after tars.setloglevel DEBUG it shows.
     assert_eq!(lines.len(), 4, "{main}");
     assert!(lines[0].ends_with("|INFO|main line who=a"), "{}", lines[0]);
@@ -100,6 +131,9 @@ servant={OBJ}
         !main.contains("tlog line"),
         "named-logger lines stay out of the main log"
     );
+    // The traced request's line ends with its ids; untraced ones (above) have none.
+    assert!(main.lines().any(|l| l.ends_with(&with_ids)), "{main}");
+    assert_eq!(main.matches("trace_id=").count(), 1, "{main}");
 
     let today = chrono::Local::now().format("%Y%m%d");
     let tlog = std::fs::read_to_string(dir.join(format!("TestApp.HelloServer_TLOG_{today}.log"))).unwrap();
@@ -129,6 +163,12 @@ servant={OBJ}
         assert_eq!(tlog_remote.len(), 3);
         assert!(tlog_remote[0].ends_with("|INFO|tlog line a\n"), "{tlog_remote:?}");
         assert!(remote("").iter().any(|l| l.ends_with("|INFO|main line who=b\n")));
+        let traced_remote: Vec<String> = remote("").into_iter().filter(|l| l.contains("traced line")).collect();
+        assert_eq!(traced_remote.len(), 1, "{traced_remote:?}");
+        assert!(
+            traced_remote[0].ends_with(&format!("{with_ids}\n")),
+            "{traced_remote:?}"
+        );
         let (info, _) = &rec.logs_by_info[0];
         assert_eq!(
             (
@@ -154,7 +194,7 @@ servant={OBJ}
     }
 
     // 5000 lines in a burst reach tarslog in order, at most 2000 per call.
-    hello.test_hello("many 5000").await.unwrap();
+    untraced(hello.test_hello("many 5000")).await.unwrap();
     log.flush(Duration::from_secs(10)).await;
     {
         let rec = fw.rec();
@@ -186,5 +226,55 @@ servant={OBJ}
 
     server.shutdown().await;
     fw_server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&logpath);
+
+    trace_ids_off_leaves_lines_as_they_were().await;
+}
+
+/// `trace_ids` off (`logtraceid=N`, `Application::log_trace_ids(false)`): the line of a traced
+/// request has no ids. (Run after the process's subscriber is installed: a thread's
+/// subscriber set before would keep tars-rs from installing it.)
+async fn trace_ids_off_leaves_lines_as_they_were() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let logpath = std::env::temp_dir().join(format!("tars-rs-logs-off-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&logpath);
+    let config = format!(
+        "<tars><application><server>
+app=TestApp
+server=NoIds
+logpath={}
+logtraceid=N
+</server></application></tars>",
+        logpath.display()
+    );
+    let parsed: tars::config::Config = config.parse().unwrap();
+    let settings = tars::framework::log::LogSettings::from_server_config(parsed.server.as_ref().unwrap());
+    assert!(!settings.trace_ids);
+    let (layer, filter, log) = tars::framework::log::layer(&settings, None);
+    // This thread's subscriber (the other test installs the process's): the server's tasks
+    // run on this thread (a current-thread runtime), so their lines come here.
+    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(filter).with(layer));
+    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+        .servant(OBJ, Chatty)
+        .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let comm = Communicator::new();
+    let hello: HelloProxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    let ids = traced(&hello).await;
+    assert!(ids.starts_with(TRACE_ID), "the request is traced: {ids:?}");
+    log.flush(Duration::from_secs(5)).await;
+    let main = std::fs::read_to_string(logpath.join("TestApp").join("NoIds").join("TestApp.NoIds.log")).unwrap();
+    let line = main
+        .lines()
+        .find(|l| l.contains("traced line"))
+        .unwrap_or_else(|| panic!("{main}"));
+    assert!(line.ends_with("|INFO|traced line"), "{line}");
+    server.shutdown().await;
     let _ = std::fs::remove_dir_all(&logpath);
 }

@@ -60,6 +60,7 @@ pub struct Application {
     remote_configs: Vec<(String, ConfigLevel)>,
     loggers: Vec<Logger>,
     remote_log: bool,
+    log_trace_ids: Option<bool>,
     exit_on_panic: bool,
     #[cfg(feature = "skywalking")]
     skywalking: Option<crate::trace::skywalking::Settings>,
@@ -90,6 +91,7 @@ impl Application {
             remote_configs: Vec::new(),
             loggers: Vec::new(),
             remote_log: false,
+            log_trace_ids: None,
             exit_on_panic: false,
             #[cfg(feature = "skywalking")]
             skywalking: None,
@@ -160,6 +162,14 @@ impl Application {
     /// Sends the main log to tarslog (`log=`) too.
     pub fn remote_log(mut self) -> Self {
         self.remote_log = true;
+        self
+    }
+
+    /// Whether log lines written within a traced request or call end with
+    /// ` trace_id=… span_id=…` (see [`crate::framework::log`]); overrides the config's
+    /// `logtraceid` (default Y).
+    pub fn log_trace_ids(mut self, on: bool) -> Self {
+        self.log_trace_ids = Some(on);
         self
     }
 
@@ -393,6 +403,9 @@ impl Application {
         let mut settings = LogSettings::from_server_config(server);
         settings.loggers = std::mem::take(&mut self.loggers);
         settings.remote_main = self.remote_log;
+        if let Some(on) = self.log_trace_ids {
+            settings.trace_ids = on;
+        }
         settings.set = self.platform.set_name();
         let remote = server.log.as_deref().and_then(|o| self.platform.framework_proxy(o));
         #[cfg(feature = "skywalking")]

@@ -39,6 +39,9 @@ pub struct ServerConfig {
     pub log_num: u32,
     /// `logLevel` (`loglevel` too).
     pub log_level: LogLevel,
+    /// `logtraceid` (tars-rs's, default Y): log lines written within a traced request or
+    /// call end with ` trace_id=… span_id=…` (see `framework::log`).
+    pub log_trace_ids: bool,
     /// `log`: the remote log servant.
     pub log: Option<String>,
     /// `config`: the config servant.
@@ -311,6 +314,7 @@ pub(super) fn parse(d: &Domain) -> Result<ServerConfig, ConfigError> {
         log_size: k.size("logsize", 10 * 1024 * 1024)?,
         log_num: k.int("lognum", 10)?,
         log_level,
+        log_trace_ids: k.bool("logtraceid", true)?,
         log: k.string("log"),
         config: k.string("config"),
         notify: k.string("notify"),

@@ -56,6 +56,7 @@ fn parses_a_tarsnode_config() {
     assert_eq!(s.local.unwrap().port, 19385);
     assert_eq!(s.log_size, 10 << 20);
     assert_eq!(s.log_level, LogLevel::Info);
+    assert!(s.log_trace_ids, "logtraceid defaults to Y");
     assert_eq!(s.max_package_length, 2 << 20);
     assert_eq!(s.grace_down_timeout, Duration::from_secs(5));
     assert_eq!(
@@ -75,6 +76,14 @@ fn parses_a_tarsnode_config() {
         Some(Duration::from_millis(100))
     );
     assert_eq!(c.client.module_name.as_deref(), Some("TestApp.HelloServer"));
+}
+
+#[test]
+fn logtraceid_turns_trace_ids_in_log_lines_off() {
+    let c: Config = SAMPLE.replace("logLevel=", "logtraceid=N\nlogLevel=").parse().unwrap();
+    let s = c.server.unwrap();
+    assert!(!s.log_trace_ids);
+    assert!(s.unsupported_keys().all(|k| k.key != "logtraceid"));
 }
 
 #[test]
