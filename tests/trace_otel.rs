@@ -218,3 +218,123 @@ async fn an_http_request_is_a_server_span_under_the_callers_with_http_fields() {
     assert_eq!(call.span_context.trace_id(), http.span_context.trace_id());
     server.shutdown().await;
 }
+
+/// Answers `testHello("fail")` with the application's code -42.
+struct Measured;
+
+#[tars::servant]
+impl Hello for Measured {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        match s_req.as_str() {
+            "fail" => Err(Status::new(-42, "failed on purpose")),
+            _ => Ok((0, s_req)),
+        }
+    }
+}
+
+/// With a meter provider installed globally, calls that answer 0 and -42 give the histograms
+/// TarsGo's OpenTelemetry middleware names: `tars.server.duration` and its client
+/// counterpart `tars.client.duration`, in ms, with `tars.rpc.ret` and the TarsGo attributes.
+#[tokio::test]
+async fn call_durations_are_histograms_named_as_tarsgo_names_them() {
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, HistogramDataPoint, MetricData};
+    use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+
+    // Spans recorded as in the other tests of this binary: a thread without a subscriber
+    // making the first calls may register the call sites while another test sets its own,
+    // and `tracing` can then cache them as disabled for that test.
+    let (_spans, _tracer, _guard) = recorded_spans();
+    let exporter = InMemoryMetricExporter::default();
+    let provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(exporter.clone()).build())
+        .build();
+    opentelemetry::global::set_meter_provider(provider.clone());
+
+    const OBJ: &str = "TestApp.Measured.HelloObj";
+    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+        .servant(OBJ, Measured)
+        .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let comm = Communicator::new();
+    let proxy: HelloProxy = comm
+        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
+        .unwrap();
+    proxy.test_hello("ok").await.unwrap();
+    proxy.test_hello("ok").await.unwrap();
+    let e = proxy.test_hello("fail").await.unwrap_err();
+    assert_eq!(e.code().value(), -42);
+    provider.force_flush().unwrap();
+
+    let exported = exporter.get_finished_metrics().unwrap();
+    let metric = |name: &str| {
+        let (scope, metric) = exported
+            .iter()
+            .flat_map(|r| r.scope_metrics())
+            .flat_map(|s| s.metrics().map(move |m| (s.scope(), m)))
+            .filter(|(_, m)| m.name() == name)
+            .last()
+            .unwrap_or_else(|| panic!("no {name}"));
+        assert_eq!(scope.name(), "tars-rt");
+        assert_eq!(metric.unit(), "ms");
+        match metric.data() {
+            AggregatedMetrics::F64(MetricData::Histogram(h)) => h.data_points().cloned().collect::<Vec<_>>(),
+            other => panic!("{name} is not a histogram: {other:?}"),
+        }
+    };
+    let attr = |p: &HistogramDataPoint<f64>, key: &str| {
+        p.attributes()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.to_string())
+    };
+    // This test's calls (other tests of this binary call other objects meanwhile).
+    let ours = |points: Vec<HistogramDataPoint<f64>>| -> Vec<HistogramDataPoint<f64>> {
+        points
+            .into_iter()
+            .filter(|p| attr(p, "tars.interface").as_deref() == Some(OBJ))
+            .collect()
+    };
+    for (name, side) in [("tars.server.duration", "server"), ("tars.client.duration", "client")] {
+        let points = ours(metric(name));
+        let by_ret = |ret: &str| {
+            points
+                .iter()
+                .find(|p| attr(p, "tars.rpc.ret").as_deref() == Some(ret))
+                .unwrap_or_else(|| panic!("{name}: no point with tars.rpc.ret={ret}"))
+        };
+        assert_eq!(points.len(), 2, "{name}: {points:?}");
+        let (ok, failed) = (by_ret("0"), by_ret("-42"));
+        assert_eq!((ok.count(), failed.count()), (2, 1), "{name}");
+        for p in [ok, failed] {
+            assert_eq!(attr(p, "tars.method").as_deref(), Some("testHello"), "{name}");
+            assert_eq!(
+                attr(p, "tars.slave.name").as_deref(),
+                Some("TestApp.Measured"),
+                "{name}"
+            );
+            assert_eq!(
+                attr(p, "tars.version").as_deref(),
+                Some(env!("CARGO_PKG_VERSION")),
+                "{name}"
+            );
+            assert!(attr(p, "tars.master.ip").is_some(), "{name}");
+            assert!(p.sum() >= 0.0, "{name}");
+        }
+        if side == "server" {
+            // The caller's address, and its TARS_MASTER_NAME (none sent here: empty, as TarsGo).
+            assert_eq!(attr(ok, "tars.master.ip").as_deref(), Some("127.0.0.1"));
+            assert_eq!(attr(ok, "tars.master.name").as_deref(), Some(""));
+            assert!(attr(ok, "tars.slave.ip").is_some());
+        } else {
+            assert_eq!(attr(ok, "tars.slave.ip").as_deref(), Some("127.0.0.1"));
+            assert_eq!(attr(ok, "tars.protocol").as_deref(), Some("tars"));
+        }
+    }
+    server.shutdown().await;
+}

@@ -78,7 +78,16 @@ impl CallPath {
     async fn scoped(&self, router: &Router, mut req: ClientRequest) -> CallResult {
         let span = super::scope::enter(&mut req.packet, req.dye.take(), req.parent.as_deref());
         let started = self.observer.is_some().then(tokio::time::Instant::now);
+        #[cfg(feature = "opentelemetry")]
+        let measured = crate::trace::otel::metrics::ClientCall::start(&req.packet);
         let result = self.within_deadline(router, &mut req).instrument(span.clone()).await;
+        #[cfg(feature = "opentelemetry")]
+        if let Some(measured) = measured {
+            match &result {
+                Ok(rsp) => measured.end(rsp.packet.i_ret, rsp.endpoint.as_ref().map(|e| e.host.as_str())),
+                Err(e) => measured.end(e.code().value(), None),
+            }
+        }
         if !span.is_disabled() {
             let code = match &result {
                 Ok(rsp) => {

@@ -16,6 +16,8 @@
 //! tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
 //! ```
 
+pub mod metrics;
+
 use std::str::FromStr;
 
 use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceState};
