@@ -167,6 +167,16 @@ async fn one_trace_across_three_hops_to_the_node_server() {
     assert_eq!(attr(&a_server, "rpc.method").as_deref(), Some("testHello"));
     assert_eq!(attr(&a_server, "tars.dyed").as_deref(), Some("user-42"));
     assert_eq!(attr(&b_client, "tars.return_code").as_deref(), Some("0"));
+    // And the tags TarsGo's zipkin plugin puts on its spans.
+    for s in [&a_server, &a_client] {
+        assert_eq!(attr(s, "tars.method").as_deref(), Some("testHello"));
+        assert_eq!(attr(s, "tars.protocol").as_deref(), Some("tars"));
+    }
+    assert_eq!(attr(&a_server, "tars.interface").as_deref(), Some("TestApp.A.HelloObj"));
+    assert_eq!(attr(&a_client, "tars.interface").as_deref(), Some("TestApp.B.HelloObj"));
+    assert_eq!(attr(&a_server, "client.ipv4").as_deref(), Some("127.0.0.1"));
+    let version = attr(&a_client, "tars.client.version").unwrap_or_default();
+    assert!(version.starts_with("tars-rs/"), "{version}");
     drop((a, b, node));
 }
 

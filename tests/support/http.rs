@@ -28,7 +28,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 pub(crate) const HTTP_OBJ: &str = "TestApp.HelloServer.HttpObj";
 
-/// A TARS servant that answers with what the request carried: its `traceparent` and dye.
+/// A TARS servant that answers with what the request carried: its trace id, the formats
+/// the trace came in, and its dye (`<trace id>|Formats(…)|<dye>`).
 pub(crate) struct Mirror;
 
 #[tars::servant]
@@ -41,9 +42,11 @@ impl Hello for Mirror {
         if let Some(ms) = s_req.strip_prefix("sleep ") {
             tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
         }
-        let status = ctx.request_status();
-        let traceparent = status.get("traceparent").cloned().unwrap_or_default();
-        Ok((0, format!("{traceparent}|{}", ctx.dye_key().unwrap_or(""))))
+        let (trace_id, formats) = match ctx.trace() {
+            Some(t) => (t.trace_id.to_string(), format!("{:?}", t.formats)),
+            None => (String::new(), String::new()),
+        };
+        Ok((0, format!("{trace_id}|{formats}|{}", ctx.dye_key().unwrap_or(""))))
     }
 }
 

@@ -301,6 +301,9 @@ impl Application {
             skywalking::start(settings).map_err(ServerError::SkyWalking)?;
         }
         self.install_logs(&server_cfg);
+        if let Some(ip) = server_cfg.local_ip.as_deref().filter(|ip| !ip.is_empty()) {
+            crate::trace::chain::set_local_ip(ip);
+        }
         #[cfg(feature = "skywalking")]
         if skywalking.is_some() {
             skywalking::ensure_layer();
@@ -348,6 +351,7 @@ impl Application {
             filters: &self.filters,
             observer: &observer,
             budget: &budget,
+            chain: self.platform.framework().call_chain(),
             #[cfg(feature = "http")]
             http_servants: &self.http_servants,
         })?;

@@ -17,6 +17,7 @@ use crate::balance::{Auto, Balance};
 use crate::config::ClientConfig;
 use crate::discovery::{Discover, DiscoveryError, StaticDiscovery, Target};
 use crate::filter::{Chain, Filter};
+use crate::trace::chain::ChainLog;
 use crate::transport::endpoint::Endpoint;
 use crate::transport::tls::TlsConfig;
 
@@ -51,6 +52,7 @@ struct Parts {
     per_call: Chain<ClientRequest, CallResult>,
     per_attempt: Chain<ClientRequest, CallResult>,
     observer: Option<Arc<dyn CallObserver>>,
+    chain: Option<Arc<ChainLog>>,
 }
 
 impl std::fmt::Debug for Communicator {
@@ -137,6 +139,13 @@ impl CommunicatorBuilder {
         self
     }
 
+    /// Writes TarsWeb's call chain (`cs` and `cr` lines of calls in TARS traces) to `log`
+    /// (the framework wing sets it when the config names tarslog).
+    pub fn call_chain(mut self, log: Arc<ChainLog>) -> Self {
+        self.parts.chain = Some(log);
+        self
+    }
+
     /// Tells `observer` about every call (after it ended).
     pub fn observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
         self.parts.observer = Some(observer);
@@ -185,6 +194,14 @@ impl CommunicatorBuilder {
                  Communicator::from_config reports to tarsstat and tarsproperty"
             );
         }
+        // Process-wide, as TarsGo's communicator sets them: how traces started here are
+        // written, and what TarsWeb's call chain logs.
+        if let Some(formats) = self.config.trace_formats {
+            crate::trace::set_started_formats(formats);
+        }
+        if let Some(kb) = self.config.trace_param_max_len {
+            crate::trace::chain::set_param_max_len(kb);
+        }
         let pool = self
             .pool
             .unwrap_or_else(|| Arc::new(Pool::new(Dialer::new(&self.config))));
@@ -196,6 +213,7 @@ impl CommunicatorBuilder {
                     parts.per_call.clone(),
                     parts.per_attempt.clone(),
                     parts.observer.clone(),
+                    parts.chain.clone(),
                 )),
                 parts,
                 config: self.config,

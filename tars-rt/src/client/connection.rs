@@ -124,8 +124,8 @@ impl Shared {
         match crate::protocol::decode_response(frame) {
             Ok(rsp) => self.deliver(rsp),
             Err(e) => {
-                match Reader::from_bytes(frame).read_field::<i32>(3) {
-                    Ok(Some(id)) if id != 0 => {
+                match request_id_of(frame) {
+                    Some(id) if id != 0 => {
                         tracing::warn!(request_id = id, error = %e, "undecodable reply");
                         self.complete(id, Delivered::Undecodable(e));
                     }
@@ -135,6 +135,19 @@ impl Shared {
             }
         }
     }
+}
+
+/// The request id of a reply that does not decode: its tag 3, or tag 4 in the
+/// `RequestPacket` layout TUP replies (`iVersion` 2 and 3) come in.
+fn request_id_of(frame: &Bytes) -> Option<i32> {
+    let mut r = Reader::from_bytes(frame);
+    let version = r.read_field::<i16>(1).ok()??;
+    let tag = if matches!(version, 2 | 3) && crate::protocol::is_request_layout(&r) {
+        4
+    } else {
+        3
+    };
+    Reader::from_bytes(frame).read_field::<i32>(tag).ok()?
 }
 
 pub(crate) struct Connection {

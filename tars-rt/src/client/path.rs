@@ -34,6 +34,8 @@ use crate::filter::{BoxFuture, Chain, End};
 use crate::protocol::RequestPacket;
 use crate::transport::frame;
 
+use crate::trace::chain::{Annotation, ChainLog};
+
 use super::connection::Delivered;
 use super::error::{CallErrorKind, ConnectionError};
 use super::observe::{CallObserver, EndedCall};
@@ -48,6 +50,8 @@ pub(crate) struct CallPath {
     per_call: Chain<ClientRequest, CallResult>,
     per_attempt: Chain<ClientRequest, CallResult>,
     observer: Option<Arc<dyn CallObserver>>,
+    /// TarsWeb's call chain, when the framework wing logs it.
+    chain: Option<Arc<ChainLog>>,
 }
 
 impl CallPath {
@@ -56,12 +60,14 @@ impl CallPath {
         per_call: Chain<ClientRequest, CallResult>,
         per_attempt: Chain<ClientRequest, CallResult>,
         observer: Option<Arc<dyn CallObserver>>,
+        chain: Option<Arc<ChainLog>>,
     ) -> Self {
         CallPath {
             pool,
             per_call,
             per_attempt,
             observer,
+            chain,
         }
     }
 
@@ -76,11 +82,42 @@ impl CallPath {
 
     /// Layer 3: the call's scope, span and stat.
     async fn scoped(&self, router: &Router, mut req: ClientRequest) -> CallResult {
-        let span = super::scope::enter(&mut req.packet, req.dye.take(), req.parent.as_deref());
+        let (span, chain) = super::scope::enter(
+            &mut req.packet,
+            req.dye.take(),
+            req.parent.as_deref(),
+            self.chain.as_ref(),
+        );
+        // TarsWeb's call chain: `cs` as the call leaves, `cr` when it is answered (one-way
+        // calls write none, as in TarsGo).
+        let chain = chain.filter(|_| !req.one_way);
+        if let Some(chain) = &chain {
+            chain.log_call(
+                Annotation::ClientSend,
+                &req.packet.s_servant_name,
+                &req.packet.s_func_name,
+                0,
+                &req.packet.s_buffer,
+            );
+        }
         let started = self.observer.is_some().then(tokio::time::Instant::now);
         #[cfg(feature = "opentelemetry")]
         let measured = crate::trace::otel::metrics::ClientCall::start(&req.packet);
         let result = self.within_deadline(router, &mut req).instrument(span.clone()).await;
+        if let Some(chain) = &chain {
+            let (code, body) = match &result {
+                Ok(rsp) => (rsp.packet.i_ret, &rsp.packet.s_buffer[..]),
+                Err(e) => (e.code().value(), &[][..]),
+            };
+            let packet = &req.packet;
+            chain.log_call(
+                Annotation::ClientReceive,
+                &packet.s_servant_name,
+                &packet.s_func_name,
+                code,
+                body,
+            );
+        }
         #[cfg(feature = "opentelemetry")]
         if let Some(measured) = measured {
             match &result {

@@ -5,15 +5,20 @@
 use crate::context::Current;
 use crate::protocol::STATUS_DYED_KEY;
 use crate::protocol::TARSMESSAGETYPEDYED;
+use std::sync::Arc;
+
+use crate::trace::chain::{ChainLog, ChainSpan};
 use crate::trace::{self, TraceContext};
 
 /// A call leaving a client: what it inherits from the request being served (unless
-/// `detached`), written into the outgoing request, and the call's span.
+/// `detached`), written into the outgoing request; the call's span, and its keys in
+/// TarsWeb's call chain when it is in a TARS trace and the chain is logged.
 pub(crate) fn enter(
     packet: &mut crate::protocol::RequestPacket,
     dye: Option<String>,
     current: Option<&Current>,
-) -> tracing::Span {
+    chain: Option<&Arc<ChainLog>>,
+) -> (tracing::Span, Option<ChainSpan>) {
     let dye = dye.or_else(|| current.and_then(|c| c.dye.clone()));
     if let Some(key) = &dye {
         packet.status.insert(STATUS_DYED_KEY.into(), key.clone());
@@ -28,6 +33,9 @@ pub(crate) fn enter(
         parent.map(|p| p.span_id),
         dye.as_deref(),
     );
+    if !span.is_disabled() {
+        trace::record_zipkin_tags(&span, packet.i_version, trace::chain::local_ip().as_deref());
+    }
     // A call within a trace continues it; a call outside one starts a trace when its span
     // is recorded.
     let ctx = match parent {
@@ -49,5 +57,8 @@ pub(crate) fn enter(
         };
         trace::inject(ctx, &mut carrier);
     }
-    span
+    let chain = chain
+        .zip(ctx.as_ref())
+        .and_then(|(log, ctx)| ChainSpan::client(ctx, log));
+    (span, chain)
 }

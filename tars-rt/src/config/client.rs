@@ -7,6 +7,7 @@ use super::format::Domain;
 use super::keys::{Keys, UnsupportedKey};
 use super::ConfigError;
 use crate::protocol::Encoding;
+use crate::trace::Formats;
 use crate::transport::tls::TlsConfig;
 
 /// `<client>`.
@@ -48,6 +49,13 @@ pub struct ClientConfig {
     pub obj_queue_max: usize,
     /// `ca`, `cert`, `key`: TLS for `ssl` endpoints.
     pub tls: TlsConfig,
+    /// `trace-formats` (tars-rs's key): the trace context formats a trace started in this
+    /// process writes into its calls, e.g. `w3c,tars` (the default), `b3`, `w3c,tars,b3`. A
+    /// trace that came in continues in the formats it came in.
+    pub trace_formats: Option<Formats>,
+    /// `trace_param_max_len`: TarsWeb's call chain logs parameters up to this many KB (1 by
+    /// default, as TarsGo).
+    pub trace_param_max_len: Option<usize>,
     /// Per-object sections (`<TestApp.HelloServer.HelloObj>`).
     pub objects: BTreeMap<String, ObjectConfig>,
     /// TARS keys read but not acted on, reported at start.
@@ -99,6 +107,8 @@ impl Default for ClientConfig {
             client_dial_timeout: Duration::from_millis(3000),
             obj_queue_max: 100_000,
             tls: TlsConfig::default(),
+            trace_formats: None,
+            trace_param_max_len: None,
             objects: BTreeMap::new(),
             unsupported: Vec::new(),
             extra: BTreeMap::new(),
@@ -149,7 +159,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("timeout-log-flag", "timeouts are logged at debug level"),
     ("mergenetasync", "replies wake the calling task directly"),
     ("ignore-signal", "signals are the application's"),
-    ("trace_param_max_len", "TARS trace parameters are not logged"),
     ("localip", "the server's localip names this host"),
 ];
 
@@ -180,6 +189,8 @@ pub(super) fn parse(d: &Domain) -> Result<ClientConfig, ConfigError> {
         client_dial_timeout: ms(&mut k, "clientdialtimeout", dflt.client_dial_timeout)?,
         obj_queue_max: k.int("objqueuemax", dflt.obj_queue_max)?,
         tls: k.tls()?,
+        trace_formats: k.parsed::<Formats>("trace-formats")?,
+        trace_param_max_len: k.parsed::<usize>("trace_param_max_len")?,
         objects,
         unsupported: Vec::new(),
         extra: BTreeMap::new(),

@@ -226,3 +226,27 @@ fn an_object_names_its_protocol() {
         "line 39: invalid protocol=http: unknown protocol [http] (expected tars, tup, tup2 or json)"
     );
 }
+
+#[test]
+fn client_trace_keys_are_read() {
+    use crate::trace::Formats;
+    let with = |lines: &str| {
+        SAMPLE.replace(
+            "modulename=TestApp.HelloServer",
+            &format!("modulename=TestApp.HelloServer\n      {lines}"),
+        )
+    };
+    let c: Config = with("trace-formats=b3, W3C\n      trace_param_max_len=4")
+        .parse()
+        .unwrap();
+    assert_eq!(c.client.trace_formats, Some(Formats::B3.with(Formats::W3C)));
+    assert_eq!(c.client.trace_param_max_len, Some(4));
+    assert!(c.client.unsupported.iter().all(|k| k.key != "trace_param_max_len"));
+    let c: Config = SAMPLE.parse().unwrap();
+    assert_eq!((c.client.trace_formats, c.client.trace_param_max_len), (None, None));
+    let e = with("trace-formats=w3c,sw8").parse::<Config>().unwrap_err().to_string();
+    assert!(
+        e.starts_with("line 37: invalid trace-formats=w3c,sw8: 'sw8' is not a trace format"),
+        "{e}"
+    );
+}

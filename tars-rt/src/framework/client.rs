@@ -8,6 +8,10 @@ use std::time::Duration;
 
 use crate::client::{Communicator, Proxy};
 use crate::config::{ClientConfig, Config};
+use crate::trace::chain::ChainLog;
+
+use super::idl::LogProxy;
+use super::log::LogSettings;
 
 use super::property::{Policy, Property};
 use super::registry::Registry;
@@ -30,6 +34,8 @@ pub struct FrameworkClient {
     /// The same connections and names, observing nothing: for the wing's own calls.
     framework: Communicator,
     reporter: Option<Arc<Reporter>>,
+    /// TarsWeb's call chain to tarslog, when a server's config names it.
+    chain: Option<Arc<ChainLog>>,
 }
 
 impl FrameworkClient {
@@ -71,7 +77,28 @@ impl FrameworkClient {
                     builder.cache_file(PathBuf::from(&s.data_path).join(format!("{}.{}.tarsdat", s.app, s.server)));
             }
         }
-        builder.build()
+        let mut client = builder.build();
+        // TarsWeb's call chain goes to tarslog (`_t_trace_`), named after this module.
+        let tarslog = config.server.as_ref().and_then(|s| Some((s, s.log.as_deref()?.trim())));
+        if let Some((server, obj)) = tarslog.filter(|(_, obj)| !obj.is_empty()) {
+            match client.framework.servant_proxy(obj) {
+                Ok(proxy) => {
+                    let mut settings = LogSettings::from_server_config(server);
+                    settings.set = config.set().map(ToString::to_string).unwrap_or_default();
+                    let sink = super::log::call_chain_sink(&settings, LogProxy::from_servant_proxy(proxy));
+                    let chain = Arc::new(ChainLog::new(Identity::from_config(config).module_name, sink));
+                    client.communicator = client.communicator.to_builder().call_chain(chain.clone()).build();
+                    client.chain = Some(chain);
+                }
+                Err(e) => tracing::warn!(log = %obj, error = %e, "<server> log= is not a usable object; no call chain"),
+            }
+        }
+        client
+    }
+
+    /// TarsWeb's call chain to tarslog, when the config names tarslog (`<server> log=`).
+    pub fn call_chain(&self) -> Option<&Arc<ChainLog>> {
+        self.chain.as_ref()
     }
 
     fn build(b: FrameworkClientBuilder) -> Self {
@@ -120,6 +147,7 @@ impl FrameworkClient {
             communicator,
             framework,
             reporter,
+            chain: None,
         }
     }
 

@@ -68,7 +68,7 @@ const TUPVERSION2: i16 = 2;
 
 /// Whether the packet after `r` (past tag 1) is in the `RequestPacket` layout: its tag 5 is a
 /// string. Looks ahead on a copy of the reader.
-fn is_request_layout(r: &crate::codec::Reader<'_>) -> bool {
+pub(crate) fn is_request_layout(r: &crate::codec::Reader<'_>) -> bool {
     use crate::codec::TypeCode;
     matches!(r.clone().skip_to(5), Ok(Some(TypeCode::String1 | TypeCode::String4)))
 }

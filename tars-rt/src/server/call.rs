@@ -13,34 +13,9 @@ use crate::codec::{DecodeError, Reader, TarsDecode, TarsEncode};
 use crate::idl::MethodDesc;
 use crate::protocol::json::TarsJson;
 use crate::protocol::tup;
+use crate::protocol::Encoding;
 use crate::transport::budget::Lease;
 use crate::Status;
-
-/// How a request's `sBuffer` is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// `iVersion` 1: fields by tag.
-    Tars,
-    /// `iVersion` 2: `map<name, map<type, bytes>>`.
-    TupV2,
-    /// `iVersion` 3: `map<name, bytes>`.
-    TupV3,
-    /// `iVersion` 5: a JSON object.
-    Json,
-}
-
-impl Encoding {
-    /// The encoding for an `iVersion`, `None` for versions no TARS server serves.
-    pub fn from_version(version: i16) -> Option<Encoding> {
-        match version {
-            1 => Some(Encoding::Tars),
-            2 => Some(Encoding::TupV2),
-            3 => Some(Encoding::TupV3),
-            5 => Some(Encoding::Json),
-            _ => None,
-        }
-    }
-}
 
 enum Args {
     Tars(Bytes),
@@ -67,6 +42,17 @@ pub struct Call {
     results: Results,
     /// The request's share of the server's memory budget; decoded arguments are charged to it.
     lease: Option<Lease>,
+    /// The parameters as JSON, for TarsWeb's call chain, when its trace asks for them.
+    chain: Option<Box<ChainParams>>,
+}
+
+/// What a call records of its parameters for the call chain.
+#[derive(Default)]
+struct ChainParams {
+    /// Inputs as the servant reads them (`arg` takes `&self`).
+    inputs: Option<std::sync::Mutex<Map<String, Value>>>,
+    /// The return value (`tars_ret`) and `out` parameters.
+    outputs: Option<Map<String, Value>>,
 }
 
 impl Call {
@@ -132,7 +118,29 @@ impl Call {
             args,
             results,
             lease,
+            chain: None,
         })
+    }
+
+    /// Records the inputs and/or the results as JSON, for TarsWeb's call chain.
+    pub(crate) fn record_for_chain(&mut self, inputs: bool, outputs: bool) {
+        if inputs || outputs {
+            self.chain = Some(Box::new(ChainParams {
+                inputs: inputs.then(Default::default),
+                outputs: outputs.then(Map::new),
+            }));
+        }
+    }
+
+    /// The recorded inputs (`inputs: true`) or results, as a JSON object.
+    pub(crate) fn chain_json(&self, inputs: bool) -> Option<String> {
+        let chain = self.chain.as_ref()?;
+        let map = if inputs {
+            crate::sync::lock(chain.inputs.as_ref()?).clone()
+        } else {
+            chain.outputs.clone()?
+        };
+        serde_json::to_string(&Value::Object(map)).ok()
     }
 
     /// The function called.
@@ -147,6 +155,14 @@ impl Call {
 
     /// Reads input parameter `name` (tag `tag`). A missing parameter is a decode error (-1).
     pub fn arg<T: TarsDecode + TarsJson>(&self, tag: u8, name: &str) -> Result<T, Status> {
+        let value = self.decode_arg::<T>(tag, name)?;
+        if let Some(inputs) = self.chain.as_ref().and_then(|c| c.inputs.as_ref()) {
+            crate::sync::lock(inputs).insert(name.to_string(), value.to_json());
+        }
+        Ok(value)
+    }
+
+    fn decode_arg<T: TarsDecode + TarsJson>(&self, tag: u8, name: &str) -> Result<T, Status> {
         let fail =
             |what: String| Status::decode_error(format!("{}: parameter '{name}' (tag {tag}) {what}", self.function));
         let (bytes, tag, absent) = match &self.args {
@@ -216,6 +232,9 @@ impl Call {
 
     /// Writes the return value (tag 0).
     pub fn set_return<T: TarsEncode + TarsJson>(&mut self, value: &T) {
+        if let Some(outputs) = self.chain.as_mut().and_then(|c| c.outputs.as_mut()) {
+            outputs.insert("tars_ret".into(), value.to_json());
+        }
         let ty = self.method.and_then(|m| m.ret_tup_type);
         match &mut self.results {
             Results::Tars(buf) => value.encode(0, results_buffer(buf)),
@@ -233,6 +252,9 @@ impl Call {
 
     /// Writes `out` parameter `name` (tag `tag`).
     pub fn set_out<T: TarsEncode + TarsJson>(&mut self, tag: u8, name: &str, value: &T) {
+        if let Some(outputs) = self.chain.as_mut().and_then(|c| c.outputs.as_mut()) {
+            outputs.insert(name.into(), value.to_json());
+        }
         let ty = self
             .method
             .and_then(|m| m.params.iter().find(|p| p.tag == tag))

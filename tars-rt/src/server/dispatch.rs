@@ -6,17 +6,20 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
 
+use crate::trace::chain::{Annotation, ChainLog, ChainSpan};
 use crate::trace::TraceContext;
 use crate::transport::budget::Lease;
 use crate::{Context, Status};
 
-use super::call::{Call, Encoding};
+use super::call::Call;
 use super::request::{ServerRequest, ServerResponse};
 use super::servant::Servant;
+use crate::protocol::Encoding;
 
 /// Runs `req` on `servant` (the one it names, `None` if no servant here has that name). Not an
 /// `async fn`, whose arguments the future would store twice (rust-lang/rust#62958).
@@ -28,6 +31,7 @@ pub(crate) fn dispatch<'a>(
     lease: Option<Lease>,
     trace: Option<TraceContext>,
     handle_timeout: Option<Duration>,
+    chain: Option<&'a Arc<ChainLog>>,
 ) -> impl Future<Output = ServerResponse> + Send + 'a {
     async move {
         let Some(servant) = servant else {
@@ -53,6 +57,16 @@ pub(crate) fn dispatch<'a>(
             Ok(call) => call,
             Err(status) => return ServerResponse::from_status(&status),
         };
+        // TarsWeb's call chain: `sr` now, `ss` with the answer, each with the parameters the
+        // trace asks for.
+        let chain = chain.zip(trace.as_ref()).and_then(|(log, t)| ChainSpan::server(t, log));
+        let received_ms = chain.as_ref().map(|c| {
+            call.record_for_chain(
+                c.wants_params(Annotation::ServerReceive),
+                c.wants_params(Annotation::ServerSend),
+            );
+            crate::trace::chain::now_ms()
+        });
         let ctx = Context::from_request(peer, packet, received, trace).with_push_sender(client);
         // A panicking method answers -99 instead of taking the connection's replies (or the
         // process) with it.
@@ -67,6 +81,25 @@ pub(crate) fn dispatch<'a>(
             None => run.await,
         };
         let (context, status) = ctx.take_response_maps();
+        if let (Some(chain), Some(at)) = (&chain, received_ms) {
+            let code = match &outcome {
+                Ok(Ok(())) => 0,
+                Ok(Err(e)) => e.code().value(),
+                Err(_) => crate::status::Code::Unknown.value(),
+            };
+            let (servant, function) = (ctx.servant(), ctx.function());
+            chain.log(
+                Annotation::ServerReceive,
+                at,
+                servant,
+                function,
+                0,
+                call.chain_json(true).as_deref(),
+            );
+            let results = call.chain_json(false);
+            let now = crate::trace::chain::now_ms();
+            chain.log(Annotation::ServerSend, now, servant, function, code, results.as_deref());
+        }
         match outcome {
             Ok(Ok(())) => ServerResponse {
                 context,

@@ -37,7 +37,9 @@ mod servant;
 mod tars;
 mod udp;
 
-pub use call::{Call, Encoding};
+/// How a request's `sBuffer` is encoded (the protocol floor's, which clients choose too).
+pub use crate::protocol::Encoding;
+pub use call::Call;
 pub use context::Context;
 pub use error::ServerError;
 pub use listener::{BoundAdapter, Listeners};

@@ -26,14 +26,15 @@ use tracing::Instrument;
 
 use crate::context::Current;
 use crate::filter::{BoxFuture, Chain, End};
+use crate::trace::chain::ChainLog;
 use crate::trace::TraceContext;
 use crate::transport::budget::Lease;
 
 use super::admission::{Admission, Admit};
-use super::call::Encoding;
 use super::observe::ServeObserver;
 use super::request::{ServerRequest, ServerResponse};
 use super::servant::Servant;
+use crate::protocol::Encoding;
 
 /// One servant on an endpoint, with its adapter's admission and observer.
 pub(crate) struct Served {
@@ -50,6 +51,8 @@ pub(crate) struct RequestPath {
     servants: Vec<Served>,
     filters: Chain<ServerRequest, ServerResponse>,
     handle_timeout: Option<Duration>,
+    /// TarsWeb's call chain, when the framework wing logs it.
+    chain: Option<Arc<ChainLog>>,
 }
 
 /// A decoded request on its way down the path.
@@ -65,12 +68,14 @@ impl RequestPath {
         servants: Vec<Served>,
         filters: Chain<ServerRequest, ServerResponse>,
         handle_timeout: Option<Duration>,
+        chain: Option<Arc<ChainLog>>,
     ) -> Self {
         assert!(!servants.is_empty(), "an endpoint serves at least one servant");
         RequestPath {
             servants,
             filters,
             handle_timeout,
+            chain,
         }
     }
 
@@ -161,6 +166,7 @@ impl RequestPath {
                     lease,
                     current.trace.clone(),
                     self.handle_timeout,
+                    self.chain.as_ref(),
                 )
                 .await
             } else {
@@ -191,7 +197,15 @@ impl RequestPath {
         // Through the `dyn Servant` itself: `Arc<dyn Servant>` is a servant too, and calling
         // the Arc's implementation would box the future twice.
         let servant: Option<&dyn Servant> = self.served(&req.packet.s_servant_name).map(|s| &*s.servant);
-        super::dispatch::dispatch(servant, req, encoding, lease, trace, self.handle_timeout)
+        super::dispatch::dispatch(
+            servant,
+            req,
+            encoding,
+            lease,
+            trace,
+            self.handle_timeout,
+            self.chain.as_ref(),
+        )
     }
 }
 

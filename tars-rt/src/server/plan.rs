@@ -41,6 +41,8 @@ pub(crate) struct PlanInputs<'a> {
     pub(crate) observer: &'a dyn Fn(&AdapterConfig) -> Option<Arc<dyn ServeObserver>>,
     /// The memory of requests in flight, shared by every adapter.
     pub(crate) budget: &'a Arc<MemoryBudget>,
+    /// TarsWeb's call chain, when the framework wing logs it.
+    pub(crate) chain: Option<&'a Arc<crate::trace::chain::ChainLog>>,
     /// The HTTP servants, by full object name.
     #[cfg(feature = "http")]
     pub(crate) http_servants: &'a [(String, super::http::HttpServant)],
@@ -221,7 +223,7 @@ pub(crate) fn plan(inputs: &PlanInputs<'_>) -> Result<ServerPlan, ServerError> {
                 });
             }
             let handle_timeout = nonzero(server.handle_timeout);
-            let path = RequestPath::new(servants, inputs.filters.clone(), handle_timeout);
+            let path = RequestPath::new(servants, inputs.filters.clone(), handle_timeout, inputs.chain.cloned());
             Arc::new(TarsProtocol::new(
                 path,
                 server.max_package_length,
@@ -411,6 +413,7 @@ mod tests {
             filters: &Chain::default(),
             observer: &|_| None,
             budget: &MemoryBudget::new(0, false),
+            chain: None,
             #[cfg(feature = "http")]
             http_servants: &[],
         })

@@ -12,8 +12,8 @@ use crate::protocol::TARSONEWAY;
 use crate::protocol::{tup, RequestPacket, ResponsePacket};
 use crate::transport::frame;
 
-use super::call::Encoding;
 use super::request::ServerResponse;
+use crate::protocol::Encoding;
 
 /// A TARS reply not yet encoded (see [`Handled::Reply`](super::Handled::Reply)).
 #[derive(Debug)]

@@ -37,6 +37,13 @@ pub(crate) fn enter(
         incoming.as_ref().map(|c| c.span_id),
         dye.as_deref(),
     );
+    if !span.is_disabled() {
+        let ipv4 = match peer.ip() {
+            std::net::IpAddr::V4(ip) => Some(ip.to_string()),
+            std::net::IpAddr::V6(_) => None,
+        };
+        trace::record_zipkin_tags(&span, packet.i_version, ipv4.as_deref());
+    }
     #[cfg(feature = "opentelemetry")]
     let here = trace::otel::server_span_context(&span, incoming.as_ref(), here);
     let current = Current {

@@ -18,12 +18,12 @@ use crate::transport::budget::MemoryBudget;
 use crate::transport::frame::{self, FrameError};
 use crate::Status;
 
-use super::call::Encoding;
 use super::path::{Incoming, RequestPath};
 use super::protocol::{Handled, ServerProtocol};
 use super::push::PushSender;
 use super::reply::{encode_reply, ReplyTo, TarsReply};
 use super::request::{ServerRequest, ServerResponse};
+use crate::protocol::Encoding;
 
 /// TARS on one endpoint.
 pub(crate) struct TarsProtocol {

@@ -69,6 +69,103 @@ impl fmt::Debug for SpanId {
     }
 }
 
+/// The trace context formats a request carries or a call writes: [`W3c`](super::W3c),
+/// [`TarsTrace`](super::TarsTrace), [`B3`](super::B3), [`SkyWalking`](super::SkyWalking).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Formats(u8);
+
+impl Formats {
+    /// None.
+    pub const NONE: Formats = Formats(0);
+    /// W3C `traceparent` / `tracestate`.
+    pub const W3C: Formats = Formats(1);
+    /// TARS's `STATUS_TRACE_KEY` with the TRACE flag (what TarsWeb's call chain follows).
+    pub const TARS: Formats = Formats(2);
+    /// Zipkin's B3 (`x-b3-*`, or the single `b3`).
+    pub const B3: Formats = Formats(4);
+    /// SkyWalking's `sw8`.
+    pub const SW8: Formats = Formats(8);
+
+    /// What a trace started here writes unless configured otherwise: W3C and TARS.
+    pub const STARTED_DEFAULT: Formats = Formats(1 | 2);
+
+    /// Whether every format of `other` is in `self`.
+    pub const fn contains(self, other: Formats) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// `self` and `other`.
+    pub const fn with(self, other: Formats) -> Formats {
+        Formats(self.0 | other.0)
+    }
+
+    /// Whether there is none.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Parses a list such as `w3c,tars,b3` (commas or spaces between; case does not matter).
+    /// `sw8` is not a format a trace can start in (SkyWalking's ids come from its agent).
+    pub fn parse(list: &str) -> Result<Formats, String> {
+        let mut formats = Formats::NONE;
+        for name in list
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|n| !n.is_empty())
+        {
+            formats = formats.with(match name.to_ascii_lowercase().as_str() {
+                "w3c" | "traceparent" => Formats::W3C,
+                "tars" => Formats::TARS,
+                "b3" | "zipkin" => Formats::B3,
+                other => {
+                    return Err(format!(
+                        "'{other}' is not a trace format a trace can start in (w3c, tars, b3)"
+                    ))
+                }
+            });
+        }
+        Ok(formats)
+    }
+}
+
+impl std::str::FromStr for Formats {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Formats, String> {
+        Formats::parse(s)
+    }
+}
+
+impl fmt::Debug for Formats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = [
+            (Formats::W3C, "w3c"),
+            (Formats::TARS, "tars"),
+            (Formats::B3, "b3"),
+            (Formats::SW8, "sw8"),
+        ]
+        .into_iter()
+        .filter(|(f, _)| self.contains(*f))
+        .map(|(_, n)| n)
+        .collect();
+        write!(f, "Formats({})", names.join(","))
+    }
+}
+
+/// The formats a trace started in this process writes (set from the config's
+/// `<client> trace-formats`).
+static STARTED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(Formats::STARTED_DEFAULT.0);
+
+/// Sets the formats a trace started in this process writes (by default W3C and TARS); a
+/// continued trace writes the formats it came in.
+pub fn set_started_formats(formats: Formats) {
+    STARTED.store(formats.0, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The formats a trace started in this process writes.
+pub fn started_formats() -> Formats {
+    Formats(STARTED.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// Where a span sits in a trace, and what each format needs to continue it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -84,13 +181,19 @@ pub struct TraceContext {
     /// TARS's own trace id (`f-<32 hex>`, with its type prefix), when the trace is a TARS
     /// trace: continued as is.
     pub tars_trace_id: Option<String>,
+    /// The TARS span the calls made here hang from, as the caller wrote it (TarsGo's span
+    /// ids are 32 hex digits): a TARS server's span is its caller's.
+    pub tars_parent: Option<String>,
     /// A SkyWalking context, when the caller sent one.
     pub sw8: Option<Sw8>,
+    /// The formats the trace came in (or, started here, those it starts in): the formats
+    /// calls continuing it write.
+    pub formats: Formats,
 }
 
 impl TraceContext {
     /// The context of span `span_id` in trace `trace_id` (what a [`Propagator`](super::Propagator) reads out of
-    /// a request).
+    /// a request), in no format yet.
     pub fn new(trace_id: TraceId, span_id: SpanId, sampled: bool) -> Self {
         TraceContext {
             trace_id,
@@ -98,20 +201,21 @@ impl TraceContext {
             sampled,
             tracestate: String::new(),
             tars_trace_id: None,
+            tars_parent: None,
             sw8: None,
+            formats: Formats::NONE,
         }
     }
 
-    /// A new trace, sampled.
+    /// A new trace, sampled, in the formats traces start in here ([`started_formats`]): with
+    /// TARS among them, a TARS trace of type 0 (no parameters logged).
     pub fn new_root() -> Self {
-        TraceContext {
-            trace_id: TraceId::random(),
-            span_id: SpanId::random(),
-            sampled: true,
-            tracestate: String::new(),
-            tars_trace_id: None,
-            sw8: None,
+        let mut ctx = TraceContext::new(TraceId::random(), SpanId::random(), true);
+        ctx.formats = started_formats();
+        if ctx.formats.contains(Formats::TARS) {
+            ctx = ctx.with_tars_trace(0);
         }
+        ctx
     }
 
     /// The same trace, at a new span (a call made from this one).
@@ -124,9 +228,11 @@ impl TraceContext {
 
     /// Opens a TARS trace on this context, as TarsGo's `current.OpenTarsTrace` does: calls
     /// carry `STATUS_TRACE_KEY` with the 0x100 flag from here on. `trace_type` is TARS's
-    /// 4-bit switch for logging parameters (15: all of them).
+    /// 4-bit switch for logging parameters in the call chain (bits from low to high: client
+    /// send, client receive, server receive, server send; 15: all of them).
     pub fn with_tars_trace(mut self, trace_type: u8) -> Self {
         self.tars_trace_id = Some(format!("{:x}-{}", trace_type & 0xf, self.trace_id));
+        self.formats = self.formats.with(Formats::TARS);
         self
     }
 }
@@ -134,6 +240,20 @@ impl TraceContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trace_started_here_writes_the_started_formats() {
+        let root = TraceContext::new_root();
+        assert_eq!(root.formats, Formats::W3C.with(Formats::TARS));
+        assert_eq!(
+            root.tars_trace_id,
+            Some(format!("0-{}", root.trace_id)),
+            "type 0: no parameters"
+        );
+        assert_eq!(Formats::parse("zipkin tars").unwrap(), Formats::B3.with(Formats::TARS));
+        assert!(Formats::parse("sw8").is_err());
+        assert_eq!(format!("{:?}", Formats::W3C.with(Formats::B3)), "Formats(w3c,b3)");
+    }
 
     #[test]
     fn ids_print_as_lowercase_hex_of_fixed_width() {

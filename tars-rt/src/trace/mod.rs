@@ -21,6 +21,7 @@
 //! With the `skywalking` cargo feature they can be reported to a SkyWalking OAP as go2sky
 //! reports a Go service's (see `skywalking` (feature `skywalking`)).
 
+pub mod chain;
 mod ids;
 mod propagation;
 mod spans;
@@ -32,12 +33,12 @@ pub mod skywalking;
 
 use std::sync::{Arc, RwLock};
 
-pub use ids::{SpanId, TraceContext, TraceId};
+pub use ids::{set_started_formats, started_formats, Formats, SpanId, TraceContext, TraceId};
 pub use propagation::{
     Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c, B3, B3_FLAGS, B3_PARENT_SPAN_ID, B3_SAMPLED,
     B3_SINGLE, B3_SPAN_ID, B3_TRACE_ID, STATUS_TRACE_KEY, SW8, SW8_CORRELATION, TRACEPARENT, TRACESTATE,
 };
-pub(crate) use spans::{client_span, record_code, server_span};
+pub(crate) use spans::{client_span, record_code, record_zipkin_tags, server_span};
 #[cfg(feature = "http")]
 pub(crate) use spans::{http_server_span, record_http_outcome};
 
@@ -46,7 +47,8 @@ type Registered = Arc<[Arc<dyn Propagator>]>;
 fn registry() -> &'static RwLock<Registered> {
     static PROPAGATORS: std::sync::OnceLock<RwLock<Registered>> = std::sync::OnceLock::new();
     PROPAGATORS.get_or_init(|| {
-        let defaults: Vec<Arc<dyn Propagator>> = vec![Arc::new(W3c), Arc::new(TarsTrace), Arc::new(SkyWalking)];
+        let defaults: Vec<Arc<dyn Propagator>> =
+            vec![Arc::new(W3c), Arc::new(TarsTrace), Arc::new(B3), Arc::new(SkyWalking)];
         RwLock::new(defaults.into())
     })
 }

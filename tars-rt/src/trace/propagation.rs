@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{SpanId, TraceContext, TraceId};
+use super::{Formats, SpanId, TraceContext, TraceId};
 use crate::protocol::TARSMESSAGETYPETRACE;
 
 /// What an incoming request carries for propagators: its `status` map and `iMessageType`.
@@ -91,23 +91,20 @@ impl W3c {
 
 impl Propagator for W3c {
     fn extract(&self, carrier: &Carrier<'_>, found: &mut Option<TraceContext>) {
-        if found.is_some() {
-            return;
-        }
         let Some((trace_id, span_id, sampled)) = carrier.status.get(TRACEPARENT).and_then(|v| Self::parse(v)) else {
             return;
         };
-        *found = Some(TraceContext {
-            trace_id,
-            span_id,
-            sampled,
-            tracestate: carrier.status.get(TRACESTATE).cloned().unwrap_or_default(),
-            tars_trace_id: None,
-            sw8: None,
-        });
+        let ctx = found.get_or_insert_with(|| TraceContext::new(trace_id, span_id, sampled));
+        ctx.formats = ctx.formats.with(Formats::W3C);
+        if let Some(state) = carrier.status.get(TRACESTATE) {
+            ctx.tracestate = state.clone();
+        }
     }
 
     fn inject(&self, ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
+        if !ctx.formats.contains(Formats::W3C) {
+            return;
+        }
         let flags = if ctx.sampled { "01" } else { "00" };
         carrier.status.insert(
             TRACEPARENT.into(),
@@ -147,27 +144,27 @@ impl Propagator for TarsTrace {
         if trace.is_empty() {
             return;
         }
-        match found {
-            Some(ctx) => ctx.tars_trace_id = Some(trace.to_string()),
-            None => {
-                // The id after the type prefix is 32 hex digits from TarsGo and TarsCpp;
-                // anything else still makes a stable trace id.
-                let bare = trace.split_once('-').map_or(trace, |(_, id)| id);
-                *found = Some(TraceContext {
-                    trace_id: TraceId::from_hex(bare).unwrap_or_else(|| TraceId(hash128(trace))),
-                    span_id: SpanId::from_hex(span)
-                        .or_else(|| (!span.is_empty()).then(|| SpanId(hash128(span) as u64)))
-                        .unwrap_or_else(SpanId::random),
-                    sampled: true,
-                    tracestate: String::new(),
-                    tars_trace_id: Some(trace.to_string()),
-                    sw8: None,
-                });
-            }
-        }
+        let ctx = found.get_or_insert_with(|| {
+            // The id after the type prefix is 32 hex digits from TarsGo and TarsCpp;
+            // anything else still makes a stable trace id.
+            let bare = trace.split_once('-').map_or(trace, |(_, id)| id);
+            TraceContext::new(
+                TraceId::from_hex(bare).unwrap_or_else(|| TraceId(hash128(trace))),
+                SpanId::from_hex(span)
+                    .or_else(|| (!span.is_empty()).then(|| SpanId(hash128(span) as u64)))
+                    .unwrap_or_else(SpanId::random),
+                true,
+            )
+        });
+        ctx.tars_trace_id = Some(trace.to_string());
+        ctx.tars_parent = (!span.is_empty()).then(|| span.to_string());
+        ctx.formats = ctx.formats.with(Formats::TARS);
     }
 
     fn inject(&self, ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
+        if !ctx.formats.contains(Formats::TARS) {
+            return;
+        }
         if let Some(trace) = &ctx.tars_trace_id {
             carrier
                 .status
@@ -236,20 +233,21 @@ impl B3 {
 
 impl Propagator for B3 {
     fn extract(&self, carrier: &Carrier<'_>, found: &mut Option<TraceContext>) {
-        if found.is_some() {
-            return;
-        }
         let ids = carrier
             .status
             .get(B3_SINGLE)
             .and_then(|v| Self::single(v))
             .or_else(|| Self::multi(carrier.status));
         if let Some((trace_id, span_id, sampled)) = ids {
-            *found = Some(TraceContext::new(trace_id, span_id, sampled));
+            let ctx = found.get_or_insert_with(|| TraceContext::new(trace_id, span_id, sampled));
+            ctx.formats = ctx.formats.with(Formats::B3);
         }
     }
 
     fn inject(&self, ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
+        if !ctx.formats.contains(Formats::B3) {
+            return;
+        }
         // A 64-bit trace id goes as 16 digits, as zipkin-go sends it.
         let trace = if ctx.trace_id.0 >> 64 == 0 {
             format!("{:016x}", ctx.trace_id.0)
@@ -322,19 +320,12 @@ impl Propagator for SkyWalking {
         let Some((sampled, sw8)) = carrier.status.get(SW8).and_then(|v| Self::parse(v)) else {
             return;
         };
-        match found {
-            Some(ctx) => ctx.sw8 = Some(sw8),
-            None => {
-                *found = Some(TraceContext {
-                    trace_id: TraceId::from_hex(&sw8.trace_id).unwrap_or_else(|| TraceId(hash128(&sw8.trace_id))),
-                    span_id: SpanId::random(),
-                    sampled,
-                    tracestate: String::new(),
-                    tars_trace_id: None,
-                    sw8: Some(sw8),
-                })
-            }
-        }
+        let ctx = found.get_or_insert_with(|| {
+            let trace_id = TraceId::from_hex(&sw8.trace_id).unwrap_or_else(|| TraceId(hash128(&sw8.trace_id)));
+            TraceContext::new(trace_id, SpanId::random(), sampled)
+        });
+        ctx.sw8 = Some(sw8);
+        ctx.formats = ctx.formats.with(Formats::SW8);
     }
 
     fn inject(&self, ctx: &TraceContext, carrier: &mut CarrierMut<'_>) {
@@ -494,14 +485,14 @@ mod tests {
 
     /// A context with a TARS trace, as in TarsGo's worked example.
     fn tarsgo_traced() -> TraceContext {
-        TraceContext {
-            trace_id: TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
-            span_id: SpanId::from_hex("b7ad6b7169203331").unwrap(),
-            sampled: true,
-            tracestate: String::new(),
-            tars_trace_id: Some("f-0af7651916cd43dd8448eb211c80319c".into()),
-            sw8: None,
-        }
+        let mut ctx = TraceContext::new(
+            TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
+            SpanId::from_hex("b7ad6b7169203331").unwrap(),
+            true,
+        );
+        ctx.tars_trace_id = Some("f-0af7651916cd43dd8448eb211c80319c".into());
+        ctx.formats = Formats::TARS;
+        ctx
     }
 
     /// The status map and message type after [`TarsTrace`] injects `ctx` into a request

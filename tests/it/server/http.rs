@@ -31,11 +31,9 @@ async fn routes_answer_on_one_keep_alive_connection_and_unknown_paths_get_404() 
     let a = c.send("POST", "/api/echo", &[], "some bytes").await;
     assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "some bytes"));
     let a = c.get("/api/tars/gateway").await;
-    assert_eq!(
-        (a.status, a.body.as_str()),
-        (StatusCode::OK, "|"),
-        "through the TARS object"
-    );
+    // Through the TARS object: not dyed (a trace of its own only if spans are recorded).
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.ends_with('|') && a.body.matches('|').count() == 2, "{}", a.body);
     let a = c.get("/nowhere").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -66,7 +64,7 @@ async fn http2_with_prior_knowledge_on_the_same_port() {
     assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "hello h2"));
     assert_eq!(a.status, StatusCode::OK);
     let a = c.get("/api/tars/x").await;
-    assert_eq!(a.body, "|");
+    assert!(a.body.ends_with('|') && a.body.matches('|').count() == 2, "{}", a.body);
     server.shutdown().await;
 }
 
@@ -75,30 +73,38 @@ async fn a_trace_entering_over_http_continues_into_the_tars_call_with_its_dye() 
     let (server, addr) = plain().await;
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let mut c = Conn::h1(addr).await;
-    for headers in [
-        vec![("traceparent", format!("00-{trace}-00f067aa0ba902b7-01"))],
-        vec![("b3", format!("{trace}-00f067aa0ba902b7-1"))],
-        vec![
-            ("x-b3-traceid", trace.to_string()),
-            ("x-b3-spanid", "00f067aa0ba902b7".to_string()),
-        ],
-        vec![(
+    // Each format continues as it came: the TARS call carries the same one.
+    for (format, headers) in [
+        ("w3c", vec![("traceparent", format!("00-{trace}-00f067aa0ba902b7-01"))]),
+        ("b3", vec![("b3", format!("{trace}-00f067aa0ba902b7-1"))]),
+        (
+            "b3",
+            vec![
+                ("x-b3-traceid", trace.to_string()),
+                ("x-b3-spanid", "00f067aa0ba902b7".to_string()),
+            ],
+        ),
+        (
             "sw8",
-            // go2sky's encoding of trace id `4bf9…4736`, segment "seg", span 3, service "svc",
-            // instance "inst", endpoint "/front", address "10.0.0.1:80".
-            format!(
-                "1-{}-c2VnLTE=-3-c3Zj-aW5zdA==-L2Zyb250-MTAuMC4wLjE6ODA=",
-                base64(trace.as_bytes())
-            ),
-        )],
+            vec![(
+                "sw8",
+                // go2sky's encoding of trace id `4bf9…4736`, segment "seg", span 3, service "svc",
+                // instance "inst", endpoint "/front", address "10.0.0.1:80".
+                format!(
+                    "1-{}-c2VnLTE=-3-c3Zj-aW5zdA==-L2Zyb250-MTAuMC4wLjE6ODA=",
+                    base64(trace.as_bytes())
+                ),
+            )],
+        ),
     ] {
         let mut h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         h.push(("x-tars-dye", "user42"));
         let a = c.send("GET", "/api/tars/x", &h, "").await;
         assert_eq!(a.status, StatusCode::OK, "{headers:?}");
-        let (traceparent, dye) = a.body.split_once('|').unwrap();
-        assert_eq!(traceparent.split('-').nth(1), Some(trace), "{headers:?}: {traceparent}");
-        assert_eq!(dye, "user42");
+        let seen: Vec<&str> = a.body.split('|').collect();
+        assert_eq!(seen[0], trace, "{headers:?}: {}", a.body);
+        assert_eq!(seen[1], format!("Formats({format})"), "{headers:?}");
+        assert_eq!(seen[2], "user42");
     }
     server.shutdown().await;
 }
@@ -164,7 +170,7 @@ async fn oversized_heads_and_bodies_are_refused_and_the_tars_object_is_unaffecte
     let tars: HelloProxy = tars::client::Communicator::new()
         .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
         .unwrap();
-    assert_eq!(tars.test_hello("still here").await.unwrap().1, "|");
+    assert!(tars.test_hello("still here").await.unwrap().1.ends_with('|'));
     server.shutdown().await;
 }
 

@@ -97,9 +97,17 @@ async fn trace_and_dye_reach_every_call_of_the_handler_unless_detached() {
         assert!(status["traceparent"].contains(&tars_trace_id[2..]), "{status:?}");
     }
     assert_ne!(span_ids[0], span_ids[1], "each call is a span of its own");
+    // A detached call inherits neither: no dye, and at most a trace of its own (a call
+    // outside any request starts one when its span is recorded).
     let (message_type, status) = &seen[2];
-    assert_eq!(message_type & 0x104, 0, "a detached call carries neither");
-    assert!(!status.contains_key("STATUS_DYED_KEY") && !status.contains_key("STATUS_TRACE_KEY"));
+    assert_eq!(message_type & 0x04, 0, "a detached call is not dyed");
+    assert!(!status.contains_key("STATUS_DYED_KEY"));
+    if let Some(key) = status.get("STATUS_TRACE_KEY") {
+        assert!(
+            !key.starts_with(&tars_trace_id),
+            "a detached call leaves the trace: {key}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -123,4 +131,66 @@ async fn a_call_made_while_serving_waits_no_longer_than_the_request_caller() {
         .value;
     assert!(left > 5000 - 1000 && left <= 5000, "{left}");
     assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// The status the relay's calls carry for a request to it that carried `status` (sent raw,
+/// with `message_type`, so that nothing but the test's keys comes in).
+async fn carried_for(status: &[(&str, &str)], message_type: i32) -> (i32, std::collections::BTreeMap<String, String>) {
+    let seen = Seen::default();
+    let (_sink, to_sink) = serve("TestApp.Sink.HelloObj", Sink(seen.clone())).await;
+    let (relay, _) = serve("TestApp.Relay.HelloObj", Relay(to_sink)).await;
+    let addr = relay.local_addr("TestApp.Relay.HelloObj").unwrap();
+    let mut conn = crate::support::raw::Conn::connect(addr).await;
+    let mut req = crate::support::raw::request(1, "TestApp.Relay.HelloObj", "test", Default::default());
+    req.i_message_type = message_type;
+    req.status = status.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    assert_eq!(conn.call(&req).await.i_ret, 0);
+    let first = seen.lock().unwrap()[0].clone();
+    first
+}
+
+#[tokio::test]
+async fn a_trace_continues_in_the_formats_it_came_in_and_no_other() {
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    // Zipkin's B3 (as TarsGo's zipkin plugin writes it): B3 only, with a new span.
+    let (message_type, status) = carried_for(
+        &[
+            ("x-b3-traceid", trace),
+            ("x-b3-spanid", "00f067aa0ba902b7"),
+            ("x-b3-sampled", "1"),
+        ],
+        0,
+    )
+    .await;
+    assert_eq!(status["x-b3-traceid"], trace);
+    assert_ne!(status["x-b3-spanid"], "00f067aa0ba902b7");
+    assert_eq!(status["x-b3-sampled"], "1");
+    assert!(
+        !status.contains_key("traceparent") && !status.contains_key("STATUS_TRACE_KEY"),
+        "{status:?}"
+    );
+    assert_eq!(message_type & 0x100, 0);
+    // W3C: traceparent only.
+    let (message_type, status) = carried_for(&[("traceparent", &format!("00-{trace}-00f067aa0ba902b7-01"))], 0).await;
+    assert_eq!(status["traceparent"].split('-').nth(1), Some(trace));
+    assert!(status.keys().all(|k| k == "traceparent"), "{status:?}");
+    assert_eq!(message_type & 0x100, 0);
+    // TARS's own key (with its flag): that key only.
+    let key = format!("f-{trace}|030019ac000010796162bc5900000021");
+    let (message_type, status) = carried_for(&[("STATUS_TRACE_KEY", &key)], 0x100).await;
+    assert!(status["STATUS_TRACE_KEY"].starts_with(&format!("f-{trace}|")));
+    assert!(status.keys().all(|k| k == "STATUS_TRACE_KEY"), "{status:?}");
+    assert_eq!(message_type & 0x100, 0x100);
+    // Two formats in, the same two out.
+    let (_, status) = carried_for(
+        &[
+            ("traceparent", &format!("00-{trace}-00f067aa0ba902b7-01")),
+            ("b3", &format!("{trace}-00f067aa0ba902b7-1")),
+        ],
+        0,
+    )
+    .await;
+    let mut keys: Vec<&str> = status.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["traceparent", "x-b3-sampled", "x-b3-spanid", "x-b3-traceid"]);
 }

@@ -608,6 +608,35 @@ impl tracing::field::Visit for LineVisitor<'_> {
     }
 }
 
+/// TarsWeb's call chain to tarslog: the lines of [`crate::trace::chain`] go to the remote
+/// log `_t_trace_` (queued and sent as the other remote lines are, by a task started with
+/// the first line).
+pub fn call_chain_sink(settings: &LogSettings, remote: LogProxy) -> Arc<dyn crate::trace::chain::ChainSink> {
+    Arc::new(CallChainToTarslog {
+        settings: settings.clone(),
+        remote,
+        queue: std::sync::OnceLock::new(),
+        name: Arc::from(crate::trace::chain::CHAIN_LOG),
+    })
+}
+
+struct CallChainToTarslog {
+    settings: LogSettings,
+    remote: LogProxy,
+    queue: std::sync::OnceLock<remote::RemoteQueue>,
+    name: Arc<str>,
+}
+
+impl crate::trace::chain::ChainSink for CallChainToTarslog {
+    fn write(&self, line: String) {
+        // Lines are written by calls and requests, on the runtime the queue's task needs.
+        let queue = self.queue.get_or_init(|| {
+            remote::RemoteQueue::start(self.remote.clone(), &self.settings, Arc::new(LogStats::default()))
+        });
+        queue.push(self.name.clone(), line);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
