@@ -3,7 +3,7 @@
 # a count, not a time, so it repeats whatever else the machine is doing (use it to compare two
 # builds when timings are noisy).
 #
-#   bash bench/instructions.sh [--http | --pb | --protocols] [SECONDS]
+#   bash bench/instructions.sh [--http | --pb | --protocols | --trace] [SECONDS]
 #
 # The server case runs hello_server under callgrind and loads it natively (examples/load, raw
 # sockets, 1 connection, 64 in flight, 128 B); the client case runs load --client under
@@ -21,12 +21,19 @@
 #
 # With --protocols, the client case once per protocol its calls can speak (load --client
 # --protocol tars, tup, tup2, json) against a native hello_server, which answers them all.
+#
+# With --trace, what a trace costs: the server case untraced and with requests in a W3C,
+# TARS, B3 and sw8 trace (load --trace); the client case untraced and with calls continuing
+# a trace in each format; and a server writing a log line per request (--log-requests) in a
+# W3C trace, with and without trace ids in its lines (bench/logs-traceid-{Y,N}.conf).
 set -euo pipefail
 
 HTTP=""
 PB=""
 PROTOCOLS=""
+TRACE=""
 case "${1:-}" in
+    --trace) TRACE=1; shift ;;
     --http) HTTP=1; shift ;;
     --pb) PB=1; shift ;;
     --protocols) PROTOCOLS=1; shift ;;
@@ -117,6 +124,28 @@ if [ -n "$PROTOCOLS" ]; then
     wait_port "$PORT_RS"
     for p in tars tup tup2 json; do
         echo "client, $p: $(per_unit "$(client_run "$SECS" "$PORT_RS" --protocol "$p")" "$(client_run $((2 * SECS)) "$PORT_RS" --protocol "$p")") instructions per call"
+    done
+    kill "$ref"
+    exit 0
+fi
+
+if [ -n "$TRACE" ]; then
+    raw=(-c 64 -k 1 -b 128)
+    server_case "server, untraced" "$PORT_RS" "$EX/hello_server" "${raw[@]}"
+    for f in w3c tars b3 sw8; do
+        server_case "server, $f trace" "$PORT_RS" "$EX/hello_server" "${raw[@]}" --trace "$f"
+    done
+    for ids in Y N; do
+        server_case "server, a log line per request, w3c trace, logtraceid=$ids" "$PORT_RS" \
+            "$EX/hello_server --log-requests --config=$ROOT/bench/logs-traceid-$ids.conf" "${raw[@]}" --trace w3c
+    done
+    rm -rf /tmp/tars-bench-logs
+    "$EX/hello_server" >/dev/null 2>&1 &
+    ref=$!
+    wait_port "$PORT_RS"
+    echo "client, untraced: $(per_unit "$(client_run "$SECS" "$PORT_RS")" "$(client_run $((2 * SECS)) "$PORT_RS")") instructions per call"
+    for f in w3c tars b3 sw8; do
+        echo "client, $f trace: $(per_unit "$(client_run "$SECS" "$PORT_RS" --trace "$f")" "$(client_run $((2 * SECS)) "$PORT_RS" --trace "$f")") instructions per call"
     done
     kill "$ref"
     exit 0

@@ -30,7 +30,10 @@ const DEFAULT_CONFIG: &str = "<tars>
 </tars>
 ";
 
-struct HelloImp;
+struct HelloImp {
+    /// `--log-requests`: one log line per `testHello` (to measure what logging costs).
+    log_requests: bool,
+}
 
 #[tars::servant]
 impl Hello for HelloImp {
@@ -39,6 +42,9 @@ impl Hello for HelloImp {
     }
 
     async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        if self.log_requests {
+            tracing::info!(bytes = s_req.len(), "testHello");
+        }
         Ok((0, s_req))
     }
 }
@@ -53,11 +59,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .init();
     }
     if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
-        println!("usage: hello_server [--config=FILE]\n\nServes TestApp.HelloServer.HelloObj (on tcp -h 127.0.0.1 -p 10015 without --config).");
+        println!("usage: hello_server [--config=FILE] [--log-requests]\n\nServes TestApp.HelloServer.HelloObj (on tcp -h 127.0.0.1 -p 10015 without --config); --log-requests logs a line per testHello.");
         return Ok(());
     }
-    let server = Application::from_args_or(DEFAULT_CONFIG)?
-        .servant("TestApp.HelloServer.HelloObj", HelloImp)
+    let log_requests = std::env::args().any(|a| a == "--log-requests");
+    let args = std::env::args().skip(1).filter(|a| a != "--log-requests");
+    let server = Application::from_arg_list(args, DEFAULT_CONFIG)?
+        .servant("TestApp.HelloServer.HelloObj", HelloImp { log_requests })
         .start()
         .await?;
     println!(

@@ -71,9 +71,40 @@ struct Args {
     pb: bool,
     /// `--protocol P`: the client's calls speak P (TARS by default).
     protocol: tars::client::Encoding,
+    /// `--trace FORMAT`: requests (raw mode) or calls (`--client`) belong to a trace in
+    /// FORMAT (`w3c`, `tars`, `b3`, `sw8`), to measure what continuing it costs.
+    trace: Option<String>,
 }
 
-const USAGE: &str = "usage: load [--client | --http PATH | --pb] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ] [--protocol tars|tup|tup2|json]";
+/// The status keys (and message type) of a request in a trace of `format`.
+fn trace_status(format: &str) -> Result<(std::collections::BTreeMap<String, String>, i32), String> {
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let keys: &[(&str, String)] = &match format {
+        "w3c" => vec![("traceparent", format!("00-{TRACE}-00f067aa0ba902b7-01"))],
+        "tars" => vec![("STATUS_TRACE_KEY", format!("0-{TRACE}|00f067aa0ba902b7"))],
+        "b3" => vec![
+            ("x-b3-traceid", TRACE.to_string()),
+            ("x-b3-spanid", "00f067aa0ba902b7".to_string()),
+            ("x-b3-sampled", "1".to_string()),
+        ],
+        // go2sky's sw8 for the same trace id.
+        "sw8" => vec![(
+            "sw8",
+            "1-NGJmOTJmMzU3N2IzNGRhNmEzY2U5MjlkMGUwZTQ3MzY=-c2VnLTE=-3-c3Zj-aW5zdA==-L2Zyb250-MTAuMC4wLjE6ODA="
+                .to_string(),
+        )],
+        other => return Err(format!("--trace takes w3c, tars, b3 or sw8, not '{other}'\n{USAGE}")),
+    };
+    let status = keys.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let message_type = if format == "tars" {
+        tars::protocol::TARSMESSAGETYPETRACE
+    } else {
+        0
+    };
+    Ok((status, message_type))
+}
+
+const USAGE: &str = "usage: load [--client | --http PATH | --pb] [--addr HOST:PORT] [--servant OBJ] [-c CALLERS] [-k CONNECTIONS] [-b BYTES] [-d SECONDS] [--stat OBJ] [--protocol tars|tup|tup2|json] [--trace w3c|tars|b3|sw8]";
 
 /// The arguments, or `Err(message)` for a bad one (`Ok(None)`: `--help` was answered).
 fn parse_args() -> Result<Option<Args>, String> {
@@ -89,6 +120,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         http: None,
         pb: false,
         protocol: tars::client::Encoding::Tars,
+        trace: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -109,6 +141,11 @@ fn parse_args() -> Result<Option<Args>, String> {
             "--http" => a.http = Some(value()?),
             "--pb" => a.pb = true,
             "--protocol" => a.protocol = value()?.parse().map_err(|e| format!("--protocol: {e}\n{USAGE}"))?,
+            "--trace" => {
+                let format = value()?;
+                trace_status(&format)?;
+                a.trace = Some(format);
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -248,10 +285,11 @@ struct Template {
 
 impl Template {
     /// `testHello(sReq)` with a `payload`-byte string.
-    fn new(servant: &str, payload: usize) -> Template {
+    fn new(servant: &str, payload: usize, trace: Option<&str>) -> Template {
         let mut body = BytesMut::new();
         "x".repeat(payload).encode(1, &mut body);
-        Template::of(servant, "testHello", body.freeze())
+        let (status, message_type) = trace.map(|f| trace_status(f).expect("checked")).unwrap_or_default();
+        Template::of(servant, "testHello", body.freeze(), status, message_type)
     }
 
     /// Protobuf `SayHello(HelloRequest{name})` with a `payload`-byte name: field 1, length
@@ -265,18 +303,26 @@ impl Template {
         }
         body.push(len as u8);
         body.extend(std::iter::repeat_n(b'x', payload));
-        Template::of(servant, "SayHello", body.into())
+        Template::of(servant, "SayHello", body.into(), Default::default(), 0)
     }
 
-    fn of(servant: &str, function: &str, body: tars::bytes::Bytes) -> Template {
+    fn of(
+        servant: &str,
+        function: &str,
+        body: tars::bytes::Bytes,
+        status: std::collections::BTreeMap<String, String>,
+        message_type: i32,
+    ) -> Template {
         let encode = |id: i32| {
             let req = RequestPacket {
                 i_version: 1,
+                i_message_type: message_type,
                 i_request_id: id,
                 s_servant_name: servant.into(),
                 s_func_name: function.into(),
                 s_buffer: body.clone(),
                 i_timeout: 3000,
+                status: status.clone(),
                 ..RequestPacket::default()
             };
             let mut out = BytesMut::new();
@@ -323,6 +369,12 @@ async fn run_client(
         })
         .collect();
     let payload = "x".repeat(args.payload);
+    // Calls made within a trace continue it, as a servant's calls do.
+    let within = args.trace.as_deref().map(|f| {
+        let (status, message_type) = trace_status(f).expect("checked");
+        let trace = tars::trace::extract(&tars::trace::Carrier::new(&status, message_type));
+        Arc::new(tars::context::Current::default().trace(trace.expect("a trace in that format")))
+    });
     (0..args.callers)
         .map(|c| {
             let (proxy, stop, errors, payload) = (
@@ -331,7 +383,7 @@ async fn run_client(
                 errors.clone(),
                 payload.clone(),
             );
-            tokio::spawn(async move {
+            let calls = async move {
                 let mut latencies = Vec::with_capacity(1 << 16);
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
@@ -343,7 +395,11 @@ async fn run_client(
                     }
                 }
                 latencies
-            })
+            };
+            match within.clone() {
+                Some(current) => tokio::spawn(current.scope(calls)),
+                None => tokio::spawn(calls),
+            }
         })
         .collect()
 }
@@ -397,7 +453,7 @@ async fn main() -> std::process::ExitCode {
     let template = Arc::new(if args.pb {
         Template::protobuf(&args.servant, args.payload)
     } else {
-        Template::new(&args.servant, args.payload)
+        Template::new(&args.servant, args.payload, args.trace.as_deref())
     });
     let started = Instant::now();
     let conns: Vec<_> = (0..args.connections)

@@ -14,11 +14,12 @@
 //! subscriber; [`layer`] gives the same as a layer to compose with others.
 //!
 //! Lines read `2026-11-30 23:59:59.123|src/main.rs:42|INFO|message key=value`, TarsGo's
-//! layout (time, place, level, text). A line logged while a request of a trace is served (or
-//! a call of one is made) ends with ` trace_id=<32 hex> span_id=<16 hex>`, the ids of the
-//! innermost `tars.server`/`tars.client`/`http.server` span that has them, so one grep for a
-//! trace id finds every line of every hop ([`LogSettings::trace_ids`], `logtraceid=N` turns
-//! it off). They go last, as the event's own ` key=value` fields do: the `|` columns TARS
+//! layout (time, place, level, text). A line logged while a request of a trace is served (in
+//! its task, or one started with `tars::context::spawn`) ends with
+//! ` trace_id=<32 hex> span_id=<16 hex>`, the request's trace and its span at this server (as
+//! its `tars.server`/`http.server` span shows them), so one grep for a trace id finds every
+//! line of every hop ([`LogSettings::trace_ids`], `logtraceid=N` turns it off). The ids come
+//! from the request's task-local context when a line is written: nothing is kept per span. They go last, as the event's own ` key=value` fields do: the `|` columns TARS
 //! tools split on (time, place, level, text) stay as TarsGo and TarsCpp write them.
 
 mod file;
@@ -32,11 +33,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Local};
-use tracing::span::{Attributes, Id, Record as SpanRecord};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt};
-use tracing_subscriber::registry::{LookupSpan, SpanRef};
 use tracing_subscriber::{reload, Layer, Registry};
 
 pub use file::Roll;
@@ -414,32 +413,8 @@ impl TarsLogLayer {
     }
 }
 
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for TarsLogLayer {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
-        if self.trace_ids && is_request_span(attrs.metadata()) {
-            let mut ids = SpanIds::default();
-            attrs.record(&mut ids);
-            if let (true, Some(span)) = (ids.any(), ctx.span(id)) {
-                ids.keep(&span);
-            }
-        }
-    }
-
-    fn on_record(&self, id: &Id, values: &SpanRecord<'_>, ctx: LayerContext<'_, S>) {
-        if !self.trace_ids {
-            return;
-        }
-        let Some(span) = ctx.span(id) else { return };
-        if is_request_span(span.metadata()) {
-            let mut ids = SpanIds::default();
-            values.record(&mut ids);
-            if ids.any() {
-                ids.keep(&span);
-            }
-        }
-    }
-
-    fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
+impl<S: Subscriber> Layer<S> for TarsLogLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
         let meta = event.metadata();
         let now = Local::now();
         let mut line = String::with_capacity(128);
@@ -467,7 +442,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for TarsLogLayer {
             line.push('…');
         }
         if self.trace_ids {
-            append_trace_ids(&mut line, event, &ctx);
+            append_trace_ids(&mut line);
         }
         line.push('\n');
 
@@ -492,78 +467,17 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for TarsLogLayer {
     }
 }
 
-/// The spans whose `trace_id`/`span_id` fields a line carries: a request served, a call
-/// made (see `crate::trace`'s spans).
-fn is_request_span(meta: &Metadata<'_>) -> bool {
-    matches!(meta.name(), "tars.server" | "tars.client" | "http.server")
-}
-
-/// A request span's ids, kept in its extensions once recorded (they are recorded only for
-/// requests and calls of a trace).
-#[derive(Default)]
-struct SpanIds {
-    trace_id: Option<String>,
-    span_id: Option<String>,
-}
-
-impl SpanIds {
-    fn any(&self) -> bool {
-        self.trace_id.is_some() || self.span_id.is_some()
-    }
-
-    /// Keeps what was recorded in `span` (a field recorded again replaces the earlier value).
-    fn keep<R: for<'a> LookupSpan<'a>>(self, span: &SpanRef<'_, R>) {
-        let mut ext = span.extensions_mut();
-        match ext.get_mut::<SpanIds>() {
-            Some(kept) => {
-                if self.trace_id.is_some() {
-                    kept.trace_id = self.trace_id;
-                }
-                if self.span_id.is_some() {
-                    kept.span_id = self.span_id;
-                }
-            }
-            None => ext.insert(self),
-        }
-    }
-}
-
-impl tracing::field::Visit for SpanIds {
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        match field.name() {
-            "trace_id" => self.trace_id = Some(value.to_owned()),
-            "span_id" => self.span_id = Some(value.to_owned()),
-            _ => {}
-        }
-    }
-
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        match field.name() {
-            "trace_id" => self.trace_id = Some(format!("{value:?}")),
-            "span_id" => self.span_id = Some(format!("{value:?}")),
-            _ => {}
-        }
-    }
-}
-
-/// ` trace_id=… span_id=…` of the innermost request span around `event` that has a trace id.
-fn append_trace_ids<S: Subscriber + for<'a> LookupSpan<'a>>(
-    line: &mut String,
-    event: &Event<'_>,
-    ctx: &LayerContext<'_, S>,
-) {
-    let Some(scope) = ctx.event_scope(event) else { return };
-    for span in scope {
-        let ext = span.extensions();
-        let Some(ids) = ext.get::<SpanIds>() else { continue };
-        let Some(trace_id) = &ids.trace_id else { continue };
-        line.push_str(" trace_id=");
-        line.push_str(trace_id);
-        if let Some(span_id) = &ids.span_id {
-            line.push_str(" span_id=");
-            line.push_str(span_id);
-        }
+/// ` trace_id=… span_id=…` of the request the line is logged while serving (the ids of its
+/// trace context, which its span shows too), if it belongs to a trace. Read from the
+/// request's task-local context, only for lines written: a request logs nothing costs
+/// nothing.
+fn append_trace_ids(line: &mut String) {
+    use std::fmt::Write as _;
+    let Some(current) = crate::context::Current::get() else {
         return;
+    };
+    if let Some(trace) = &current.trace {
+        let _ = write!(line, " trace_id={} span_id={}", trace.trace_id, trace.span_id);
     }
 }
 
