@@ -272,6 +272,11 @@ async fn a_chain_reports_a_segment_per_hop_linked_by_sw8() {
     assert_eq!(b_ref.parent_service, "TestApp.Chain");
     assert_eq!(b_ref.parent_service_instance, "TestApp.Chain@127.0.0.1");
     assert_eq!(b_ref.parent_endpoint, format!("{A}/testHello"));
+    assert_eq!(
+        b_ref.network_address_used_at_peer,
+        format!("127.0.0.1:{b_port}"),
+        "the address A called"
+    );
 
     // A trace that starts at A (nothing came in), failing at B with -42.
     let e = to_a

@@ -195,6 +195,10 @@ impl CallPath {
         }
         let id = conn.next_request_id();
         req.packet.i_request_id = id;
+        // SkyWalking's context names the address the call went to, known only now.
+        if !req.packet.status.is_empty() {
+            crate::trace::set_sw8_address(&mut req.packet.status, || remote.endpoint.address());
+        }
         // The server learns what is left of the deadline, written once, as the request leaves.
         let remaining = req.deadline.saturating_duration_since(tokio::time::Instant::now());
         req.packet.i_timeout = remaining.as_millis().clamp(1, i32::MAX as u128) as i32;

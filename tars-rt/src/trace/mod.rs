@@ -34,6 +34,7 @@ pub mod skywalking;
 use std::sync::{Arc, RwLock};
 
 pub use ids::{set_started_formats, started_formats, Formats, SpanId, TraceContext, TraceId};
+pub(crate) use propagation::set_sw8_address;
 pub use propagation::{
     Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c, B3, B3_FLAGS, B3_PARENT_SPAN_ID, B3_SAMPLED,
     B3_SINGLE, B3_SPAN_ID, B3_TRACE_ID, STATUS_TRACE_KEY, SW8, SW8_CORRELATION, TRACEPARENT, TRACESTATE,

@@ -356,6 +356,16 @@ impl Propagator for SkyWalking {
     }
 }
 
+/// Writes `address` (`host:port`, the endpoint a call goes to, known only once it is routed)
+/// as the network address of the request's `sw8`, when a propagator wrote one without it: the
+/// next hop's segment refers to it, as go2sky writes the peer it called.
+pub(crate) fn set_sw8_address(status: &mut BTreeMap<String, String>, address: impl FnOnce() -> String) {
+    // Only the sw8 a propagator wrote with the address left empty (the caller's own stays).
+    if let Some(value) = status.get_mut(SW8).filter(|v| v.ends_with('-')) {
+        value.push_str(&base64_encode(address().as_bytes()));
+    }
+}
+
 /// A stable 128-bit hash (FNV-1a), for ids that are not hex.
 fn hash128(s: &str) -> u128 {
     let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
