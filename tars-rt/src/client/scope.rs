@@ -18,7 +18,7 @@ pub(crate) fn enter(
     dye: Option<String>,
     current: Option<&Current>,
     chain: Option<&Arc<ChainLog>>,
-) -> (tracing::Span, Option<ChainSpan>) {
+) -> (tracing::Span, Option<Box<ChainSpan>>) {
     let dye = dye.or_else(|| current.and_then(|c| c.dye.clone()));
     if let Some(key) = &dye {
         packet.status.insert(STATUS_DYED_KEY.into(), key.clone());

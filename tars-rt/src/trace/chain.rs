@@ -150,31 +150,32 @@ impl ChainSpan {
         Some((trace, trace_type, max_kb))
     }
 
-    /// For a call whose context (its span the call's) is `ctx`, logged to `log`.
-    pub(crate) fn client(ctx: &TraceContext, log: &Arc<ChainLog>) -> Option<ChainSpan> {
+    /// For a call whose context (its span the call's) is `ctx`, logged to `log`. Boxed: the
+    /// call's future holds it while the call runs, and should not grow by it when untraced.
+    pub(crate) fn client(ctx: &TraceContext, log: &Arc<ChainLog>) -> Option<Box<ChainSpan>> {
         let (trace, trace_type, max_kb) = Self::of(ctx)?;
         let span = ctx.span_id.to_string();
-        Some(ChainSpan {
+        Some(Box::new(ChainSpan {
             log: log.clone(),
             trace: trace.to_string(),
             parent: ctx.tars_parent.clone().unwrap_or_else(|| span.clone()),
             span,
             trace_type,
             max_kb,
-        })
+        }))
     }
 
     /// For a request served in `ctx` (which keeps the caller's TARS span), logged to `log`.
-    pub(crate) fn server(ctx: &TraceContext, log: &Arc<ChainLog>) -> Option<ChainSpan> {
+    pub(crate) fn server(ctx: &TraceContext, log: &Arc<ChainLog>) -> Option<Box<ChainSpan>> {
         let (trace, trace_type, max_kb) = Self::of(ctx)?;
-        Some(ChainSpan {
+        Some(Box::new(ChainSpan {
             log: log.clone(),
             trace: trace.to_string(),
             span: ctx.tars_parent.clone().unwrap_or_else(|| ctx.span_id.to_string()),
             parent: "*".into(),
             trace_type,
             max_kb,
-        })
+        }))
     }
 
     /// Whether event `a` logs its parameters.
