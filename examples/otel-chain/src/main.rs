@@ -1,6 +1,7 @@
 //! A three-hop trace exported over OTLP: a client calls `front`, which calls `middle`, which
 //! calls `back`; every hop is a tars-rs service in this process, every call a client span
-//! and a server span of one trace, exported to the collector given on the command line.
+//! and a server span of one trace, exported to the collector given on the command line, with
+//! the call durations (`tars.server.duration`, `tars.client.duration`) as OTLP metrics.
 //!
 //! ```text
 //! cargo run --manifest-path examples/otel-chain/Cargo.toml -- http://127.0.0.1:4318
@@ -87,6 +88,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .build(),
         )
         .build();
+    // The durations tars-rs records (tars.server.duration, tars.client.duration) go to the
+    // same collector, through the global meter provider.
+    let metrics = opentelemetry_otlp::MetricExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{}/v1/metrics", collector.trim_end_matches('/')))
+        .build()?;
+    let meters = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+        .with_periodic_exporter(metrics)
+        .with_resource(
+            opentelemetry_sdk::Resource::builder()
+                .with_service_name("tars-rs-otel-chain")
+                .build(),
+        )
+        .build();
+    opentelemetry::global::set_meter_provider(meters.clone());
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("tars-rs")))
         .with(tracing_subscriber::fmt::layer().with_filter(tracing_subscriber::EnvFilter::new("info")));
@@ -104,6 +120,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(()) => println!("three-hop trace exported to {collector}"),
         Err(e) => eprintln!("the trace could not be exported to {collector}: {e}"),
     }
+    match meters.force_flush() {
+        Ok(()) => println!("call durations exported to {collector}"),
+        Err(e) => eprintln!("the durations could not be exported to {collector}: {e}"),
+    }
     let _ = provider.shutdown();
+    let _ = meters.shutdown();
     Ok(())
 }
