@@ -28,6 +28,8 @@
 #[cfg(feature = "protobuf")]
 pub use tars_macros::include_proto;
 pub use tars_macros::{include_tars, servant, TarsEnum, TarsStruct};
+/// The call being served, as a servant method sees it (`tars::server::Context`).
+pub use tars_rt::server::Context;
 pub use tars_rt::*;
 
 /// A TARS server application (see [`application`]).

@@ -292,7 +292,7 @@ fn types(methods: &[Method]) -> impl Iterator<Item = &syn::Type> {
 }
 
 fn generate(item: &syn::ItemImpl, module: &str, interface: &str, methods: &[Method], hooks: bool) -> TokenStream {
-    let hooks = hooks.then(|| crate::servant::connection_hooks(&quote!(::tars::__private)));
+    let hooks = hooks.then(|| crate::codegen::connection_hooks(&quote!(::tars::__private)));
     let p = quote!(::tars::__private);
     let self_ty = &item.self_ty;
     let lowered = lower(module, interface, methods);

@@ -628,3 +628,13 @@ pub(crate) fn proxy(ident: &syn::Ident, doc: &str, methods: &[ProxyMethod], chec
         }
     }
 }
+
+/// `#[tars::servant(hooks)]`: the servant's connection hooks are its own
+/// `ConnectionHooks` impl.
+pub(crate) fn connection_hooks(p: &TokenStream) -> TokenStream {
+    quote! {
+        fn connection_hooks(&self) -> ::core::option::Option<&dyn #p::ConnectionHooks> {
+            ::core::option::Option::Some(self)
+        }
+    }
+}

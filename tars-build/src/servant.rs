@@ -27,7 +27,7 @@ pub(crate) fn expand(args: TokenStream, item: syn::ItemImpl) -> TokenStream {
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         cx.syn_error(e);
     }
-    let hooks = hooks.then(|| connection_hooks(&p));
+    let hooks = hooks.then(|| crate::codegen::connection_hooks(&p));
     // The impl and the servant are emitted even after an error, so nothing else fails.
     let errors = cx.to_compile_errors();
     let self_ty = &item.self_ty;
@@ -48,16 +48,6 @@ pub(crate) fn expand(args: TokenStream, item: syn::ItemImpl) -> TokenStream {
             }
 
             #hooks
-        }
-    }
-}
-
-/// `#[tars::servant(hooks)]`: the servant's connection hooks are its own
-/// `ConnectionHooks` impl.
-pub(crate) fn connection_hooks(p: &TokenStream) -> TokenStream {
-    quote! {
-        fn connection_hooks(&self) -> ::core::option::Option<&dyn #p::ConnectionHooks> {
-            ::core::option::Option::Some(self)
         }
     }
 }

@@ -11,8 +11,9 @@ pub use crate::idl::{
 };
 pub use crate::protocol::json::{self, JsonError, TarsJson};
 pub use crate::protocol::{Args, Encoding, STATUS_GRID_KEY};
+pub use crate::server::Context;
 pub use crate::server::{Call, ConnectionHooks, Servant};
-pub use crate::{Context, Status};
+pub use crate::Status;
 pub use async_trait::async_trait;
 pub use serde_json::Value as JsonValue;
 

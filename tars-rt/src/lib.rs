@@ -54,7 +54,6 @@ pub mod transport;
 
 /// `serde_json`, whose `Value` is the JSON form of TARS values ([`protocol::json`]).
 pub use serde_json;
-pub use server::Context;
 pub use status::{Code, Status};
 
 /// The `bytes` crate: `vector<byte>` fields are [`bytes::Bytes`].

@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use crate::server::BoundAdapter;
-use crate::{Context, Status};
+use crate::server::Context;
+use crate::Status;
 
 use super::platform::Platform;
 use super::reporter::TARS_VERSION;

@@ -14,7 +14,9 @@ use futures_util::FutureExt;
 use crate::trace::chain::{Annotation, ChainLog, ChainSpan};
 use crate::trace::TraceContext;
 use crate::transport::budget::Lease;
-use crate::{Context, Status};
+use crate::Status;
+
+use super::context::Context;
 
 use super::call::Call;
 use super::request::{ServerRequest, ServerResponse};

@@ -367,7 +367,8 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::idl::InterfaceDesc;
-    use crate::{Context, Status};
+    use crate::server::Context;
+    use crate::Status;
 
     struct Nothing;
 

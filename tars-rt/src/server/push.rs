@@ -7,7 +7,7 @@
 //! 0 for a call: they hand such packets to the proxy's push stream.
 //!
 //! A servant gets a [`PushSender`] from the request it serves
-//! ([`Context::push_sender`](crate::Context::push_sender)) and keeps it as long as it likes:
+//! ([`Context::push_sender`](super::Context::push_sender)) and keeps it as long as it likes:
 //! it is cheap to clone, `Send`, and pushes until the connection closes, then says so with
 //! [`PushError::Closed`]. With [`ConnectionHooks`] (`#[tars::servant(hooks)]`) a servant also
 //! hears of every connection opened and closed on its adapter, to keep a registry of
@@ -300,7 +300,7 @@ pub trait ConnectionHooks: Send + Sync {
 /// bytes back; the server keeps each caller's [`PushSender`] to push to it.
 ///
 /// Serve it with [`RawPushServant`]. Servants with an IDL interface push the same way, from
-/// any method ([`Context::push_sender`](crate::Context::push_sender)).
+/// any method ([`Context::push_sender`](super::Context::push_sender)).
 pub trait RawPush: Send + Sync + 'static {
     /// A client called (TarsGo's client calls `push`; any function but `tars_ping` comes
     /// here, as in TarsGo) with `request`, the call's whole `sBuffer`: the answer is the
@@ -340,7 +340,7 @@ impl<T: RawPush> super::Servant for RawPushServant<T> {
         &RAW_PUSH_INTERFACE
     }
 
-    async fn dispatch(&self, ctx: &crate::Context, call: &mut super::Call) -> Result<(), crate::Status> {
+    async fn dispatch(&self, ctx: &super::Context, call: &mut super::Call) -> Result<(), crate::Status> {
         let Some(request) = call.raw_body().cloned() else {
             return Err(crate::Status::decode_error(format!(
                 "{}: a push server takes TARS requests (iVersion 1), not {:?}",

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use crate::idl::InterfaceDesc;
-use crate::{Context, Status};
+use crate::Status;
+
+use super::context::Context;
 
 use super::call::Call;
 use super::push::ConnectionHooks;

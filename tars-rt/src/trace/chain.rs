@@ -204,7 +204,7 @@ impl ChainSpan {
         self.log.sink.write(format!(
             "{time}|{key}|{}|{module}|{server}|{function}|{at_ms}|{ret}|{}|\n",
             a.code(),
-            super::propagation::base64_encode(data.as_bytes()),
+            super::base64::base64_encode(data.as_bytes()),
         ));
     }
 }
@@ -253,8 +253,8 @@ fn value(r: &mut Reader<'_>, ty: TypeCode, depth: u8) -> Option<Value> {
         }
         TypeCode::SimpleList => {
             let encoded = match r.read_byte_vec(ty).ok()? {
-                crate::codec::ByteVec::Borrowed(b) => super::propagation::base64_encode(b),
-                crate::codec::ByteVec::Owned(b) => super::propagation::base64_encode(&b),
+                crate::codec::ByteVec::Borrowed(b) => super::base64::base64_encode(b),
+                crate::codec::ByteVec::Owned(b) => super::base64::base64_encode(&b),
             };
             Value::from(encoded)
         }
@@ -362,7 +362,7 @@ mod tests {
                 "hello",
                 "1000",
                 "0",
-                &super::super::propagation::base64_encode(br#"{"s":"x"}"#),
+                &super::super::base64::base64_encode(br#"{"s":"x"}"#),
                 ""
             ]
         );
@@ -383,7 +383,7 @@ mod tests {
             ]
         );
         // The trace's own limit is below the global one (1 KB): the global one applies.
-        assert_eq!(fields[2][10], super::super::propagation::base64_encode(b"{}"));
+        assert_eq!(fields[2][10], super::super::base64::base64_encode(b"{}"));
         assert!(
             lines.iter().all(|l| l.ends_with("|\n")),
             "tarslog splits lines at `|\\n`"

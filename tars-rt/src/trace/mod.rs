@@ -21,6 +21,7 @@
 //! With the `skywalking` cargo feature they can be reported to a SkyWalking OAP as go2sky
 //! reports a Go service's (see `skywalking` (feature `skywalking`)).
 
+mod base64;
 pub mod chain;
 mod ids;
 mod propagation;

@@ -526,7 +526,7 @@ pub(crate) fn exit_sw8(ctx: &TraceContext, peer: Option<&str>) -> Option<String>
             }
         }
     }
-    let b64 = |s: &str| super::propagation::base64_encode(s.as_bytes());
+    let b64 = |s: &str| super::base64::base64_encode(s.as_bytes());
     let inner = &segment.reporter.inner;
     Some(format!(
         "1-{}-{}-{}-{}-{}-{}-{}",
