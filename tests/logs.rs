@@ -255,17 +255,7 @@ logtraceid=N
     // This thread's subscriber (the other test installs the process's): the server's tasks
     // run on this thread (a current-thread runtime), so their lines come here.
     let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(filter).with(layer));
-    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(OBJ, Chatty)
-        .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
-    let comm = Communicator::new();
-    let hello: HelloProxy = comm
-        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
-        .unwrap();
+    let (server, hello): (_, HelloProxy) = support::server::serve_alone(OBJ, Chatty).await;
     let ids = traced(&hello).await;
     assert!(ids.starts_with(TRACE_ID), "the request is traced: {ids:?}");
     log.flush(Duration::from_secs(5)).await;

@@ -229,23 +229,6 @@ async fn an_http_request_is_a_server_span_under_the_callers_with_http_fields() {
     server.shutdown().await;
 }
 
-/// Answers `testHello("fail")` with the application's code -42.
-struct Measured;
-
-#[tars::servant]
-impl Hello for Measured {
-    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
-        Ok(0)
-    }
-
-    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
-        match s_req.as_str() {
-            "fail" => Err(Status::new(-42, "failed on purpose")),
-            _ => Ok((0, s_req)),
-        }
-    }
-}
-
 /// With a meter provider installed globally, calls that answer 0 and -42 give the histograms
 /// TarsGo's OpenTelemetry middleware names: `tars.server.duration` and its client
 /// counterpart `tars.client.duration`, in ms, with `tars.rpc.ret` and the TarsGo attributes.
@@ -265,17 +248,7 @@ async fn call_durations_are_histograms_named_as_tarsgo_names_them() {
     opentelemetry::global::set_meter_provider(provider.clone());
 
     const OBJ: &str = "TestApp.Measured.HelloObj";
-    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(OBJ, Measured)
-        .endpoint(OBJ, "tcp -h 127.0.0.1 -p 0 -t 60000")
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
-    let comm = Communicator::new();
-    let proxy: HelloProxy = comm
-        .string_to_proxy(&format!("{OBJ}@{}", server.endpoint(OBJ).unwrap()))
-        .unwrap();
+    let (server, proxy): (_, HelloProxy) = support::server::serve_alone(OBJ, support::server::FailsOnRequest).await;
     proxy.test_hello("ok").await.unwrap();
     proxy.test_hello("ok").await.unwrap();
     let e = proxy.test_hello("fail").await.unwrap_err();

@@ -17,6 +17,7 @@ use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::SubscriberExt;
 
 use super::support::server::hello::test_app::{Hello, HelloProxy};
+use super::support::server::FailsOnRequest;
 
 /// The OAP's segment service, recording every segment it is sent.
 #[derive(Clone, Default)]
@@ -116,23 +117,6 @@ impl Hello for Front {
     }
 }
 
-/// Echoes, and answers `fail` with the application's code -42.
-struct Back;
-
-#[tars::servant]
-impl Hello for Back {
-    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
-        Ok(0)
-    }
-
-    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
-        match s_req.as_str() {
-            "fail" => Err(Status::new(-42, "failed on purpose")),
-            _ => Ok((0, s_req)),
-        }
-    }
-}
-
 async fn serve(obj: &str, servant: impl tars::server::Servant) -> (Server, String) {
     let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
         .servant(obj, servant)
@@ -183,7 +167,7 @@ async fn a_chain_reports_a_segment_per_hop_linked_by_sw8() {
     let comm = Communicator::new();
     const A: &str = "TestApp.SwA.HelloObj";
     const B: &str = "TestApp.SwB.HelloObj";
-    let (b, b_endpoint) = serve(B, Back).await;
+    let (b, b_endpoint) = serve(B, FailsOnRequest).await;
     let (a, a_endpoint) = serve(
         A,
         Front {
@@ -328,7 +312,7 @@ async fn a_slow_or_absent_oap_costs_requests_nothing_and_drops_past_the_buffer()
         .local_addr()
         .unwrap();
     const OBJ: &str = "TestApp.SwBuffer.HelloObj";
-    let (server, endpoint) = serve(OBJ, Back).await;
+    let (server, endpoint) = serve(OBJ, FailsOnRequest).await;
     let comm = Communicator::new();
     let to_server = proxy(&comm, OBJ, &endpoint);
     const BUFFER: usize = 3;
@@ -363,7 +347,7 @@ async fn a_sample_rate_of_zero_reports_nothing() {
             .unwrap();
     let _guard = reporting(&reporter);
     const OBJ: &str = "TestApp.SwSampled.HelloObj";
-    let (server, endpoint) = serve(OBJ, Back).await;
+    let (server, endpoint) = serve(OBJ, FailsOnRequest).await;
     let comm = Communicator::new();
     let to_server = proxy(&comm, OBJ, &endpoint);
     to_server.test_hello("hi").await.unwrap();

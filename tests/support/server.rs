@@ -71,6 +71,41 @@ pub(crate) async fn start_on(server_keys: &str, endpoint: &str, adapter_keys: &s
         .unwrap()
 }
 
+/// Serves `servant` alone as `obj` (on the embedded default config, a TCP adapter on an
+/// ephemeral port of 127.0.0.1), and a proxy to it through a communicator of its own.
+#[allow(dead_code)] // Not used by every test binary that shares these helpers.
+pub(crate) async fn serve_alone<P: tars::client::Proxy>(obj: &str, servant: impl tars::server::Servant) -> (Server, P) {
+    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+        .servant(obj, servant)
+        .endpoint(obj, "tcp -h 127.0.0.1 -p 0 -t 60000")
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let proxy = tars::client::Communicator::new()
+        .string_to_proxy(&format!("{obj}@{}", server.endpoint(obj).unwrap()))
+        .unwrap();
+    (server, proxy)
+}
+
+/// Echoes `testHello`, and answers `testHello("fail")` with the application's code -42.
+#[allow(dead_code)] // Used by the trace_otel binary.
+pub(crate) struct FailsOnRequest;
+
+#[tars::servant]
+impl hello::test_app::Hello for FailsOnRequest {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        match s_req.as_str() {
+            "fail" => Err(Status::new(-42, "failed on purpose")),
+            _ => Ok((0, s_req)),
+        }
+    }
+}
+
 /// The `sBuffer` of `testHello(s)`.
 pub(crate) fn hello_args(s: &str) -> tars::bytes::Bytes {
     let mut b = tars::bytes::BytesMut::new();

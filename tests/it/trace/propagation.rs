@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::server::hello::test_app::{Hello, HelloProxy};
 use tars::application::Server;
-use tars::client::{CallOptions, Communicator};
+use tars::client::CallOptions;
 use tars::context::Current;
 use tars::trace::TraceContext;
-use tars::Application;
 use tars::{Context, Status};
 
 /// What the last hop saw: the request's message type and status map.
@@ -59,17 +58,7 @@ impl Hello for Relay {
 }
 
 async fn serve(obj: &str, servant: impl tars::server::Servant) -> (Server, HelloProxy) {
-    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(obj, servant)
-        .endpoint(obj, "tcp -h 127.0.0.1 -p 0 -t 60000")
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
-    let proxy = Communicator::new()
-        .string_to_proxy(&format!("{obj}@{}", server.endpoint(obj).unwrap()))
-        .unwrap();
-    (server, proxy)
+    crate::support::server::serve_alone(obj, servant).await
 }
 
 #[tokio::test]
