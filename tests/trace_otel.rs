@@ -253,6 +253,11 @@ async fn call_durations_are_histograms_named_as_tarsgo_names_them() {
     proxy.test_hello("ok").await.unwrap();
     let e = proxy.test_hello("fail").await.unwrap_err();
     assert_eq!(e.code().value(), -42);
+    // An HTTP servant's request, as TarsGo's HTTP handler records it.
+    let cfg = support::http::config("", "tcp -h 127.0.0.1 -p 0 -t 60000", "");
+    let (http, addr) = support::http::start(&cfg).await.unwrap();
+    let path = "/hello/measured";
+    assert_eq!(support::http::Conn::h1(addr).await.get(path).await.status.as_u16(), 200);
     provider.force_flush().unwrap();
 
     let exported = exporter.get_finished_metrics().unwrap();
@@ -319,5 +324,19 @@ async fn call_durations_are_histograms_named_as_tarsgo_names_them() {
             assert_eq!(attr(ok, "tars.protocol").as_deref(), Some("tars"));
         }
     }
+    let web: Vec<_> = metric("tars.server.duration")
+        .into_iter()
+        .filter(|p| attr(p, "http.path").as_deref() == Some(path))
+        .collect();
+    assert_eq!(web.len(), 1, "{web:?}");
+    for (key, value) in [
+        ("http.method", "GET"),
+        ("http.proto", "HTTP/1.1"),
+        ("component", "web"),
+        ("tars.rpc.ret", "200"),
+    ] {
+        assert_eq!(attr(&web[0], key).as_deref(), Some(value), "{key}");
+    }
+    http.shutdown().await;
     server.shutdown().await;
 }

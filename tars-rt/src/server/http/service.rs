@@ -108,6 +108,15 @@ impl HttpAdapter {
         );
         #[cfg(feature = "opentelemetry")]
         let here = crate::trace::otel::server_span_context(&span, incoming.as_ref(), here);
+        // As TarsGo's HTTP handler: Go's `r.URL.Scheme` (empty but for absolute URIs) and
+        // `r.Proto`.
+        #[cfg(feature = "opentelemetry")]
+        let measured = crate::trace::otel::metrics::HttpCall::start(
+            req.method().as_str(),
+            req.uri().path(),
+            req.uri().scheme_str().unwrap_or_default(),
+            &format!("{:?}", req.version()),
+        );
         // A request with no trace and no dye passes nothing on: it runs in no scope.
         let current = (here.is_some() || dye.is_some()).then(|| {
             Arc::new(Current {
@@ -149,6 +158,10 @@ impl HttpAdapter {
         };
         // Layer 5: stat.
         self.record(&asked, &span, &rsp, local, received);
+        #[cfg(feature = "opentelemetry")]
+        if let Some(measured) = measured {
+            measured.end(rsp.status().as_u16());
+        }
         rsp
     }
 

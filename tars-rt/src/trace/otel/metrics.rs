@@ -161,6 +161,43 @@ impl ServerCall {
     }
 }
 
+/// An HTTP request an HTTP servant serves, timed for [`SERVER_DURATION`] with the attributes
+/// TarsGo's `BuildHttpHandler` gives it: `http.method`, `http.path`, `http.scheme`,
+/// `http.proto`, `component` `web`, and the status code as [`RET`].
+#[cfg(feature = "http")]
+pub(crate) struct HttpCall {
+    histogram: Histogram<f64>,
+    started: Instant,
+    attributes: Vec<KeyValue>,
+}
+
+#[cfg(feature = "http")]
+impl HttpCall {
+    /// Starts timing a request; `None` (nothing done) when no meter provider is installed.
+    pub(crate) fn start(method: &str, path: &str, scheme: &str, proto: &str) -> Option<Box<HttpCall>> {
+        let histogram = histogram(|i| &i.server)?;
+        let mut attributes = Vec::with_capacity(6);
+        attributes.extend([
+            KeyValue::new("http.method", method.to_owned()),
+            KeyValue::new("http.path", path.to_owned()),
+            KeyValue::new("http.scheme", scheme.to_owned()),
+            KeyValue::new("http.proto", proto.to_owned()),
+            KeyValue::new("component", "web"),
+        ]);
+        Some(Box::new(HttpCall {
+            histogram,
+            started: Instant::now(),
+            attributes,
+        }))
+    }
+
+    /// Records the request, answered with `status`.
+    pub(crate) fn end(mut self, status: u16) {
+        self.attributes.push(KeyValue::new(RET, i64::from(status)));
+        self.histogram.record(millis(self.started.elapsed()), &self.attributes);
+    }
+}
+
 /// A call being made, timed for [`CLIENT_DURATION`].
 pub(crate) struct ClientCall {
     histogram: Histogram<f64>,
