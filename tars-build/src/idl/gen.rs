@@ -322,12 +322,19 @@ fn named_types(ty: &Type, f: &mut impl FnMut(&model::QualName)) {
 }
 
 fn key_impls(ident: &syn::Ident, key: &[syn::Ident]) -> TokenStream {
-    let first = &key[0];
-    let rest = &key[1..];
+    let key: Vec<TokenStream> = key.iter().map(|k| quote!(#k)).collect();
+    compared_by(ident, &key)
+}
+
+/// `PartialEq`, `Eq`, `PartialOrd`, `Ord` and `Hash` for `ident`, by the values of
+/// `accessors` (`field` or `method()`, read on `self` and `other`), in order.
+fn compared_by(ident: &syn::Ident, accessors: &[TokenStream]) -> TokenStream {
+    let first = &accessors[0];
+    let rest = &accessors[1..];
     quote! {
         impl ::core::cmp::PartialEq for #ident {
             fn eq(&self, other: &Self) -> bool {
-                #(self.#key == other.#key)&&*
+                #(self.#accessors == other.#accessors)&&*
             }
         }
         impl ::core::cmp::Eq for #ident {}
@@ -344,7 +351,7 @@ fn key_impls(ident: &syn::Ident, key: &[syn::Ident]) -> TokenStream {
         }
         impl ::core::hash::Hash for #ident {
             fn hash<H: ::core::hash::Hasher>(&self, state: &mut H) {
-                #(::core::hash::Hash::hash(&self.#key, state);)*
+                #(::core::hash::Hash::hash(&self.#accessors, state);)*
             }
         }
     }
@@ -499,6 +506,8 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
         .map(|(v, id)| (*v, id.clone()))
         .unzip();
     let first = &variants[0];
+    // Compared as their wire values (an undeclared value too).
+    let compared = compared_by(&ident, &[quote!(value())]);
     // The codec, as for `#[derive(TarsEnum)]`, with `Undeclared` keeping unknown values.
     let codec = codegen::enum_impls(
         &ir::Enum {
@@ -555,27 +564,7 @@ fn enum_(m: &model::Module, e: &model::Enum) -> TokenStream {
             }
         }
 
-        impl ::core::cmp::PartialEq for #ident {
-            fn eq(&self, other: &Self) -> bool {
-                self.value() == other.value()
-            }
-        }
-        impl ::core::cmp::Eq for #ident {}
-        impl ::core::cmp::PartialOrd for #ident {
-            fn partial_cmp(&self, other: &Self) -> ::core::option::Option<::core::cmp::Ordering> {
-                ::core::option::Option::Some(::core::cmp::Ord::cmp(self, other))
-            }
-        }
-        impl ::core::cmp::Ord for #ident {
-            fn cmp(&self, other: &Self) -> ::core::cmp::Ordering {
-                ::core::cmp::Ord::cmp(&self.value(), &other.value())
-            }
-        }
-        impl ::core::hash::Hash for #ident {
-            fn hash<H: ::core::hash::Hasher>(&self, state: &mut H) {
-                ::core::hash::Hash::hash(&self.value(), state)
-            }
-        }
+        #compared
 
         #codec
     }

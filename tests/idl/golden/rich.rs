@@ -537,7 +537,7 @@ pub mod rich {
     }
     impl ::core::hash::Hash for Color {
         fn hash<H: ::core::hash::Hasher>(&self, state: &mut H) {
-            ::core::hash::Hash::hash(&self.value(), state)
+            ::core::hash::Hash::hash(&self.value(), state);
         }
     }
     impl ::tars::__private::TarsEnum for Color {
