@@ -102,7 +102,7 @@ impl CallPath {
         }
         let started = self.observer.is_some().then(tokio::time::Instant::now);
         #[cfg(feature = "opentelemetry")]
-        let measured = crate::trace::otel::metrics::ClientCall::start(&req.packet);
+        let measured = crate::trace::otel::metrics::Timed::call(&req.packet);
         let result = self.within_deadline(router, &mut req).instrument(span.clone()).await;
         if let Some(chain) = &chain {
             let (code, body) = match &result {
@@ -121,8 +121,8 @@ impl CallPath {
         #[cfg(feature = "opentelemetry")]
         if let Some(measured) = measured {
             match &result {
-                Ok(rsp) => measured.end(rsp.packet.i_ret, rsp.endpoint.as_ref().map(|e| e.host.as_str())),
-                Err(e) => measured.end(e.code().value(), None),
+                Ok(rsp) => measured.end_call(rsp.packet.i_ret, rsp.endpoint.as_ref().map(|e| e.host.as_str())),
+                Err(e) => measured.end_call(e.code().value(), None),
             }
         }
         if !span.is_disabled() {

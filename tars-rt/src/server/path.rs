@@ -129,13 +129,13 @@ impl RequestPath {
             // the large future).
             let (current, span) = super::scope::enter(packet, incoming.request.peer, received);
             #[cfg(feature = "opentelemetry")]
-            let measured = crate::trace::otel::metrics::ServerCall::start(packet, incoming.request.peer);
+            let measured = crate::trace::otel::metrics::Timed::request(packet, incoming.request.peer);
             let handling = Box::pin(self.handle(served, called, incoming, current.clone()));
             let rsp = current.scope(handling.instrument(span.clone())).await;
             crate::trace::record_code(&span, rsp.code);
             #[cfg(feature = "opentelemetry")]
             if let Some(measured) = measured {
-                measured.end(rsp.code);
+                measured.end(i64::from(rsp.code));
             }
             rsp
         }

@@ -111,7 +111,7 @@ impl HttpAdapter {
         // As TarsGo's HTTP handler: Go's `r.URL.Scheme` (empty but for absolute URIs) and
         // `r.Proto`.
         #[cfg(feature = "opentelemetry")]
-        let measured = crate::trace::otel::metrics::HttpCall::start(
+        let measured = crate::trace::otel::metrics::Timed::http_request(
             req.method().as_str(),
             req.uri().path(),
             req.uri().scheme_str().unwrap_or_default(),
@@ -160,7 +160,7 @@ impl HttpAdapter {
         self.record(&asked, &span, &rsp, local, received);
         #[cfg(feature = "opentelemetry")]
         if let Some(measured) = measured {
-            measured.end(rsp.status().as_u16());
+            measured.end(i64::from(rsp.status().as_u16()));
         }
         rsp
     }

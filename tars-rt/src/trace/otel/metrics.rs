@@ -121,17 +121,26 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// A request being served, timed for [`SERVER_DURATION`].
-pub(crate) struct ServerCall {
+/// A request served or a call made, being timed for its histogram with its attributes; the
+/// code (and, for a call, the endpoint that answered) joins them when it ends.
+pub(crate) struct Timed {
     histogram: Histogram<f64>,
     started: Instant,
     attributes: Vec<KeyValue>,
 }
 
-impl ServerCall {
-    /// Starts timing `packet` from `peer`; `None` (nothing done) when no meter provider is
-    /// installed.
-    pub(crate) fn start(packet: &RequestPacket, peer: SocketAddr) -> Option<Box<ServerCall>> {
+impl Timed {
+    fn new(histogram: Histogram<f64>, attributes: Vec<KeyValue>) -> Box<Timed> {
+        Box::new(Timed {
+            histogram,
+            started: Instant::now(),
+            attributes,
+        })
+    }
+
+    /// Starts timing `packet` from `peer` for [`SERVER_DURATION`]; `None` (nothing done)
+    /// when no meter provider is installed.
+    pub(crate) fn request(packet: &RequestPacket, peer: SocketAddr) -> Option<Box<Timed>> {
         let histogram = histogram(|i| &i.server)?;
         let servant = &packet.s_servant_name;
         let mut attributes = Vec::with_capacity(8);
@@ -147,34 +156,14 @@ impl ServerCall {
             KeyValue::new("tars.method", packet.s_func_name.clone()),
             KeyValue::new("tars.version", VERSION),
         ]);
-        Some(Box::new(ServerCall {
-            histogram,
-            started: Instant::now(),
-            attributes,
-        }))
+        Some(Timed::new(histogram, attributes))
     }
 
-    /// Records the request, answered with `code`.
-    pub(crate) fn end(mut self, code: i32) {
-        self.attributes.push(KeyValue::new(RET, i64::from(code)));
-        self.histogram.record(millis(self.started.elapsed()), &self.attributes);
-    }
-}
-
-/// An HTTP request an HTTP servant serves, timed for [`SERVER_DURATION`] with the attributes
-/// TarsGo's `BuildHttpHandler` gives it: `http.method`, `http.path`, `http.scheme`,
-/// `http.proto`, `component` `web`, and the status code as [`RET`].
-#[cfg(feature = "http")]
-pub(crate) struct HttpCall {
-    histogram: Histogram<f64>,
-    started: Instant,
-    attributes: Vec<KeyValue>,
-}
-
-#[cfg(feature = "http")]
-impl HttpCall {
-    /// Starts timing a request; `None` (nothing done) when no meter provider is installed.
-    pub(crate) fn start(method: &str, path: &str, scheme: &str, proto: &str) -> Option<Box<HttpCall>> {
+    /// Starts timing an HTTP servant's request for [`SERVER_DURATION`], with the attributes
+    /// TarsGo's `BuildHttpHandler` gives it (`http.method`, `http.path`, `http.scheme`,
+    /// `http.proto`, `component` `web`; the status code is its [`RET`]).
+    #[cfg(feature = "http")]
+    pub(crate) fn http_request(method: &str, path: &str, scheme: &str, proto: &str) -> Option<Box<Timed>> {
         let histogram = histogram(|i| &i.server)?;
         let mut attributes = Vec::with_capacity(6);
         attributes.extend([
@@ -184,31 +173,12 @@ impl HttpCall {
             KeyValue::new("http.proto", proto.to_owned()),
             KeyValue::new("component", "web"),
         ]);
-        Some(Box::new(HttpCall {
-            histogram,
-            started: Instant::now(),
-            attributes,
-        }))
+        Some(Timed::new(histogram, attributes))
     }
 
-    /// Records the request, answered with `status`.
-    pub(crate) fn end(mut self, status: u16) {
-        self.attributes.push(KeyValue::new(RET, i64::from(status)));
-        self.histogram.record(millis(self.started.elapsed()), &self.attributes);
-    }
-}
-
-/// A call being made, timed for [`CLIENT_DURATION`].
-pub(crate) struct ClientCall {
-    histogram: Histogram<f64>,
-    started: Instant,
-    attributes: Vec<KeyValue>,
-}
-
-impl ClientCall {
-    /// Starts timing the call of `packet`; `None` (nothing done) when no meter provider is
-    /// installed.
-    pub(crate) fn start(packet: &RequestPacket) -> Option<Box<ClientCall>> {
+    /// Starts timing the call of `packet` for [`CLIENT_DURATION`]; `None` (nothing done)
+    /// when no meter provider is installed.
+    pub(crate) fn call(packet: &RequestPacket) -> Option<Box<Timed>> {
         let histogram = histogram(|i| &i.client)?;
         let servant = &packet.s_servant_name;
         let protocol = Encoding::from_version(packet.i_version).unwrap_or_default().name();
@@ -221,18 +191,19 @@ impl ClientCall {
             KeyValue::new("tars.protocol", protocol),
             KeyValue::new("tars.version", VERSION),
         ]);
-        Some(Box::new(ClientCall {
-            histogram,
-            started: Instant::now(),
-            attributes,
-        }))
+        Some(Timed::new(histogram, attributes))
     }
 
-    /// Records the call, ended with `code` from `slave_ip` (the endpoint that answered).
-    pub(crate) fn end(mut self, code: i32, slave_ip: Option<&str>) {
+    /// Records a call, ended with `code` from `slave_ip` (the endpoint that answered).
+    pub(crate) fn end_call(mut self, code: i32, slave_ip: Option<&str>) {
         self.attributes
             .push(KeyValue::new("tars.slave.ip", slave_ip.unwrap_or_default().to_owned()));
-        self.attributes.push(KeyValue::new(RET, i64::from(code)));
+        self.end(i64::from(code));
+    }
+
+    /// Records a request or call, answered with `code` (a TARS code, or an HTTP status).
+    pub(crate) fn end(mut self, code: i64) {
+        self.attributes.push(KeyValue::new(RET, code));
         self.histogram.record(millis(self.started.elapsed()), &self.attributes);
     }
 }
@@ -249,8 +220,8 @@ mod tests {
     fn nothing_is_measured_without_a_meter_provider() {
         // No test of this crate installs one: the global provider is OpenTelemetry's no-op.
         let packet = RequestPacket::default();
-        assert!(ServerCall::start(&packet, "127.0.0.1:1".parse().unwrap()).is_none());
-        assert!(ClientCall::start(&packet).is_none());
+        assert!(Timed::request(&packet, "127.0.0.1:1".parse().unwrap()).is_none());
+        assert!(Timed::call(&packet).is_none());
         assert_eq!(app_server("App.Server.Obj"), "App.Server");
         assert_eq!(app_server("Obj"), "Obj");
     }
