@@ -268,11 +268,16 @@ impl Connection {
         if !options.idle_timeout.is_zero() {
             tokio::spawn(close_when_idle(Arc::downgrade(&conn), options.idle_timeout));
         }
-        tokio::spawn(keep_alive_pings(
-            Arc::downgrade(&conn),
-            options.keep_alive,
-            options.ping_as,
-        ));
+        // Pings only where they are wanted: with `keep-alive-interval`, or for a proxy reading
+        // its pushes (it subscribes before the call that opens the connection); not a timer
+        // per connection otherwise.
+        if options.keep_alive.always.is_some() || options.pushes.is_wanted() {
+            tokio::spawn(keep_alive_pings(
+                Arc::downgrade(&conn),
+                options.keep_alive,
+                options.ping_as,
+            ));
+        }
         Ok(conn)
     }
 

@@ -7,10 +7,10 @@
 //! the usual flow is: subscribe, make the call that registers with the server (`connect`),
 //! read the stream.
 //!
-//! While a proxy is subscribed its connections stay open when idle, with a one-way
-//! `tars_ping` every `keep-alive-interval` (or, when that is not set, every half
-//! `clientidletimeout`, at most [`PUSH_KEEP_ALIVE`]), so that the server and the network in
-//! between keep them. When a connection that brought pushes closes, or its server says
+//! While a proxy is subscribed its connections stay open when idle, and the ones opened
+//! after it subscribed (so: subscribe first) send a one-way `tars_ping` every
+//! `keep-alive-interval` (or, when that is not set, every half `clientidletimeout`, at most
+//! [`PUSH_KEEP_ALIVE`]), so that the server and the network in between keep them. When a connection that brought pushes closes, or its server says
 //! `_reconnect_` (it is going away), the stream yields [`PushEvent::Disconnected`]: the
 //! server knows nothing of the next connection until the client registers again.
 //!
