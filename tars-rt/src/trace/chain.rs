@@ -158,7 +158,7 @@ impl ChainSpan {
         Some(Box::new(ChainSpan {
             log: log.clone(),
             trace: trace.to_string(),
-            parent: ctx.tars_parent.clone().unwrap_or_else(|| span.clone()),
+            parent: ctx.tars_parent.as_deref().map_or_else(|| span.clone(), str::to_string),
             span,
             trace_type,
             max_kb,
@@ -171,7 +171,10 @@ impl ChainSpan {
         Some(Box::new(ChainSpan {
             log: log.clone(),
             trace: trace.to_string(),
-            span: ctx.tars_parent.clone().unwrap_or_else(|| ctx.span_id.to_string()),
+            span: ctx
+                .tars_parent
+                .as_deref()
+                .map_or_else(|| ctx.span_id.to_string(), str::to_string),
             parent: "*".into(),
             trace_type,
             max_kb,

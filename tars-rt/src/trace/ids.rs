@@ -3,6 +3,7 @@
 //! trace) and the propagators and spans of [`super`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::Sw8;
 
@@ -179,13 +180,14 @@ pub struct TraceContext {
     /// W3C `tracestate`, passed on as it came.
     pub tracestate: String,
     /// TARS's own trace id (`f-<32 hex>`, with its type prefix), when the trace is a TARS
-    /// trace: continued as is.
-    pub tars_trace_id: Option<String>,
+    /// trace: continued as is. Shared (as the two fields below): every call made in the
+    /// trace carries a copy of the context.
+    pub tars_trace_id: Option<Arc<str>>,
     /// The TARS span the calls made here hang from, as the caller wrote it (TarsGo's span
     /// ids are 32 hex digits): a TARS server's span is its caller's.
-    pub tars_parent: Option<String>,
+    pub tars_parent: Option<Arc<str>>,
     /// A SkyWalking context, when the caller sent one.
-    pub sw8: Option<Sw8>,
+    pub sw8: Option<Arc<Sw8>>,
     /// The formats the trace came in (or, started here, those it starts in): the formats
     /// calls continuing it write.
     pub formats: Formats,
@@ -231,7 +233,7 @@ impl TraceContext {
     /// 4-bit switch for logging parameters in the call chain (bits from low to high: client
     /// send, client receive, server receive, server send; 15: all of them).
     pub fn with_tars_trace(mut self, trace_type: u8) -> Self {
-        self.tars_trace_id = Some(format!("{:x}-{}", trace_type & 0xf, self.trace_id));
+        self.tars_trace_id = Some(format!("{:x}-{}", trace_type & 0xf, self.trace_id).into());
         self.formats = self.formats.with(Formats::TARS);
         self
     }
@@ -246,8 +248,8 @@ mod tests {
         let root = TraceContext::new_root();
         assert_eq!(root.formats, Formats::W3C.with(Formats::TARS));
         assert_eq!(
-            root.tars_trace_id,
-            Some(format!("0-{}", root.trace_id)),
+            root.tars_trace_id.as_deref(),
+            Some(format!("0-{}", root.trace_id).as_str()),
             "type 0: no parameters"
         );
         assert_eq!(Formats::parse("zipkin tars").unwrap(), Formats::B3.with(Formats::TARS));

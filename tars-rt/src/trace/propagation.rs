@@ -1,6 +1,7 @@
 //! Trace context formats in a request's `status` map.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::base64::{base64_decode, base64_encode};
 use super::{Formats, SpanId, TraceContext, TraceId};
@@ -157,8 +158,8 @@ impl Propagator for TarsTrace {
                 true,
             )
         });
-        ctx.tars_trace_id = Some(trace.to_string());
-        ctx.tars_parent = (!span.is_empty()).then(|| span.to_string());
+        ctx.tars_trace_id = Some(trace.into());
+        ctx.tars_parent = (!span.is_empty()).then(|| span.into());
         ctx.formats = ctx.formats.with(Formats::TARS);
     }
 
@@ -325,7 +326,7 @@ impl Propagator for SkyWalking {
             let trace_id = TraceId::from_hex(&sw8.trace_id).unwrap_or_else(|| TraceId(hash128(&sw8.trace_id)));
             TraceContext::new(trace_id, SpanId::random(), sampled)
         });
-        ctx.sw8 = Some(sw8);
+        ctx.sw8 = Some(Arc::new(sw8));
         ctx.formats = ctx.formats.with(Formats::SW8);
     }
 

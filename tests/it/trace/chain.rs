@@ -95,7 +95,7 @@ async fn a_two_hop_chain_writes_tarsgo_lines_to_tarslog() {
 
     // The caller opens a TARS trace of type f: every event logs its parameters.
     let root = TraceContext::new_root().with_tars_trace(15);
-    let trace = root.tars_trace_id.clone().unwrap();
+    let trace = root.tars_trace_id.as_deref().unwrap().to_string();
     let to_front: HelloProxy = Communicator::new()
         .string_to_proxy(&format!("{FRONT}@{}", front.endpoints(FRONT)))
         .unwrap();
@@ -197,7 +197,7 @@ async fn a_two_hop_chain_writes_tarsgo_lines_to_tarslog() {
         .await
         .unwrap();
     let plain = TraceContext::new_root().with_tars_trace(0);
-    let plain_id = plain.tars_trace_id.clone().unwrap();
+    let plain_id = plain.tars_trace_id.as_deref().unwrap().to_string();
     Arc::new(Current::default().trace(plain))
         .scope(to_front.test_hello("x"))
         .await

@@ -68,7 +68,7 @@ async fn trace_and_dye_reach_every_call_of_the_handler_unless_detached() {
     let (_relay, to_relay) = serve("TestApp.Relay.HelloObj", Relay(to_sink)).await;
     // A TARS trace opened by the caller, as TarsGo's `OpenTarsTrace` does, and a dye.
     let root = TraceContext::new_root().with_tars_trace(15);
-    let tars_trace_id = root.tars_trace_id.clone().unwrap();
+    let tars_trace_id = root.tars_trace_id.as_deref().unwrap().to_string();
     let scope = Arc::new(Current::default().trace(root));
     let dyed = CallOptions::new().dye("user-7");
     scope.scope(to_relay.test_with(&dyed)).await.unwrap();

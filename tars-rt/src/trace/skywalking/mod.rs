@@ -361,7 +361,7 @@ impl Tracked {
         if !sampled {
             return;
         }
-        let sw8 = trace.and_then(|t| t.sw8.as_ref());
+        let sw8 = trace.and_then(|t| t.sw8.as_deref());
         let trace_id = match (sw8, trace) {
             (Some(s), _) => Some(s.trace_id.clone()),
             (None, Some(t)) => Some(t.trace_id.to_string()),
