@@ -220,6 +220,11 @@ async fn an_http_request_is_a_server_span_under_the_callers_with_http_fields() {
     assert_eq!(attr("http.route").as_deref(), Some("/api/tars/{name}"));
     assert_eq!(attr("http.response.status_code").as_deref(), Some("200"));
     assert_eq!(attr("url.path").as_deref(), Some("/api/tars/x"));
+    assert_eq!(
+        attr("server.address").as_deref(),
+        Some("localhost"),
+        "the Host header's"
+    );
     let call = spans
         .iter()
         .find(|s| s.span_kind == SpanKind::Client && s.name == "TestApp.HelloServer.HelloObj/testHello")

@@ -287,6 +287,90 @@ async fn a_chain_reports_a_segment_per_hop_linked_by_sw8() {
     drop((a, b));
 }
 
+/// An HTTP servant's request, with go2sky's sw8, and the TARS call its handler makes: an
+/// entry span as go2sky's `net/http` middleware reports one (operation, layer, component,
+/// tags), the call an exit span of the same segment, the called server's segment referring to
+/// it; a failing route's span an error with go2sky's log.
+#[cfg(feature = "http")]
+#[tokio::test]
+async fn an_http_request_is_an_entry_span_as_go2skys_middleware_reports_it() {
+    use super::support::http;
+    use tars::trace::skywalking::HTTP_COMPONENT_ID;
+
+    let oap = Oap::default();
+    let reporter = Reporter::start(Settings::new(
+        oap.start(),
+        "TestApp.Gateway",
+        "TestApp.Gateway@127.0.0.1",
+    ))
+    .unwrap();
+    let _guard = reporting(&reporter);
+    let cfg = http::config("", "tcp -h 127.0.0.1 -p 0 -t 60000", "");
+    let (server, addr) = http::start(&cfg).await.unwrap();
+    let mut conn = http::Conn::h1(addr).await;
+    let answer = conn.send("GET", "/api/tars/x", &[("sw8", GO2SKY_SW8)], "").await;
+    assert_eq!(answer.status.as_u16(), 200, "{}", answer.body);
+
+    let segments = oap.wait_for(2).await;
+    let at_gateway = segment(&segments, SpanType::Entry, "/GET/api/tars/x");
+    let at_backend = segment(
+        &segments,
+        SpanType::Entry,
+        &format!("{}/testHello", super::support::server::OBJ),
+    );
+    assert_eq!(
+        at_gateway.trace_id, "1f2d4bf47bf711eab794acde48001122",
+        "the caller's trace"
+    );
+    assert_eq!(at_gateway.spans.len(), 2, "{at_gateway:#?}");
+    let (entry, exit) = (&at_gateway.spans[0], &at_gateway.spans[1]);
+    assert_eq!(entry.span_layer, SpanLayer::Http as i32);
+    assert_eq!(entry.component_id, HTTP_COMPONENT_ID);
+    assert!(!entry.is_error && entry.logs.is_empty());
+    assert_eq!(tag(entry, "http.method"), Some("GET"));
+    assert_eq!(tag(entry, "url"), Some("localhost/api/tars/x"), "the Host and the path");
+    assert_eq!(tag(entry, "status_code"), Some("200"));
+    assert!(entry.peer.starts_with("127.0.0.1:"), "the client: {}", entry.peer);
+    assert_eq!(entry.refs.len(), 1);
+    assert_eq!(
+        entry.refs[0].parent_trace_segment_id,
+        "1e7c204a7bf711eab858acde48001122"
+    );
+    assert_eq!(entry.refs[0].parent_span_id, 3);
+    // The handler's TARS call: an exit span of the request's segment, as a servant's are.
+    assert_eq!(
+        (exit.span_type, exit.span_id, exit.parent_span_id),
+        (SpanType::Exit as i32, 1, 0)
+    );
+    assert_eq!(exit.span_layer, SpanLayer::RpcFramework as i32);
+    assert_eq!(exit.component_id, COMPONENT_ID);
+    let backend_ref = &at_backend.spans[0].refs[0];
+    assert_eq!(backend_ref.parent_trace_segment_id, at_gateway.trace_segment_id);
+    assert_eq!(backend_ref.parent_span_id, exit.span_id);
+    assert_eq!(backend_ref.parent_endpoint, "/GET/api/tars/x");
+
+    for (path, status) in [("/fail", "500"), ("/no/such/route", "404")] {
+        let answer = conn.get(path).await;
+        assert_eq!(answer.status.as_str(), status);
+    }
+    let segments = oap.wait_for(4).await;
+    for (path, status) in [("/fail", "500"), ("/no/such/route", "404")] {
+        let failed = &segment(&segments, SpanType::Entry, &format!("/GET{path}")).spans[0];
+        assert!(failed.is_error, "{failed:#?}");
+        assert_eq!(tag(failed, "status_code"), Some(status));
+        assert_eq!(failed.logs.len(), 1);
+        let log = &failed.logs[0].data;
+        assert_eq!(
+            (log[0].key.as_str(), log[0].value.as_str()),
+            ("Error on handling request", "")
+        );
+        assert!(failed.refs.is_empty(), "a trace started here");
+    }
+    let stats = reporter.stats();
+    assert_eq!((stats.dropped, stats.failed), (0, 0), "{stats:?}");
+    server.shutdown().await;
+}
+
 /// Waits until `reporter` has seen `segments` segments go: to the OAP, dropped, or failed.
 async fn until_accounted(reporter: &Reporter, done: impl Fn(&ReporterStats) -> bool) -> ReporterStats {
     let started = Instant::now();

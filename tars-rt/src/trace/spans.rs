@@ -86,7 +86,7 @@ pub(crate) fn client_span(
 }
 
 /// The span of an HTTP request an HTTP servant serves, with OpenTelemetry's HTTP server
-/// fields; `http.route` and the status are recorded when it is answered
+/// fields (`host`: the host the request named, without its port); `http.route` and the status are recorded when it is answered
 /// ([`record_http_outcome`]).
 #[cfg(feature = "http")]
 #[allow(clippy::too_many_arguments)]
@@ -94,6 +94,7 @@ pub(crate) fn http_server_span(
     method: &str,
     path: &str,
     protocol_version: &str,
+    host: Option<&str>,
     peer: SocketAddr,
     server_port: u16,
     trace: Option<&TraceContext>,
@@ -113,6 +114,7 @@ pub(crate) fn http_server_span(
         network.protocol.version = protocol_version,
         client.address = %peer.ip(),
         client.port = peer.port(),
+        server.address = host,
         server.port = server_port,
         tars.dyed = Empty,
         trace_id = Empty,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, Request};
 
 use crate::trace::{self, Carrier, Propagator, TraceContext, B3};
 
@@ -35,6 +35,9 @@ const MAX_TRACE_VALUE: usize = 2048;
 
 /// The longest dye accepted.
 const MAX_DYE: usize = 256;
+
+/// The longest host name taken from a request (a DNS name's limit).
+const MAX_HOST: usize = 253;
 
 /// The trace context and the dye `headers` carry. The registered propagators read them as
 /// they read a TARS request's `status`, and B3 is read whether registered or not (a B3
@@ -96,6 +99,24 @@ pub fn client_address(headers: &HeaderMap, peer: SocketAddr) -> String {
         .unwrap_or_else(|| peer.ip().to_string())
 }
 
+/// The host a request named (HTTP/2's `:authority`, an absolute URI's, else `Host`), without
+/// its port, as OpenTelemetry's `server.address`; `None` when it named none, or one longer
+/// than a DNS name can be.
+pub(crate) fn requested_host<B>(req: &Request<B>) -> Option<&str> {
+    let host = match req.uri().host() {
+        Some(host) => host,
+        None => {
+            let value = req.headers().get(header::HOST)?.to_str().ok()?;
+            match value.strip_prefix('[') {
+                // An IPv6 literal keeps its brackets, as `Uri::host` gives it.
+                Some(rest) => &value[..rest.find(']')? + 2],
+                None => value.split(':').next().unwrap_or_default(),
+            }
+        }
+    };
+    (!host.is_empty() && host.len() <= MAX_HOST).then_some(host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +154,25 @@ mod tests {
         assert_eq!(incoming_context(&headers(&[("x-tars-dye", &long)])).1, None);
         let long_sw8 = "1-".repeat(MAX_TRACE_VALUE);
         assert!(incoming_context(&headers(&[("sw8", &long_sw8)])).0.is_none());
+    }
+
+    #[test]
+    fn the_requested_host_is_the_authority_without_its_port() {
+        let host = |uri: &str, host_header: Option<&str>| {
+            let mut req = Request::builder().uri(uri);
+            if let Some(h) = host_header {
+                req = req.header(header::HOST, h);
+            }
+            requested_host(&req.body(()).unwrap()).map(str::to_string)
+        };
+        assert_eq!(host("/a", Some("example.com:8080")), Some("example.com".into()));
+        assert_eq!(host("/a", Some("example.com")), Some("example.com".into()));
+        assert_eq!(host("/a", Some("[::1]:80")), Some("[::1]".into()));
+        assert_eq!(host("http://h2.example/a", Some("other")), Some("h2.example".into()));
+        assert_eq!(host("/a", None), None);
+        assert_eq!(host("/a", Some(":80")), None);
+        assert_eq!(host("/a", Some("[::1")), None, "an unclosed literal");
+        assert_eq!(host("/a", Some(&"h".repeat(300))), None, "longer than a DNS name");
     }
 
     #[test]

@@ -100,6 +100,7 @@ impl HttpAdapter {
             req.method().as_str(),
             req.uri().path(),
             protocol_version(req.version()),
+            headers::requested_host(&req),
             peer,
             local.port(),
             here.as_ref(),

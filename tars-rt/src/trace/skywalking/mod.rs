@@ -1,5 +1,5 @@
-//! SkyWalking (cargo feature `skywalking`): the `tars.server` and `tars.client` spans reported
-//! to a SkyWalking OAP as go2sky, SkyWalking's Go agent, reports a Go service's.
+//! SkyWalking (cargo feature `skywalking`): the `tars.server`, `tars.client` and `http.server`
+//! spans reported to a SkyWalking OAP as go2sky, SkyWalking's Go agent, reports a Go service's.
 //!
 //! The spans of one trace in one process are one **segment**: an entry span for the request
 //! served (`tars.server`), an exit span for each call it makes (`tars.client`, its peer the
@@ -10,6 +10,11 @@
 //! CrossProcess reference to the caller's segment; a call writes `sw8` naming this segment
 //! and its exit span, so the next hop's reference points here. A trace started here gets a
 //! SkyWalking trace id of its own (the trace id of its other formats, in hex).
+//!
+//! An HTTP servant's request is an entry span as go2sky's `net/http` middleware reports one:
+//! operation `/{METHOD}{path}`, layer `Http`, component [`HTTP_COMPONENT_ID`], tags
+//! `http.method`, `url` (host and path) and `status_code`, and an error (with go2sky's log
+//! line) from status 400 up.
 //!
 //! [`SkyWalkingLayer`] is a `tracing_subscriber` layer: it composes with OpenTelemetry's and
 //! the application's own. A segment is queued when its last span closes, to a [`Reporter`]
@@ -45,15 +50,20 @@ use tracing_subscriber::Layer;
 
 pub use reporter::{Reporter, ReporterStats, Settings, SkyWalkingError, DEFAULT_BUFFER};
 
-use self::proto::{KeyStringValuePair, RefType, SegmentObject, SegmentReference, SpanLayer, SpanObject, SpanType};
+use self::proto::{KeyStringValuePair, Log, RefType, SegmentObject, SegmentReference, SpanLayer, SpanObject, SpanType};
 use super::{SpanId, Sw8, TraceContext};
 
 /// The component of tars-rs's spans: `rpc` (50) in the OAP's `component-libraries.yml`,
 /// which has no TARS entry (0 would be `Unknown`).
 pub const COMPONENT_ID: i32 = 50;
 
+/// The component of HTTP servants' spans: `http` (49), the generic HTTP server of the OAP's
+/// list (go2sky's middleware reports 5004, `GoHttpServer`).
+pub const HTTP_COMPONENT_ID: i32 = 49;
+
 const SERVER_SPAN: &str = "tars.server";
 const CLIENT_SPAN: &str = "tars.client";
+const HTTP_SERVER_SPAN: &str = "http.server";
 
 /// The `tracing` layer that reports the spans of requests and calls (see the module docs),
 /// to its own reporter or to the process's ([`layer()`]).
@@ -135,11 +145,24 @@ struct SpanFields {
     port: Option<u64>,
     code: Option<i64>,
     dyed: Option<String>,
+    /// An HTTP request's own fields (an `http.server` span).
+    http: Option<Box<HttpFields>>,
+}
+
+/// What an `http.server` span records beyond the fields all spans share.
+#[derive(Default)]
+struct HttpFields {
+    method: String,
+    path: String,
+    /// The `Host` the request named (`server.address`).
+    host: String,
+    status: Option<u64>,
 }
 
 impl SpanFields {
-    fn new(kind: SpanType) -> Self {
+    fn new(kind: SpanType, http: bool) -> Self {
         SpanFields {
+            http: http.then(Box::default),
             kind,
             span_id: 0,
             parent_span_id: -1,
@@ -154,7 +177,56 @@ impl SpanFields {
     }
 
     fn operation(&self) -> String {
-        format!("{}/{}", self.service, self.method)
+        match &self.http {
+            Some(http) => format!("/{}{}", http.method, http.path),
+            None => format!("{}/{}", self.service, self.method),
+        }
+    }
+
+    /// The tags, error flag and logs of the span as it ends.
+    fn outcome(&self) -> (Vec<KeyStringValuePair>, bool, Vec<Log>) {
+        let Some(http) = &self.http else {
+            let mut tags = vec![
+                tag("rpc.service", self.service.clone()),
+                tag("rpc.method", self.method.clone()),
+            ];
+            if let Some(code) = self.code {
+                tags.push(tag("tars.return_code", code.to_string()));
+            }
+            if let Some(dye) = &self.dyed {
+                tags.push(tag("tars.dyed", dye.clone()));
+            }
+            return (tags, self.code.is_some_and(|c| c != 0), Vec::new());
+        };
+        let mut tags = vec![
+            tag("http.method", http.method.clone()),
+            tag("url", format!("{}{}", http.host, http.path)),
+        ];
+        if let Some(status) = http.status {
+            tags.push(tag("status_code", status.to_string()));
+        }
+        if let Some(dye) = &self.dyed {
+            tags.push(tag("tars.dyed", dye.clone()));
+        }
+        let error = http.status.is_some_and(|s| s >= 400);
+        // go2sky's `span.Error(time, "Error on handling request")`: a log whose one pair is
+        // that text as its key.
+        let logs = if error {
+            vec![Log {
+                time: now_ms(),
+                data: vec![tag("Error on handling request", String::new())],
+            }]
+        } else {
+            Vec::new()
+        };
+        (tags, error, logs)
+    }
+
+    fn layer_and_component(&self) -> (SpanLayer, i32) {
+        match self.http {
+            Some(_) => (SpanLayer::Http, HTTP_COMPONENT_ID),
+            None => (SpanLayer::RpcFramework, COMPONENT_ID),
+        }
     }
 }
 
@@ -166,6 +238,14 @@ struct Visitor<'a> {
 
 impl Visit for Visitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
+        if let Some(http) = &mut self.fields.http {
+            match field.name() {
+                "http.request.method" => return http.method = value.to_string(),
+                "url.path" => return http.path = value.to_string(),
+                "server.address" => return http.host = value.to_string(),
+                _ => {}
+            }
+        }
         match field.name() {
             "rpc.service" => self.fields.service = value.to_string(),
             "rpc.method" => self.fields.method = value.to_string(),
@@ -176,6 +256,14 @@ impl Visit for Visitor<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
+        if let Some(http) = &mut self.fields.http {
+            match field.name() {
+                "http.response.status_code" => return http.status = Some(value),
+                // The span's peer is the client, as a TARS request's.
+                "server.port" => return,
+                _ => {}
+            }
+        }
         match field.name() {
             "server.port" | "client.port" => self.fields.port = Some(value),
             "tars.return_code" => self.fields.code = i64::try_from(value).ok(),
@@ -254,16 +342,8 @@ impl Segment {
             (false, Some(port)) => format!("{}:{port}", span.host),
             (false, None) => span.host.clone(),
         };
-        let mut tags = vec![
-            tag("rpc.service", span.service.clone()),
-            tag("rpc.method", span.method.clone()),
-        ];
-        if let Some(code) = span.code {
-            tags.push(tag("tars.return_code", code.to_string()));
-        }
-        if let Some(dye) = &span.dyed {
-            tags.push(tag("tars.dyed", dye.clone()));
-        }
+        let (tags, is_error, logs) = span.outcome();
+        let (layer, component) = span.layer_and_component();
         let object = SpanObject {
             span_id: span.span_id,
             parent_span_id: span.parent_span_id,
@@ -273,11 +353,11 @@ impl Segment {
             operation_name: span.operation(),
             peer,
             span_type: span.kind as i32,
-            span_layer: SpanLayer::RpcFramework as i32,
-            component_id: COMPONENT_ID,
-            is_error: span.code.is_some_and(|c| c != 0),
+            span_layer: layer as i32,
+            component_id: component,
+            is_error,
             tags,
-            logs: Vec::new(),
+            logs,
             skip_analysis: false,
         };
         crate::sync::lock(&self.spans).push(object);
@@ -390,9 +470,10 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let kind = match attrs.metadata().name() {
-            SERVER_SPAN => SpanType::Entry,
-            CLIENT_SPAN => SpanType::Exit,
+        let (kind, http) = match attrs.metadata().name() {
+            SERVER_SPAN => (SpanType::Entry, false),
+            HTTP_SERVER_SPAN => (SpanType::Entry, true),
+            CLIENT_SPAN => (SpanType::Exit, false),
             _ => return,
         };
         let Some(reporter) = self.reporter() else {
@@ -401,7 +482,7 @@ where
         let Some(span) = ctx.span(id) else {
             return;
         };
-        let mut fields = SpanFields::new(kind);
+        let mut fields = SpanFields::new(kind, http);
         attrs.record(&mut Visitor {
             fields: &mut fields,
             span_id: None,
