@@ -22,6 +22,7 @@ use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
 use tars::Application;
 use tars::{Context, Status};
+use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::SubscriberExt;
 
 /// A hop: waits a little (so the deadline visibly shrinks), then calls the next hop and
@@ -344,4 +345,83 @@ async fn call_durations_are_histograms_named_as_tarsgo_names_them() {
     }
     http.shutdown().await;
     server.shutdown().await;
+}
+
+/// Logs a line from within the request it serves.
+struct LogsALine;
+
+#[tars::servant]
+impl Hello for LogsALine {
+    async fn test(&self, _ctx: &Context) -> Result<i32, Status> {
+        Ok(0)
+    }
+
+    async fn test_hello(&self, _ctx: &Context, s_req: String) -> Result<(i32, String), Status> {
+        tracing::info!("served {s_req}");
+        Ok((0, s_req))
+    }
+}
+
+/// With OpenTelemetry and a `fmt` layer side by side, a line logged in a request names the
+/// request's span with its trace and span ids once each: the OpenTelemetry span's, in the
+/// caller's trace.
+#[tokio::test]
+async fn a_log_line_in_a_traced_request_carries_the_ids_once() {
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let written = lines.clone();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("tars-rs-test")))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(move || written.clone()),
+        );
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    const OBJ: &str = "TestApp.LogsALine.HelloObj";
+    let (server, proxy): (_, HelloProxy) = support::server::serve_alone(OBJ, LogsALine).await;
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let opts = CallOptions::new().status("traceparent", format!("00-{trace}-00f067aa0ba902b7-01"));
+    // The caller's own span stays out: the line is the server's.
+    proxy
+        .test_hello_with(&opts, "hi")
+        .with_subscriber(tracing::subscriber::NoSubscriber::default())
+        .await
+        .unwrap();
+    server.shutdown().await;
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("served hi"))
+        .unwrap_or_else(|| panic!("no line: {text}"));
+    assert_eq!(line.matches("trace_id=").count(), 1, "{line}");
+    assert_eq!(line.matches(" span_id=").count(), 1, "{line}");
+    assert!(line.contains(&format!("trace_id={trace}")), "{line}");
+    provider.force_flush().unwrap();
+    let server_span = exporter
+        .get_finished_spans()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.span_kind == SpanKind::Server)
+        .expect("the server span");
+    let span_id = hex(&server_span.span_context.span_id().to_bytes());
+    assert!(
+        line.contains(&format!(" span_id={span_id}")),
+        "the OpenTelemetry span's: {line}"
+    );
 }

@@ -3,11 +3,13 @@
 //! segments of a two-hop chain with their spans and references, the bounded buffer when the
 //! OAP is slow or gone, and sampling.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
+use tars::context::Current;
 use tars::trace::skywalking::proto::{Commands, RefType, SegmentObject, SpanLayer, SpanObject, SpanType};
 use tars::trace::skywalking::{Reporter, ReporterStats, Settings, SkyWalkingLayer, COMPONENT_ID};
 use tars::Application;
@@ -422,9 +424,9 @@ async fn a_slow_or_absent_oap_costs_requests_nothing_and_drops_past_the_buffer()
 }
 
 /// With a sample rate of 0, a trace started here reports nothing: neither the call's segment
-/// nor the server's.
+/// nor the server's; one that came sampled in sw8 is reported.
 #[tokio::test]
-async fn a_sample_rate_of_zero_reports_nothing() {
+async fn a_sample_rate_of_zero_reports_only_what_came_sampled() {
     let oap = Oap::default();
     let reporter =
         Reporter::start(Settings::new(oap.start(), "TestApp.Sampled", "TestApp.Sampled@127.0.0.1").sample_rate(0.0))
@@ -439,8 +441,30 @@ async fn a_sample_rate_of_zero_reports_nothing() {
     // Both ends decided before the replies came back.
     let stats = reporter.stats();
     assert_eq!(stats.sampled_out, 4, "{stats:?}");
-    server.shutdown().await;
     let stats = reporter.stats();
     assert_eq!((stats.reported, stats.dropped, stats.failed), (0, 0, 0), "{stats:?}");
     assert!(oap.segments.lock().unwrap().is_empty());
+
+    // A call outside any request, scoped by `Current::scope` in a trace that came sampled in
+    // sw8: reported whatever the rate, as go2sky does, its segment continuing the caller's.
+    let status = BTreeMap::from([("sw8".to_string(), GO2SKY_SW8.to_string())]);
+    let caller = tars::trace::extract(&tars::trace::Carrier::new(&status, 0)).expect("sw8 read");
+    Arc::new(Current::default().trace(caller))
+        .scope(to_server.test_hello("hi"))
+        .await
+        .unwrap();
+    let segments = oap.wait_for(2).await;
+    let batch = segment(&segments, SpanType::Exit, &format!("{OBJ}/testHello"));
+    assert_eq!(batch.trace_id, "1f2d4bf47bf711eab794acde48001122");
+    assert_eq!(
+        batch.spans[0].refs[0].parent_trace_segment_id,
+        "1e7c204a7bf711eab858acde48001122"
+    );
+    let at_server = segment(&segments, SpanType::Entry, &format!("{OBJ}/testHello"));
+    assert_eq!(at_server.trace_id, batch.trace_id);
+    assert_eq!(
+        at_server.spans[0].refs[0].parent_trace_segment_id,
+        batch.trace_segment_id
+    );
+    server.shutdown().await;
 }

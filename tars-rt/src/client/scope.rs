@@ -29,7 +29,6 @@ pub(crate) fn enter(
         &packet.s_servant_name,
         &packet.s_func_name,
         packet.i_message_type,
-        None,
         parent.map(|p| p.span_id),
         dye.as_deref(),
     );
@@ -45,11 +44,8 @@ pub(crate) fn enter(
     };
     #[cfg(feature = "opentelemetry")]
     let ctx = trace::otel::client_span_context(&span, parent, ctx);
+    trace::record_context(&span, ctx.as_ref());
     if let Some(ctx) = &ctx {
-        if !span.is_disabled() {
-            span.record("trace_id", tracing::field::display(ctx.trace_id));
-            span.record("span_id", tracing::field::display(ctx.span_id));
-        }
         let mut carrier = trace::CarrierMut {
             status: &mut packet.status,
             message_type: &mut packet.i_message_type,

@@ -33,7 +33,6 @@ pub(crate) fn enter(
         peer,
         packet.i_request_id,
         packet.i_message_type,
-        here.as_ref(),
         incoming.as_ref().map(|c| c.span_id),
         dye.as_deref(),
     );
@@ -46,6 +45,7 @@ pub(crate) fn enter(
     }
     #[cfg(feature = "opentelemetry")]
     let here = trace::otel::server_span_context(&span, incoming.as_ref(), here);
+    trace::record_context(&span, here.as_ref());
     let current = Current {
         deadline,
         dye,

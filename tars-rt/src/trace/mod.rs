@@ -40,7 +40,7 @@ pub use propagation::{
     Carrier, CarrierMut, Propagator, SkyWalking, Sw8, TarsTrace, W3c, B3, B3_FLAGS, B3_PARENT_SPAN_ID, B3_SAMPLED,
     B3_SINGLE, B3_SPAN_ID, B3_TRACE_ID, STATUS_TRACE_KEY, SW8, SW8_CORRELATION, TRACEPARENT, TRACESTATE,
 };
-pub(crate) use spans::{client_span, record_code, record_zipkin_tags, server_span};
+pub(crate) use spans::{client_span, record_code, record_context, record_zipkin_tags, server_span};
 #[cfg(feature = "http")]
 pub(crate) use spans::{http_server_span, record_http_outcome};
 

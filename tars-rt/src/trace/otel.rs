@@ -72,17 +72,9 @@ pub(crate) fn server_span_context(
     if let Some(caller) = incoming {
         span.set_parent(opentelemetry::Context::new().with_remote_span_context(to_otel(caller)));
     }
-    let before = here.as_ref().map(|c| (c.trace_id, c.span_id));
-    let here = with_span_ids(span, here);
-    // The span's `trace_id`/`span_id` fields (what log lines carry) become the OpenTelemetry
-    // span's, the ids the calls made here send on and an APM shows.
-    if let Some(c) = &here {
-        if before != Some((c.trace_id, c.span_id)) {
-            span.record("trace_id", tracing::field::display(c.trace_id));
-            span.record("span_id", tracing::field::display(c.span_id));
-        }
-    }
-    here
+    // The ids the calls made here send on, and the span's `trace_id`/`span_id` fields (what
+    // log lines carry), are the OpenTelemetry span's, which an APM shows.
+    with_span_ids(span, here)
 }
 
 /// The context a client call sends: its span's ids (its parent is the span it was made

@@ -10,16 +10,13 @@ use tracing::Span;
 
 use super::TraceContext;
 
-/// The span of a request a server serves. `trace` is the request's context at this server
-/// (its span id is this span's).
-#[allow(clippy::too_many_arguments)]
+/// The span of a request a server serves; its trace context follows ([`record_context`]).
 pub(crate) fn server_span(
     servant: &str,
     function: &str,
     peer: SocketAddr,
     request_id: i32,
     message_type: i32,
-    trace: Option<&TraceContext>,
     parent_span_id: Option<super::SpanId>,
     dyed: Option<&str>,
 ) -> Span {
@@ -45,16 +42,15 @@ pub(crate) fn server_span(
         span_id = Empty,
         parent_span_id = Empty,
     );
-    record_ids(&span, trace, parent_span_id, dyed);
+    record_parent_and_dye(&span, parent_span_id, dyed);
     span
 }
 
-/// The span of a call a client makes.
+/// The span of a call a client makes; its trace context follows ([`record_context`]).
 pub(crate) fn client_span(
     servant: &str,
     function: &str,
     message_type: i32,
-    trace: Option<&TraceContext>,
     parent_span_id: Option<super::SpanId>,
     dyed: Option<&str>,
 ) -> Span {
@@ -81,12 +77,13 @@ pub(crate) fn client_span(
         span_id = Empty,
         parent_span_id = Empty,
     );
-    record_ids(&span, trace, parent_span_id, dyed);
+    record_parent_and_dye(&span, parent_span_id, dyed);
     span
 }
 
 /// The span of an HTTP request an HTTP servant serves, with OpenTelemetry's HTTP server
-/// fields (`host`: the host the request named, without its port); `http.route` and the status are recorded when it is answered
+/// fields (`host`: the host the request named, without its port); its trace context follows
+/// ([`record_context`]), `http.route` and the status when it is answered
 /// ([`record_http_outcome`]).
 #[cfg(feature = "http")]
 #[allow(clippy::too_many_arguments)]
@@ -97,7 +94,6 @@ pub(crate) fn http_server_span(
     host: Option<&str>,
     peer: SocketAddr,
     server_port: u16,
-    trace: Option<&TraceContext>,
     parent_span_id: Option<super::SpanId>,
     dyed: Option<&str>,
 ) -> Span {
@@ -121,7 +117,7 @@ pub(crate) fn http_server_span(
         span_id = Empty,
         parent_span_id = Empty,
     );
-    record_ids(&span, trace, parent_span_id, dyed);
+    record_parent_and_dye(&span, parent_span_id, dyed);
     span
 }
 
@@ -170,14 +166,10 @@ pub(crate) fn record_code(span: &Span, code: i32) {
     }
 }
 
-/// Fills in the fields both kinds of span share: the trace and span ids, the parent, the dye.
-fn record_ids(span: &Span, trace: Option<&TraceContext>, parent_span_id: Option<super::SpanId>, dyed: Option<&str>) {
+/// Fills in the fields every kind of span has from the start: the parent, the dye.
+fn record_parent_and_dye(span: &Span, parent_span_id: Option<super::SpanId>, dyed: Option<&str>) {
     if span.is_disabled() {
         return;
-    }
-    if let Some(t) = trace {
-        span.record("trace_id", tracing::field::display(t.trace_id));
-        span.record("span_id", tracing::field::display(t.span_id));
     }
     if let Some(parent) = parent_span_id {
         span.record("parent_span_id", tracing::field::display(parent));
@@ -185,6 +177,20 @@ fn record_ids(span: &Span, trace: Option<&TraceContext>, parent_span_id: Option<
     if let Some(key) = dyed {
         span.record("tars.dyed", key);
     }
+}
+
+/// Gives `span` its trace context once it is final (with OpenTelemetry, the ids are its
+/// OpenTelemetry span's, known only after the span is made): the `trace_id` and `span_id`
+/// fields, recorded once, and SkyWalking's decision to report the span's segment.
+pub(crate) fn record_context(span: &Span, trace: Option<&TraceContext>) {
+    if span.is_disabled() {
+        return;
+    }
+    // First: SkyWalking hears of the call's `span_id` below only once it records the span.
     #[cfg(feature = "skywalking")]
     super::skywalking::span_context(span, trace);
+    if let Some(t) = trace {
+        span.record("trace_id", tracing::field::display(t.trace_id));
+        span.record("span_id", tracing::field::display(t.span_id));
+    }
 }

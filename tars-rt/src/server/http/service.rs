@@ -103,12 +103,12 @@ impl HttpAdapter {
             headers::requested_host(&req),
             peer,
             local.port(),
-            here.as_ref(),
             incoming.as_ref().map(|c| c.span_id),
             dye.as_deref(),
         );
         #[cfg(feature = "opentelemetry")]
         let here = crate::trace::otel::server_span_context(&span, incoming.as_ref(), here);
+        crate::trace::record_context(&span, here.as_ref());
         // As TarsGo's HTTP handler: Go's `r.URL.Scheme` (empty but for absolute URIs) and
         // `r.Proto`.
         #[cfg(feature = "opentelemetry")]

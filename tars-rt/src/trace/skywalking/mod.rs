@@ -123,8 +123,9 @@ pub fn layer_installed() -> bool {
 
 /// A tars span as the layer keeps it, in the span's extensions.
 enum Tracked {
-    /// A request's span before its trace context is known (it comes right after the span
-    /// is made, through [`span_context`]).
+    /// A request's span, or a call's made outside any request, before its trace context is
+    /// known (it comes right after the span is made, through [`span_context`]): whether the
+    /// segment is reported, what it continues.
     Pending(Reporter, SpanFields),
     /// A span of a reported segment.
     Sampled(Arc<Segment>, SpanFields),
@@ -420,7 +421,7 @@ fn new_id() -> String {
 }
 
 impl Tracked {
-    /// The request's span learns its trace context: its segment starts (and refers to the
+    /// A pending span learns its trace context: its segment starts (and refers to the
     /// caller's, from `sw8`), or the trace is not reported.
     fn resolve(&mut self, trace: Option<&TraceContext>) {
         let Tracked::Pending(reporter, _) = self else {
@@ -510,10 +511,8 @@ where
                         None => Tracked::Unsampled,
                     }
                 }
-                None if reporter.sample() => {
-                    Tracked::Sampled(Segment::open(reporter, &fields, None, Vec::new()), fields)
-                }
-                None => Tracked::Unsampled,
+                // A segment of its own, decided with the call's context.
+                None => Tracked::Pending(reporter, fields),
             }
         };
         span.extensions_mut().insert(tracked);
@@ -590,23 +589,6 @@ pub(crate) fn exit_sw8(ctx: &TraceContext, peer: Option<&str>) -> Option<String>
         return None;
     }
     let segment = &exit.segment;
-    // A call outside any request is its segment's first span: the segment continues the
-    // call's trace, and the caller's segment when the context came with sw8 (a batch scoped
-    // by `Current::scope`).
-    if exit.exit_span == 0 {
-        match &ctx.sw8 {
-            Some(sw8) => {
-                let _ = segment.trace_id.set(sw8.trace_id.clone());
-                let mut refs = crate::sync::lock(&segment.refs);
-                if refs.is_empty() {
-                    refs.push(reference(sw8));
-                }
-            }
-            None => {
-                let _ = segment.trace_id.set(ctx.trace_id.to_string());
-            }
-        }
-    }
     let b64 = |s: &str| super::base64::base64_encode(s.as_bytes());
     let inner = &segment.reporter.inner;
     Some(format!(
