@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::base64::{base64_decode, base64_encode};
+use super::base64::{base64_decode, base64_encode_into, encode_sw8};
 use super::{Formats, SpanId, TraceContext, TraceId};
 use crate::protocol::TARSMESSAGETYPETRACE;
 
@@ -341,17 +341,17 @@ impl Propagator for SkyWalking {
         let Some(sw8) = &ctx.sw8 else {
             return;
         };
-        let b64 = |s: &str| base64_encode(s.as_bytes());
-        let value = format!(
-            "{}-{}-{}-{}-{}-{}-{}-{}",
-            if ctx.sampled { 1 } else { 0 },
-            b64(&sw8.trace_id),
-            b64(&ctx.span_id.to_string()),
+        // Not reported here: the trace's own segment and service pass through, this span as
+        // the segment (span 1 of it).
+        let value = encode_sw8(
+            ctx.sampled,
+            &sw8.trace_id,
+            &ctx.span_id.to_string(),
             1,
-            b64(&sw8.parent_service),
-            b64(&sw8.parent_instance),
-            b64(&sw8.parent_endpoint),
-            b64(carrier.peer.unwrap_or_default()),
+            &sw8.parent_service,
+            &sw8.parent_instance,
+            &sw8.parent_endpoint,
+            carrier.peer.unwrap_or_default(),
         );
         carrier.status.insert(SW8.into(), value);
         carrier.status.entry(SW8_CORRELATION.into()).or_default();
@@ -364,7 +364,7 @@ impl Propagator for SkyWalking {
 pub(crate) fn set_sw8_address(status: &mut BTreeMap<String, String>, address: impl FnOnce() -> String) {
     // Only the sw8 a propagator wrote with the address left empty (the caller's own stays).
     if let Some(value) = status.get_mut(SW8).filter(|v| v.ends_with('-')) {
-        value.push_str(&base64_encode(address().as_bytes()));
+        base64_encode_into(value, address().as_bytes());
     }
 }
 
@@ -546,7 +546,10 @@ mod tests {
             (sw8.parent_service.as_str(), sw8.address.as_str()),
             ("service", "propagation:5566")
         );
-        assert_eq!(base64_encode(b"propagation:5566"), "cHJvcGFnYXRpb246NTU2Ng==");
+        assert_eq!(
+            super::super::base64::base64_encode(b"propagation:5566"),
+            "cHJvcGFnYXRpb246NTU2Ng=="
+        );
         let status = BTreeMap::from([(SW8.to_string(), value.to_string())]);
         let mut found = None;
         SkyWalking.extract(&carrier(&status, 0), &mut found);

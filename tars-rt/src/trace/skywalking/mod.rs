@@ -589,16 +589,15 @@ pub(crate) fn exit_sw8(ctx: &TraceContext, peer: Option<&str>) -> Option<String>
         return None;
     }
     let segment = &exit.segment;
-    let b64 = |s: &str| super::base64::base64_encode(s.as_bytes());
     let inner = &segment.reporter.inner;
-    Some(format!(
-        "1-{}-{}-{}-{}-{}-{}-{}",
-        b64(segment.trace_id()),
-        b64(&segment.id),
+    Some(super::base64::encode_sw8(
+        true,
+        segment.trace_id(),
+        &segment.id,
         exit.exit_span,
-        b64(&inner.service),
-        b64(&inner.instance),
-        b64(&segment.endpoint),
-        b64(peer.unwrap_or_default()),
+        &inner.service,
+        &inner.instance,
+        &segment.endpoint,
+        peer.unwrap_or_default(),
     ))
 }
