@@ -1,8 +1,9 @@
 //! TarsGo's push client (`tests/peers/tarsgo/push-client`, built from TarsGo's own
 //! `tars/protocol/push`) against a tars-rs push server: the `push` call with raw bytes, the
 //! pushes, and `_reconnect_` when the server stops, then a new connection to its successor.
-//! Opt-in: skipped with a message unless the TarsGo peer is built
-//! (`tests/peers/tarsgo/README.md`).
+//! And the other way round, TarsGo's push server (`tests/peers/tarsgo/push-server`) with a
+//! tars-rs client reading `on_push()`. Opt-in: skipped with a message unless the TarsGo peers
+//! are built (`tests/peers/tarsgo/README.md`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -11,21 +12,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tars::bytes::Bytes;
+use tars::client::PushEvent;
 use tars::server::{PushSender, RawPush, RawPushServant};
 use tars::{Application, Status};
 
 const OBJ: &str = "TestApp.PushServer.MessageObj";
 
-/// The TarsGo push client, if built: `$TARSGO_PEER_OUT/bin/tarsgo-push-client`, by default in
-/// `.peers/tarsgo` beside the repository.
-fn tarsgo_push_client() -> Option<PathBuf> {
+/// A TarsGo push peer (`push-client`, `push-server`), if built:
+/// `$TARSGO_PEER_OUT/bin/tarsgo-<peer>`, by default in `.peers/tarsgo` beside the repository.
+fn tarsgo_peer(peer: &str) -> Option<PathBuf> {
     let out = match std::env::var_os("TARSGO_PEER_OUT") {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .parent()?
             .join(".peers/tarsgo"),
     };
-    let bin = out.join("bin/tarsgo-push-client");
+    let bin = out.join(format!("bin/tarsgo-{peer}"));
     bin.exists().then_some(bin)
 }
 
@@ -71,7 +73,7 @@ servant={OBJ}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_push_client_gets_pushes_and_follows_reconnect() {
-    let Some(bin) = tarsgo_push_client() else {
+    let Some(bin) = tarsgo_peer("push-client") else {
         eprintln!("skipped: the TarsGo push client is not built (see tests/peers/tarsgo/README.md)");
         return;
     };
@@ -140,4 +142,132 @@ async fn connected_and_three_pushes(rx: &mut Events) {
     }
     seen.sort();
     assert_eq!(seen, ["connected", "msg0", "msg1", "msg2"]);
+}
+
+/// TarsGo's push server (its `tars/protocol/push` server, as examples/PushServer uses it)
+/// and a tars-rs client: the raw `push` call answered with its own bytes, TarsGo's three
+/// pushes on the stream (`iVersion` 0, every field but `sBuffer` zero), then, when TarsGo
+/// stops gracefully on SIGTERM, the `Disconnected` marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tarsgo_push_server_pushes_to_a_tars_rs_client() {
+    let Some(bin) = tarsgo_peer("push-server") else {
+        eprintln!("skipped: the TarsGo push server is not built (see tests/peers/tarsgo/README.md)");
+        return;
+    };
+    // TarsGo listens where its config says: a port free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile_dir();
+    let config = dir.join("server.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "<tars><application><server>
+app=TestApp
+server=PushServer
+logpath={log}
+<TestApp.PushServer.MessageObjAdapter>
+endpoint=tcp -h 127.0.0.1 -p {port} -t 60000
+servant={OBJ}
+protocol=not_tars
+threads=1
+</TestApp.PushServer.MessageObjAdapter>
+</server></application></tars>",
+            log = dir.display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(bin)
+        .arg(format!("--config={}", config.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, mut server_said) = tokio::sync::mpsc::unbounded_channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+        }
+    });
+    wait_for_port(port).await;
+
+    let comm = tars::client::Communicator::new();
+    let proxy = comm
+        .servant_proxy(&format!("{OBJ}@tcp -h 127.0.0.1 -p {port} -t 60000"))
+        .unwrap();
+    // Subscribe first: the connection the call opens brings the pushes.
+    let mut pushes = proxy.on_push();
+    let reply = proxy
+        .invoke("push", Bytes::from_static(b"hello"), &tars::client::CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(&reply.packet.s_buffer[..], b"hello", "the raw reply is the raw request");
+    let (event, line) = next_event(&mut server_said).await;
+    assert_eq!(
+        (event.as_str(), &line["request"]),
+        ("connect", &serde_json::json!("hello"))
+    );
+
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        match next_push(&mut pushes).await {
+            PushEvent::Message(m) => {
+                assert_eq!(m.code, 0);
+                assert!(m.function.is_none() && m.context.is_empty(), "{m:?}");
+                got.push(String::from_utf8(m.payload.to_vec()).unwrap());
+            }
+            other => panic!("a push expected: {other:?}"),
+        }
+    }
+    got.sort();
+    assert_eq!(got, ["msg0", "msg1", "msg2"]);
+
+    // TarsGo stops gracefully: it tells its clients `_reconnect_`, and the stream says so.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    match next_push(&mut pushes).await {
+        PushEvent::Disconnected { endpoint, reason } => {
+            assert_eq!(endpoint.port, port);
+            assert!(
+                matches!(reason, tars::client::ConnectionError::Reconnect),
+                "TarsGo's _reconnect_, not a dropped connection: {reason:?}"
+            );
+        }
+        other => panic!("the disconnect marker expected: {other:?}"),
+    }
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success() || status.code().is_none(), "{status}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn next_push(pushes: &mut tars::client::PushStream) -> PushEvent {
+    tokio::time::timeout(Duration::from_secs(20), pushes.recv())
+        .await
+        .expect("nothing on the push stream for 20 s")
+        .expect("the push stream ended")
+}
+
+/// A fresh directory for the TarsGo server's config and logs.
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tarsgo-push-server-{}-{}", std::process::id(), line!()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Waits (up to 20 s) until something listens on 127.0.0.1:`port`.
+async fn wait_for_port(port: u16) {
+    for _ in 0..400 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the TarsGo push server did not listen on {port}");
 }
