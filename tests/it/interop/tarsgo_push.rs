@@ -16,20 +16,9 @@ use tars::client::PushEvent;
 use tars::server::{PushSender, RawPush, RawPushServant};
 use tars::{Application, Status};
 
-const OBJ: &str = "TestApp.PushServer.MessageObj";
+use super::{free_port, tarsgo_bin, wait_for_port, Peer};
 
-/// A TarsGo push peer (`push-client`, `push-server`), if built:
-/// `$TARSGO_PEER_OUT/bin/tarsgo-<peer>`, by default in `.peers/tarsgo` beside the repository.
-fn tarsgo_peer(peer: &str) -> Option<PathBuf> {
-    let out = match std::env::var_os("TARSGO_PEER_OUT") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .parent()?
-            .join(".peers/tarsgo"),
-    };
-    let bin = out.join(format!("bin/tarsgo-{peer}"));
-    bin.exists().then_some(bin)
-}
+const OBJ: &str = "TestApp.PushServer.MessageObj";
 
 /// TarsGo's examples/PushServer, in tars-rs: echo the request, then push three messages.
 #[derive(Clone, Default)]
@@ -73,7 +62,7 @@ servant={OBJ}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_push_client_gets_pushes_and_follows_reconnect() {
-    let Some(bin) = tarsgo_peer("push-client") else {
+    let Some(bin) = tarsgo_bin("tarsgo-push-client") else {
         eprintln!("skipped: the TarsGo push client is not built (see tests/peers/tarsgo/README.md)");
         return;
     };
@@ -150,16 +139,12 @@ async fn connected_and_three_pushes(rx: &mut Events) {
 /// stops gracefully on SIGTERM, the `Disconnected` marker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tarsgo_push_server_pushes_to_a_tars_rs_client() {
-    let Some(bin) = tarsgo_peer("push-server") else {
+    let Some(bin) = tarsgo_bin("tarsgo-push-server") else {
         eprintln!("skipped: the TarsGo push server is not built (see tests/peers/tarsgo/README.md)");
         return;
     };
     // TarsGo listens where its config says: a port free a moment ago.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let dir = tempfile_dir();
     let config = dir.join("server.conf");
     std::fs::write(
@@ -180,14 +165,16 @@ threads=1
         ),
     )
     .unwrap();
-    let mut child = Command::new(bin)
-        .arg(format!("--config={}", config.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut peer = Peer(
+        Command::new(bin)
+            .arg(format!("--config={}", config.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let (tx, mut server_said) = tokio::sync::mpsc::unbounded_channel();
-    let stdout = child.stdout.take().unwrap();
+    let stdout = peer.0.stdout.take().unwrap();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = tx.send(serde_json::from_str::<serde_json::Value>(&line).unwrap());
@@ -227,8 +214,7 @@ threads=1
     assert_eq!(got, ["msg0", "msg1", "msg2"]);
 
     // TarsGo stops gracefully: it tells its clients `_reconnect_`, and the stream says so.
-    let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    peer.terminate();
     match next_push(&mut pushes).await {
         PushEvent::Disconnected { endpoint, reason } => {
             assert_eq!(endpoint.port, port);
@@ -239,11 +225,11 @@ threads=1
         }
         other => panic!("the disconnect marker expected: {other:?}"),
     }
-    let status = tokio::task::spawn_blocking(move || child.wait())
+    let status = tokio::task::spawn_blocking(move || peer.0.wait())
         .await
         .unwrap()
         .unwrap();
-    assert!(status.success() || status.code().is_none(), "{status}");
+    assert!(status.success(), "TarsGo stopped gracefully: {status}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -259,15 +245,4 @@ fn tempfile_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tarsgo-push-server-{}-{}", std::process::id(), line!()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Waits (up to 20 s) until something listens on 127.0.0.1:`port`.
-async fn wait_for_port(port: u16) {
-    for _ in 0..400 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the TarsGo push server did not listen on {port}");
 }
