@@ -14,9 +14,9 @@
 //! `_reconnect_` (it is going away), the stream yields [`PushEvent::Disconnected`]: the
 //! server knows nothing of the next connection until the client registers again.
 //!
-//! A stream holds at most [`PUSH_STREAM_CAPACITY`] events not yet read; while it is full the
-//! connection stops reading (calls on it wait too) and TCP holds the server back: read the
-//! stream, or drop it.
+//! A stream holds at most [`PUSH_STREAM_CAPACITY`] events and [`PUSH_STREAM_BYTES`] of
+//! payload not yet read; while it is full the connection stops reading (calls on it wait too)
+//! and TCP holds the server back: read the stream, or drop it.
 
 use std::collections::BTreeMap;
 use std::pin::Pin;
@@ -25,7 +25,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 use crate::codec::{DecodeError, Reader, TarsStruct};
 use crate::protocol::{ResponsePacket, STATUS_PUSH_FUNCTION};
@@ -36,6 +36,11 @@ use super::error::ConnectionError;
 
 /// The events a [`PushStream`] holds unread, at most.
 pub const PUSH_STREAM_CAPACITY: usize = 1024;
+
+/// The payload bytes a [`PushStream`] holds unread, at most (a push larger than this waits for
+/// an empty stream, then goes alone): without it, 1,024 pushes of the largest frame a
+/// connection reads (10 MB) could wait in one stream.
+pub const PUSH_STREAM_BYTES: usize = 16 * 1024 * 1024;
 
 /// The longest a subscribed connection stays quiet before it pings, when
 /// `keep-alive-interval` is not set (servers commonly close connections idle for 60 s).
@@ -106,17 +111,37 @@ impl PushMessage {
 #[derive(Debug)]
 pub struct PushStream {
     rx: mpsc::Receiver<PushEvent>,
+    /// The payload bytes the stream may still take ([`PUSH_STREAM_BYTES`] when empty).
+    room: Arc<Semaphore>,
 }
 
 impl PushStream {
     /// The next event; `None` once the proxy is gone.
     pub async fn recv(&mut self) -> Option<PushEvent> {
-        self.rx.recv().await
+        let event = self.rx.recv().await;
+        self.read(event)
     }
 
     /// The next event if one is waiting.
     pub fn try_recv(&mut self) -> Option<PushEvent> {
-        self.rx.try_recv().ok()
+        let event = self.rx.try_recv().ok();
+        self.read(event)
+    }
+
+    /// Gives the room `event` took back.
+    fn read(&self, event: Option<PushEvent>) -> Option<PushEvent> {
+        if let Some(e) = &event {
+            self.room.add_permits(room_taken(e) as usize);
+        }
+        event
+    }
+}
+
+/// The room `event` takes in a stream: its payload, at most the whole stream's.
+fn room_taken(event: &PushEvent) -> u32 {
+    match event {
+        PushEvent::Message(m) => m.payload.len().min(PUSH_STREAM_BYTES) as u32,
+        PushEvent::Disconnected { .. } => 0,
     }
 }
 
@@ -124,7 +149,33 @@ impl futures_util::Stream for PushStream {
     type Item = PushEvent;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<PushEvent>> {
-        self.rx.poll_recv(cx)
+        let polled = self.rx.poll_recv(cx);
+        polled.map(|event| self.read(event))
+    }
+}
+
+/// The sending side of one [`PushStream`].
+#[derive(Debug, Clone)]
+struct StreamTx {
+    tx: mpsc::Sender<PushEvent>,
+    room: Arc<Semaphore>,
+}
+
+impl StreamTx {
+    /// Sends `event` once the stream has room for it; gives up if the stream is dropped
+    /// meanwhile (a stream nobody reads never frees its room).
+    async fn send(&self, event: PushEvent) {
+        let taken = room_taken(&event);
+        let room = tokio::select! {
+            room = self.room.acquire_many(taken) => room,
+            () = self.tx.closed() => return,
+        };
+        let Ok(room) = room else {
+            return;
+        };
+        // Given back by the stream when it reads the event.
+        room.forget();
+        let _ = self.tx.send(event).await;
     }
 }
 
@@ -132,25 +183,26 @@ impl futures_util::Stream for PushStream {
 /// calls through hold it weakly.
 #[derive(Debug, Default)]
 pub(crate) struct PushHub {
-    streams: Mutex<Vec<mpsc::Sender<PushEvent>>>,
+    streams: Mutex<Vec<StreamTx>>,
 }
 
 impl PushHub {
     /// A new stream of this hub's events.
     pub(crate) fn subscribe(&self) -> PushStream {
         let (tx, rx) = mpsc::channel(PUSH_STREAM_CAPACITY);
+        let room = Arc::new(Semaphore::new(PUSH_STREAM_BYTES));
         let mut streams = lock(&self.streams);
-        streams.retain(|s| !s.is_closed());
-        streams.push(tx);
-        PushStream { rx }
+        streams.retain(|s| !s.tx.is_closed());
+        streams.push(StreamTx { tx, room: room.clone() });
+        PushStream { rx, room }
     }
 
     /// Whether some stream is still read.
     fn is_wanted(&self) -> bool {
-        lock(&self.streams).iter().any(|s| !s.is_closed())
+        lock(&self.streams).iter().any(|s| !s.tx.is_closed())
     }
 
-    fn senders(&self) -> Vec<mpsc::Sender<PushEvent>> {
+    fn senders(&self) -> Vec<StreamTx> {
         lock(&self.streams).clone()
     }
 }
@@ -188,7 +240,7 @@ impl PushRoute {
             .any(|h| h.upgrade().is_some_and(|h| h.is_wanted()))
     }
 
-    fn senders(&self) -> Vec<mpsc::Sender<PushEvent>> {
+    fn senders(&self) -> Vec<StreamTx> {
         let hubs: Vec<Arc<PushHub>> = lock(&self.hubs).iter().filter_map(Weak::upgrade).collect();
         hubs.iter().flat_map(|h| h.senders()).collect()
     }
@@ -202,22 +254,23 @@ impl PushRoute {
             return;
         }
         let event = PushEvent::Message(PushMessage::from_packet(self.endpoint.clone(), packet));
-        for tx in senders {
-            let _ = tx.send(event.clone()).await;
+        for stream in senders {
+            stream.send(event.clone()).await;
         }
     }
 
     /// Tells the subscribers that a connection closed or is draining (not waiting: the marker
     /// goes out on its own task when a stream is full).
     pub(crate) fn disconnected(&self, reason: ConnectionError) {
-        for tx in self.senders() {
+        for stream in self.senders() {
             let event = PushEvent::Disconnected {
                 endpoint: self.endpoint.clone(),
                 reason: reason.clone(),
             };
-            if let Err(mpsc::error::TrySendError::Full(event)) = tx.try_send(event) {
+            // The marker takes no room: only the event slots can be full.
+            if let Err(mpsc::error::TrySendError::Full(event)) = stream.tx.try_send(event) {
                 tokio::spawn(async move {
-                    let _ = tx.send(event).await;
+                    let _ = stream.tx.send(event).await;
                 });
             }
         }
@@ -260,6 +313,51 @@ mod tests {
         }
         route.disconnected(ConnectionError::ClosedByPeer);
         assert!(matches!(a1.recv().await, Some(PushEvent::Disconnected { .. })));
+    }
+
+    /// A stream holds at most PUSH_STREAM_BYTES unread: past it the delivery (the
+    /// connection's reader) waits until the stream is read; a push larger than the whole
+    /// room goes once the stream is empty; a dropped stream holds nothing back.
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_holds_a_bounded_number_of_bytes() {
+        let route = PushRoute::new(endpoint());
+        let hub = Arc::new(PushHub::default());
+        let mut stream = hub.subscribe();
+        route.add(&hub);
+        let mib = |n: usize| ResponsePacket {
+            s_buffer: Bytes::from(vec![7u8; n << 20]),
+            ..Default::default()
+        };
+        for _ in 0..PUSH_STREAM_BYTES >> 20 {
+            route.deliver(mib(1)).await;
+        }
+        let wait = Duration::from_secs(60);
+        assert!(
+            tokio::time::timeout(wait, route.deliver(mib(1))).await.is_err(),
+            "the stream is full"
+        );
+        // The push that timed out was given up; one read makes room for the next.
+        assert!(stream.try_recv().is_some());
+        tokio::time::timeout(wait, route.deliver(mib(1))).await.unwrap();
+        // A push larger than the room goes alone, once everything before it is read.
+        let mut big = std::pin::pin!(route.deliver(mib(20)));
+        assert!(tokio::time::timeout(wait, big.as_mut()).await.is_err());
+        while let Some(PushEvent::Message(m)) = stream.try_recv() {
+            assert_eq!(m.payload.len(), 1 << 20);
+        }
+        tokio::time::timeout(wait, big).await.unwrap();
+        match stream.recv().await {
+            Some(PushEvent::Message(m)) => assert_eq!(m.payload.len(), 20 << 20),
+            other => panic!("{other:?}"),
+        }
+        // A full stream that is dropped does not hold the reader.
+        for _ in 0..PUSH_STREAM_BYTES >> 20 {
+            route.deliver(mib(1)).await;
+        }
+        let mut blocked = std::pin::pin!(route.deliver(mib(1)));
+        assert!(tokio::time::timeout(wait, blocked.as_mut()).await.is_err());
+        drop(stream);
+        tokio::time::timeout(wait, blocked).await.unwrap();
     }
 
     #[tokio::test]
