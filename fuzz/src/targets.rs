@@ -342,4 +342,32 @@ pub fn http_headers(data: &[u8]) {
         client.parse::<std::net::IpAddr>().is_ok(),
         "the client address is not an address: {client:?}"
     );
+    trace_status(&headers);
+}
+
+/// The same pairs as a TARS request's `status` (with the trace flag, so TARS's own key is
+/// read too): every registered propagator reads them; a context found is continued by a call
+/// whose `status`, read back, is the same trace at the call's span.
+fn trace_status(headers: &tars::server::http::axum::http::HeaderMap) {
+    use std::collections::BTreeMap;
+    use tars::protocol::TARSMESSAGETYPETRACE;
+    use tars::trace::{extract, inject, Carrier, CarrierMut};
+    let status: BTreeMap<String, String> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let Some(found) = extract(&Carrier::new(&status, TARSMESSAGETYPETRACE)) else {
+        return;
+    };
+    let call = found.child();
+    let (mut written, mut message_type) = (BTreeMap::new(), 0);
+    inject(
+        &call,
+        &mut CarrierMut::new(&mut written, &mut message_type, Some("10.0.0.2:8080")),
+    );
+    let Some(read) = extract(&Carrier::new(&written, message_type)) else {
+        panic!("{found:?} continued as {written:?}, which reads as no trace");
+    };
+    assert_eq!(read.trace_id, call.trace_id, "{found:?} continued as {written:?}");
+    assert_eq!(read.formats, call.formats, "{written:?}");
 }
