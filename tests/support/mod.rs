@@ -14,6 +14,16 @@ pub(crate) mod server;
 
 use std::time::Duration;
 
+/// A port of 127.0.0.1 nothing listens on now, for a process that listens where it is told
+/// (a peer, a restarted server).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Waits (at most `within`) until `done` holds, checking every 10 ms; panics naming `what`.
 pub(crate) async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + within;

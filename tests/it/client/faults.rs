@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::support::echo::interop::interop::EchoProxy;
+use crate::support::free_port;
 use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
 use tars::Application;
@@ -21,14 +22,6 @@ async fn start_on(port: u16) -> Server {
         .start()
         .await
         .unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn target(port: u16) -> String {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::framework::idl::AdminFProxy;
 use crate::support::framework::{FrameworkDouble, CONFIG_OBJ, LOG_OBJ, NODE_OBJ, NOTIFY_OBJ, PROPERTY_OBJ, STAT_OBJ};
+use crate::support::free_port;
 use crate::support::registry::{locator, RegistryDouble};
 use crate::support::server::hello::test_app::HelloProxy;
 use tars::client::Communicator;
@@ -35,14 +36,6 @@ impl Drop for KillOnDrop {
             let _ = c.wait();
         }
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[cfg(unix)]

@@ -25,15 +25,6 @@ fn tarsgo_bin(name: &str) -> Option<PathBuf> {
     bin.exists().then_some(bin)
 }
 
-/// A port of 127.0.0.1 free a moment ago, for a peer that listens where it is told.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Waits (up to 20 s) until something listens on 127.0.0.1:`port`.
 async fn wait_for_port(port: u16) {
     for _ in 0..400 {

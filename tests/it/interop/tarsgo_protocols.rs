@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 
 use tars::client::{Communicator, Encoding};
 
-use super::{free_port, tarsgo_bin, wait_for_port, Peer};
+use super::{tarsgo_bin, wait_for_port, Peer};
 use crate::support::echo::hello::test_app::HelloProxy;
+use crate::support::free_port;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tarsgo_server_answers_tup_and_json_calls() {

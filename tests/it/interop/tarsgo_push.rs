@@ -16,7 +16,8 @@ use tars::client::PushEvent;
 use tars::server::{PushSender, RawPush, RawPushServant};
 use tars::{Application, Status};
 
-use super::{free_port, tarsgo_bin, wait_for_port, Peer};
+use super::{tarsgo_bin, wait_for_port, Peer};
+use crate::support::free_port;
 
 const OBJ: &str = "TestApp.PushServer.MessageObj";
 

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::free_port;
 use crate::support::raw::{request, Conn};
 use tars::bytes::{Bytes, BytesMut};
 use tars::filter::BoxFuture;
@@ -14,12 +15,6 @@ use tars::server::{Handled, PushSender, ServerProtocol};
 use tars::transport::frame::FrameError;
 use tars::Application;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 /// `examples/config.conf` in a directory of its own (logs and data there), HelloObj on
 /// `port`, the admin object on `admin_port`: the directory and the config file.
