@@ -20,7 +20,6 @@ use support::node::start_node_server;
 use support::server::hello::test_app::{Hello, HelloProxy};
 use tars::application::Server;
 use tars::client::{CallOptions, Communicator};
-use tars::Application;
 use tars::{Context, Status};
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::layer::SubscriberExt;
@@ -50,13 +49,7 @@ impl Hello for Hop {
 }
 
 async fn serve(name: &'static str, obj: &str, next: HelloProxy, seen_dye: Arc<Mutex<Option<String>>>) -> Server {
-    Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(obj, Hop { name, next, seen_dye })
-        .endpoint(obj, "tcp -h 127.0.0.1 -p 0 -t 60000")
-        .unwrap()
-        .start()
-        .await
-        .unwrap()
+    support::server::serve(obj, Hop { name, next, seen_dye }).await
 }
 
 /// Spans recorded in memory through tracing-opentelemetry, for this thread while the guard

@@ -12,7 +12,6 @@ use tars::client::{CallOptions, Communicator};
 use tars::context::Current;
 use tars::trace::skywalking::proto::{Commands, RefType, SegmentObject, SpanLayer, SpanObject, SpanType};
 use tars::trace::skywalking::{Reporter, ReporterStats, Settings, SkyWalkingLayer, COMPONENT_ID};
-use tars::Application;
 use tars::{Context, Status};
 use tonic::codegen::{http, BoxFuture, Service, StdError};
 use tracing::instrument::WithSubscriber;
@@ -120,13 +119,7 @@ impl Hello for Front {
 }
 
 async fn serve(obj: &str, servant: impl tars::server::Servant) -> (Server, String) {
-    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
-        .servant(obj, servant)
-        .endpoint(obj, "tcp -h 127.0.0.1 -p 0 -t 60000")
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let server = super::support::server::serve(obj, servant).await;
     let endpoint = server.endpoint(obj).unwrap().to_string();
     (server, endpoint)
 }

@@ -71,17 +71,22 @@ pub(crate) async fn start_on(server_keys: &str, endpoint: &str, adapter_keys: &s
         .unwrap()
 }
 
-/// Serves `servant` alone as `obj` (on the embedded default config, a TCP adapter on an
-/// ephemeral port of 127.0.0.1), and a proxy to it through a communicator of its own.
-#[allow(dead_code)] // Not used by every test binary that shares these helpers.
-pub(crate) async fn serve_alone<P: tars::client::Proxy>(obj: &str, servant: impl tars::server::Servant) -> (Server, P) {
-    let server = Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
+/// Serves `servant` alone as `obj`, on the embedded default config, with a TCP adapter on an
+/// ephemeral port of 127.0.0.1.
+pub(crate) async fn serve(obj: &str, servant: impl tars::server::Servant) -> Server {
+    Application::new(tars::config::EMBEDDED_DEFAULT.parse().unwrap())
         .servant(obj, servant)
         .endpoint(obj, "tcp -h 127.0.0.1 -p 0 -t 60000")
         .unwrap()
         .start()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// [`serve`], and a proxy to it through a communicator of its own.
+#[allow(dead_code)] // Not used by every test binary that shares these helpers.
+pub(crate) async fn serve_alone<P: tars::client::Proxy>(obj: &str, servant: impl tars::server::Servant) -> (Server, P) {
+    let server = serve(obj, servant).await;
     let proxy = tars::client::Communicator::new()
         .string_to_proxy(&format!("{obj}@{}", server.endpoint(obj).unwrap()))
         .unwrap();
